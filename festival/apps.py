@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FestivalConfig(AppConfig):
+    name = "festival"
+    verbose_name = "Festival"

@@ -1,0 +1,41 @@
+"""judging's tables, split by entity. Each module's models are re-exported here."""
+
+from judging.models.rounds import (
+    AdvancementMode,
+    CategoryPreference,
+    ConflictKind,
+    ConflictWaiver,
+    Criterion,
+    DeclaredConflict,
+    Panel,
+    Round,
+    RoundEntry,
+    RoundKind,
+)
+from judging.models.scores import (
+    Assignment,
+    AssignmentSource,
+    AssignmentState,
+    Score,
+    ScoreState,
+    WatchSession,
+)
+
+__all__ = [
+    "AdvancementMode",
+    "Assignment",
+    "AssignmentSource",
+    "AssignmentState",
+    "CategoryPreference",
+    "ConflictKind",
+    "ConflictWaiver",
+    "Criterion",
+    "DeclaredConflict",
+    "Panel",
+    "Round",
+    "RoundEntry",
+    "RoundKind",
+    "Score",
+    "ScoreState",
+    "WatchSession",
+]

@@ -1,0 +1,44 @@
+"""The edition rules a film is checked against, as plain values.
+
+``media`` knows films and jobs, not submissions or editions: whoever hands it a film
+passes these values along, and they are stored on the film so a re-run checks against the
+same rules the entrant was shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FilmRules:
+    runtime_min_seconds: int
+    runtime_max_seconds: int
+    max_file_size_bytes: int
+    allowed_containers: tuple[str, ...]  # short names: mp4, mov, webm, mkv, avi
+    min_short_side_px: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["allowed_containers"] = list(self.allowed_containers)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FilmRules:
+        return cls(**{**data, "allowed_containers": tuple(data["allowed_containers"])})
+
+
+@dataclass(frozen=True)
+class DeclaredAIUse:
+    """What the entrant declared, for the consistency check against the evidence."""
+
+    ai_video_declared: bool
+    tools: tuple[str, ...] = field(default_factory=tuple)  # lower-case tool names, e.g. "runway"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ai_video_declared": self.ai_video_declared, "tools": list(self.tools)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeclaredAIUse:
+        return cls(ai_video_declared=bool(data["ai_video_declared"]), tools=tuple(data.get("tools", ())))

@@ -1,0 +1,17 @@
+// Copy the browser builds of our npm dependencies into static/vendor/, which Django's
+// staticfiles (and whitenoise) serve. Run by `make` after `npm ci`; static/vendor is git-ignored.
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const target = join(root, "static", "vendor");
+mkdirSync(target, { recursive: true });
+const files = {
+  "tus-js-client/dist/tus.min.js": "tus.min.js",
+  "hls.js/dist/hls.min.js": "hls.min.js",
+};
+for (const [source, name] of Object.entries(files)) {
+  copyFileSync(join(root, "node_modules", source), join(target, name));
+}
+console.log(`vendored ${Object.keys(files).length} files into static/vendor/`);

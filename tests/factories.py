@@ -1,0 +1,95 @@
+"""factory_boy factories for the festival domain, shared by every app's tests."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from festival.models import (
+    DEFAULT_ATTESTATIONS,
+    DEFAULT_CONTAINERS,
+    Category,
+    Edition,
+    Festival,
+    JudgeMembership,
+    OrganizerMembership,
+    User,
+)
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Mark the address verified, as allauth requires before sign-in (default: yes)."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+        obj.save()
+
+
+class FestivalFactory(factory.django.DjangoModelFactory[Festival]):
+    class Meta:
+        model = Festival
+
+    name = factory.Sequence(lambda n: f"Festival {n}")
+    slug = factory.Sequence(lambda n: f"festival-{n}")
+
+
+class EditionFactory(factory.django.DjangoModelFactory[Edition]):
+    """An edition open for submissions now, with the AI Film Festival's rules."""
+
+    class Meta:
+        model = Edition
+
+    festival = factory.SubFactory(FestivalFactory)
+    name = factory.Sequence(lambda n: f"Edition {n}")
+    slug = factory.Sequence(lambda n: f"edition-{n}")
+    year = 2027
+    time_zone = "America/New_York"
+    submissions_open_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=7))
+    submissions_close_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    grace_period = timedelta(hours=1)
+    runtime_min_seconds = 60
+    runtime_max_seconds = 600
+    allowed_containers = factory.LazyFunction(lambda: list(DEFAULT_CONTAINERS))
+    required_attestations = factory.LazyFunction(lambda: list(DEFAULT_ATTESTATIONS))
+
+
+class CategoryFactory(factory.django.DjangoModelFactory[Category]):
+    class Meta:
+        model = Category
+
+    edition = factory.SubFactory(EditionFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class OrganizerFactory(factory.django.DjangoModelFactory[OrganizerMembership]):
+    """An organizer membership; its user is staff, as festival.services.add_organizer makes it."""
+
+    class Meta:
+        model = OrganizerMembership
+
+    festival = factory.SubFactory(FestivalFactory)
+    user = factory.SubFactory(UserFactory, is_staff=True)
+
+
+class JudgeFactory(factory.django.DjangoModelFactory[JudgeMembership]):
+    class Meta:
+        model = JudgeMembership
+
+    edition = factory.SubFactory(EditionFactory)
+    user = factory.SubFactory(UserFactory)

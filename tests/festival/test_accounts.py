@@ -1,0 +1,127 @@
+"""Accounts: e-mail sign-up with verification, login limits, session rotation, roles."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client, override_settings
+
+from festival.models import User
+from tests.factories import PASSWORD, EditionFactory, JudgeFactory, OrganizerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    cache.clear()
+
+
+def test_sign_up_sends_a_verification_email_and_blocks_login_until_verified() -> None:
+    client = Client()
+
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "New@Example.org", "password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/confirm-email/"
+    user = User.objects.get()
+    assert user.email == "new@example.org"
+    assert EmailAddress.objects.get(user=user).verified is False
+    assert len(mail.outbox) == 1 and "/accounts/confirm-email/" in mail.outbox[0].body
+
+    login = Client().post("/accounts/login/", {"login": "new@example.org", "password": "a-long-pass-phrase-7"})
+    assert login.status_code == 302 and login["Location"] == "/accounts/confirm-email/"
+    assert "_auth_user_id" not in Client().session
+
+
+def test_sign_up_with_a_taken_email_is_a_clear_form_error() -> None:
+    UserFactory.create(email="taken@example.org")
+
+    response = Client().post(
+        "/accounts/signup/",
+        {"email": "TAKEN@example.org", "password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7"},
+    )
+
+    assert response.status_code == 200
+    assert "A user is already registered with this email address." in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_login_rotates_the_session_key() -> None:
+    user = UserFactory.create(email="judge@example.org")
+    client = Client()
+    client.get("/accounts/login/")
+    anonymous_key = client.session.session_key or client.cookies["sessionid"].value
+
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.session.session_key != anonymous_key
+
+
+@override_settings(ACCOUNT_RATE_LIMITS={"login_failed": "10/m/ip,3/5m/key"})
+def test_a_login_storm_is_rate_limited_with_a_clear_message() -> None:
+    user = UserFactory.create(email="target@example.org")
+    client = Client()
+    statuses = [
+        client.post("/accounts/login/", {"login": user.email, "password": f"wrong-{i}"}).status_code for i in range(3)
+    ]
+
+    blocked = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+    assert statuses == [200, 200, 200]
+    assert blocked.status_code == 200
+    assert "Too many failed login attempts. Try again later." in blocked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_after_login_each_role_lands_on_its_own_page() -> None:
+    organizer = OrganizerFactory.create().user
+    judge = JudgeFactory.create().user
+    entrant = UserFactory.create()
+    landing = {}
+    for name, user in (("organizer", organizer), ("judge", judge), ("entrant", entrant)):
+        client = Client()
+        client.force_login(user)
+        landing[name] = client.get("/start/")["Location"]
+
+    assert landing == {"organizer": "/organize/", "judge": "/judge/", "entrant": "/me/"}
+
+
+def test_navigation_shows_only_the_roles_a_person_has(django_assert_max_num_queries) -> None:
+    judge = JudgeFactory.create().user
+    client = Client()
+    client.force_login(judge)
+
+    with django_assert_max_num_queries(8):
+        body = client.get("/me/").content.decode()
+
+    assert 'href="/judge/"' in body
+    assert 'href="/organize/"' not in body
+
+
+def test_pages_for_a_role_are_404_for_everyone_else() -> None:
+    entrant = UserFactory.create()
+    client = Client()
+    client.force_login(entrant)
+
+    assert client.get("/organize/").status_code == 404
+    assert client.get("/judge/").status_code == 404
+    assert Client().get("/me/")["Location"].startswith("/accounts/login/")
+
+
+def test_the_home_page_lists_open_calls_in_their_time_zone(django_assert_max_num_queries) -> None:
+    EditionFactory.create(name="AIFF 2027", time_zone="America/New_York")
+    EditionFactory.create(name="AIFF Tokyo", time_zone="Asia/Tokyo")
+
+    with django_assert_max_num_queries(4):
+        body = Client().get("/").content.decode()
+
+    assert "AIFF 2027" in body and "(America/New_York)" in body
+    assert "AIFF Tokyo" in body and "(Asia/Tokyo)" in body
