@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include(festival_patterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("media.urls")),
     path("", include("submissions.urls")),
     path("", include("judging.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

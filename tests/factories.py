@@ -1,4 +1,4 @@
-"""factory_boy factories for the festival domain, shared by every app's tests."""
+"""factory_boy factories shared by every app's tests (festival, media, submissions)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from festival.models import (
     OrganizerMembership,
     User,
 )
+from media.models import Film, JobState, ProcessingJob
+from media.rules import FilmRules
+from submissions.models import Credit, CreditRole, Submission
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -93,3 +96,58 @@ class JudgeFactory(factory.django.DjangoModelFactory[JudgeMembership]):
 
     edition = factory.SubFactory(EditionFactory)
     user = factory.SubFactory(UserFactory)
+
+
+class FilmFactory(factory.django.DjangoModelFactory[Film]):
+    """A stored film with its processing job (queued unless ``job__state`` says otherwise)."""
+
+    class Meta:
+        model = Film
+
+    source_name = factory.Sequence(lambda n: f"uploads/{n:06d}/source")
+    original_filename = factory.Sequence(lambda n: f"film-{n}.mp4")
+    size_bytes = 10_000_000
+    group_key = "edition:0"
+    rules = factory.LazyFunction(
+        lambda: FilmRules(
+            runtime_min_seconds=60,
+            runtime_max_seconds=600,
+            max_file_size_bytes=10 * 1024**3,
+            allowed_containers=("mp4", "mov", "webm", "mkv"),
+            min_short_side_px=144,
+        ).to_dict()
+    )
+    job = factory.RelatedFactory("tests.factories.ProcessingJobFactory", factory_related_name="film")
+
+
+class ProcessingJobFactory(factory.django.DjangoModelFactory[ProcessingJob]):
+    class Meta:
+        model = ProcessingJob
+
+    film = factory.SubFactory(FilmFactory, job=None)
+    state = JobState.QUEUED
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory[Submission]):
+    """A draft submission in an open edition, with no film yet."""
+
+    class Meta:
+        model = Submission
+
+    edition = factory.SubFactory(EditionFactory)
+    entrant = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Film {n}")
+    logline = "A short logline."
+    synopsis = "A synopsis."
+    declared_runtime_seconds = 180
+    country = "US"
+    languages = factory.LazyFunction(lambda: ["en"])
+
+
+class CreditFactory(factory.django.DjangoModelFactory[Credit]):
+    class Meta:
+        model = Credit
+
+    submission = factory.SubFactory(SubmissionFactory)
+    name = factory.Sequence(lambda n: f"Crew Member {n}")
+    role = CreditRole.DIRECTOR
