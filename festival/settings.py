@@ -302,6 +302,18 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Uploads (submissions app: tus) ----------------------------------------------------
+# (the submissions helpers add their settings here)
+
+
+# --- Media pipeline (media app) ---------------------------------------------------------
+# (the media helpers add their settings here)
+
+
+# --- Judging (judging app) --------------------------------------------------------------
+# (the judging helpers add their settings here)
+
+
 # How long a judge invitation stays valid.
 LAUREL_INVITATION_TTL = timedelta(days=env.positive_int("LAUREL_INVITATION_DAYS", default=14))
 # Tests that need PostgreSQL, Redis, a worker or ffmpeg fail instead of skipping when set.
