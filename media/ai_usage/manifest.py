@@ -110,10 +110,12 @@ def summarise_store(store: dict[str, Any]) -> ManifestEvidence:
     raw_state = str(store.get("validation_state") or "")
     if raw_state == "Trusted":
         state = C2PAState.TRUSTED
-    elif raw_state == "Valid" or (failure_codes and failure_codes <= UNTRUSTED_CODES):
+    elif raw_state == "Valid":
         state = C2PAState.UNTRUSTED
-    else:
+    elif raw_state == "Invalid" or not failure_codes <= UNTRUSTED_CODES:
         state = C2PAState.INVALID
+    else:  # no overall state given: judge by the failure codes alone
+        state = C2PAState.UNTRUSTED
 
     generator_texts: list[tuple[str, str]] = []
     source_types: list[str] = []
