@@ -10,13 +10,20 @@ from media.ai_usage.selectors import (
     DuplicateRow,
     FlagRow,
     ShotRow,
+    ai_usage_context,
     ai_usage_for,
     duplicate_pairs_for_group,
     duplicates_for,
     flags_for_group,
     shot_list,
 )
-from media.ai_usage.services import ShotLabelError, detect_duplicates, label_shots, record_ai_usage
+from media.ai_usage.services import (
+    ShotLabelError,
+    detect_duplicates,
+    label_shots,
+    record_ai_usage,
+    shot_labels_from_post,
+)
 
 __all__ = [
     "AIUsage",
@@ -24,6 +31,7 @@ __all__ = [
     "FlagRow",
     "ShotLabelError",
     "ShotRow",
+    "ai_usage_context",
     "ai_usage_for",
     "detect_duplicates",
     "duplicate_pairs_for_group",
@@ -31,5 +39,6 @@ __all__ = [
     "flags_for_group",
     "label_shots",
     "record_ai_usage",
+    "shot_labels_from_post",
     "shot_list",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db.models import Q
 
-from media.models import AIEvidence, AIFlag, C2PAState, DuplicatePair, Shot
+from media.models import AIEvidence, AIFlag, C2PAState, DuplicatePair, Shot, ShotLabel
 
 
 @dataclass(frozen=True)
@@ -143,3 +143,17 @@ def duplicate_pairs_for_group(group_key: str) -> list[tuple[int, int, int, int]]
         .order_by("film_a", "film_b")
         .values_list("film_a_id", "film_b_id", "matched_frames", "compared_frames")
     )
+
+
+def ai_usage_context(film_id: int, *, show_flags: bool, label_form_action: str = "") -> dict[str, Any]:
+    """The context of ``templates/media/ai_usage.html`` (``{% include ... with ... %}`` or render it).
+
+    ``show_flags`` is for organizers only; ``label_form_action`` makes the shot list a form
+    for the entrant (the view behind it checks ownership and calls ``label_shots``).
+    """
+    return {
+        "usage": ai_usage_for(film_id),
+        "show_flags": show_flags,
+        "label_form_action": label_form_action,
+        "shot_label_choices": ShotLabel.choices,
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -220,6 +220,19 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
             after={"films": sorted(m.film_a_id if m.film_b_id == film_id else m.film_b_id for m in pairs)},
         )
     return pairs
+
+
+def shot_labels_from_post(data: Mapping[str, str]) -> dict[int, str]:
+    """``{"shot-3": "ai", ...}`` from a posted form as ``{3: "ai"}``; other fields are ignored."""
+    labels: dict[int, str] = {}
+    for key, value in data.items():
+        if not key.startswith("shot-"):
+            continue
+        try:
+            labels[int(key.removeprefix("shot-"))] = str(value)
+        except ValueError:
+            raise ShotLabelError(f"Not a shot: {key[:40]}.") from None
+    return labels
 
 
 @transaction.atomic
