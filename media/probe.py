@@ -185,11 +185,13 @@ def interpret(raw: dict[str, Any]) -> SourceInfo:
         raise PermanentError("The file holds a single still picture, not a film.")
     average = _rate(stream.get("avg_frame_rate"))
     real = _rate(stream.get("r_frame_rate"))
-    rate = average or real or Fraction(25)
+    variable = bool(average and real and abs(float(average) - float(real)) > 0.01)
+    # A variable-rate film is made constant at its nominal rate when that is a sane one (a
+    # phone's 30 fps), else at its average rate (containers that report 90000 fps).
+    rate = (real if variable and real <= 60 else average) or real or Fraction(25)
     # Renditions are constant-rate: the average rate, within 12-60 fps.
     fps = min(max(rate, Fraction(12)), Fraction(60))
     fps = fps.limit_denominator(1001)
-    variable = bool(average and real and abs(float(average) - float(real)) > 0.01)
     codecs = {str(s.get("codec_name", "")) for s in video[:1] + audio[:1]}
     try:
         bit_rate = int(fmt.get("bit_rate") or 0)
