@@ -47,7 +47,7 @@ def ensure_window_open(edition: Edition, *, what: str = "Submissions") -> None:
     try:
         edition.window.ensure_accepting(timezone.now(), what=what)
     except SubmissionsClosed as closed:
-        raise EditionClosed(f"{closed.message} No more changes can be made.") from closed
+        raise EditionClosed(closed.message) from closed
 
 
 def lock_submission(submission_id: int) -> Submission:
