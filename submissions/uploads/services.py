@@ -265,8 +265,7 @@ def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | N
                 target=upload,
                 after={"film": film.pk, "size": source.size, "sha256": source.sha256},
             )
-            leftovers = [name for name in _part_names(upload) if name != source.name]
-            transaction.on_commit(lambda: storage.delete_objects(leftovers))
+            transaction.on_commit(lambda: storage.clear_folder(upload.pk, keep=source.name))
     except _Lost:
         if source.name not in _part_names(upload):
             storage.delete_objects([source.name])
@@ -285,17 +284,14 @@ def _part_names(upload: Upload) -> list[str]:
 
 
 def _discard(upload: Upload, *, actor: User | None, reason: str) -> None:
-    """Delete an unfinished upload's row now and its bytes once that is committed."""
-    names = _part_names(upload)
-    if upload.state != UploadState.COMPLETE and upload.source_name and upload.source_name not in names:
-        names.append(upload.source_name)
-    if upload.state == UploadState.COMPLETE:
-        names = []  # the finished file belongs to the film now
+    """Delete an upload's row now and its bytes once that is committed (a film keeps its source)."""
+    keep = upload.source_name if upload.state == UploadState.COMPLETE else ""
     record_audit(
         actor=actor, action=f"upload.{reason}", target=upload, before={"offset": upload.offset, "length": upload.length}
     )
+    upload_id = upload.pk
     upload.delete()
-    transaction.on_commit(lambda: storage.delete_objects(names))
+    transaction.on_commit(lambda: storage.clear_folder(upload_id, keep=keep))
 
 
 @transaction.atomic

@@ -225,6 +225,20 @@ def _delete_quietly(names: Iterable[str]) -> None:
             logger.warning("could not delete upload object %s", name, exc_info=True)
 
 
+def clear_folder(upload_id: Any, *, keep: str = "") -> None:
+    """Delete every object in the upload's folder but ``keep`` (the film's source).
+
+    Listing the folder, not trusting the part list, also removes what a request killed
+    mid-body left behind: it wrote an object but never got to record it.
+    """
+    folder = upload_folder(upload_id)
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    _delete_quietly(name for name in (f"{folder}/{file}" for file in files) if name != keep)
+
+
 def delete_objects(names: Iterable[str]) -> None:
     """Delete storage objects that belong to no film any more (parts, abandoned uploads)."""
     _delete_quietly(names)
