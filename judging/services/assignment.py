@@ -355,9 +355,8 @@ def resolve_conflicts(*, round_: Round, actor: User | None, seed: int = 0) -> li
 # --- Manual edits by organizers ---------------------------------------------------------
 
 
-@transaction.atomic
-def add_assignment(*, round_: Round, judge: JudgeMembership, submission: Submission, actor: User) -> Assignment:
-    """An organizer gives an entry to a judge by hand. Conflicts still apply (waive them first)."""
+def check_manual_assignment(*, round_: Round, judge: JudgeMembership, submission: Submission) -> None:
+    """Raise ``AssignmentRefused`` when the judge may not be given the entry."""
     if judge.edition_id != round_.edition_id or submission.edition_id != round_.edition_id:
         raise AssignmentRefused("The judge and the entry must belong to the round's edition.")
     if not RoundEntry.objects.filter(round=round_, submission=submission).exists():
@@ -365,6 +364,12 @@ def add_assignment(*, round_: Round, judge: JudgeMembership, submission: Submiss
     reason = selectors.conflict_between(judge, submission.pk)
     if reason:
         raise AssignmentRefused(f"Conflict of interest: {reason} Waive the conflict first if it does not stand.")
+
+
+@transaction.atomic
+def add_assignment(*, round_: Round, judge: JudgeMembership, submission: Submission, actor: User) -> Assignment:
+    """An organizer gives an entry to a judge by hand. Conflicts still apply (waive them first)."""
+    check_manual_assignment(round_=round_, judge=judge, submission=submission)
     top = Assignment.objects.filter(round=round_, judge=judge).aggregate(top=Max("position"))["top"] or 0
     assignment, created = Assignment.objects.get_or_create(
         round=round_,
