@@ -6,8 +6,6 @@ set of rules. Anything not the judge's — unassigned, withdrawn, conflicted —
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
 from typing import Any
 
 from django.contrib import messages
@@ -26,6 +24,7 @@ from judging.errors import JudgingError, NotAssigned
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict
 from judging.services import conflicts as conflict_services
 from judging.services.scoring import start_watch_session
+from media.playback import playback_for, serve_film_asset
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -35,14 +34,6 @@ def client_ip(request: HttpRequest) -> str | None:
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _playback_module() -> ModuleType | None:
-    """``media.playback`` once the media pipeline provides it; the page degrades without it."""
-    try:
-        return importlib.import_module("media.playback")
-    except ImportError:
-        return None
 
 
 @login_required
@@ -83,10 +74,8 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
     criteria = selectors.criteria_of(round_)
     previous, following = selectors.neighbours(assignment)
     session = start_watch_session(assignment=assignment, now=now)
-    playback = None
-    module = _playback_module()
-    if module is not None and submission.film_id is not None:
-        playback = module.playback_for(submission.film_id, base_url=film_base_url(assignment))
+    # None while the film is processing (or has none): the page says "not available yet".
+    playback = playback_for(submission.film_id, base_url=film_base_url(assignment)) if submission.film_id else None
     values = dict(score.values) if score else {}
     rows = [{"criterion": c, "value": values.get(str(c.pk), "")} for c in criteria]
     page_data = {
@@ -131,12 +120,10 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
 def judge_media(request: HttpRequest, assignment_id: int, asset: str) -> HttpResponse:
     """The film's renditions for a judge: only through an active, conflict-free assignment."""
     assignment = _assignment_or_404(request, assignment_id)
-    module = _playback_module()
     film_id = assignment.submission.film_id
-    if module is None or film_id is None:
+    if film_id is None:
         raise Http404
-    response: HttpResponse = module.serve_film_asset(request, film_id=film_id, asset=asset)
-    return response
+    return serve_film_asset(request, film_id=film_id, asset=asset)
 
 
 def _membership_or_404(request: HttpRequest, edition_id: int) -> JudgeMembership:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -28,6 +28,7 @@ from judging.errors import (
     WatchRequired,
 )
 from judging.models import Assignment, AssignmentState, Criterion, Round, Score, ScoreState, WatchSession
+from media.playback import playback_for
 
 TEXT_MAX = 5000
 # Watched time may run this much ahead of the wall clock (reports in flight, clock jitter).
@@ -338,15 +339,16 @@ def start_watch_session(*, assignment: Assignment, now: datetime | None = None) 
 
 
 def _runtime_seconds(assignment: Assignment, reported: float | None) -> float | None:
-    """The film's length: the media probe's when known, else what the player read from the file."""
-    from media import selectors as media_selectors
+    """The film's length: the media pipeline's when known, else the player's, else the declared one.
 
-    probed = getattr(media_selectors, "film_duration", None)
+    The processed film's duration is what counts; the player's report (which a client could
+    bend) is used only before processing recorded one.
+    """
     film_id = assignment.submission.film_id
-    if probed is not None and film_id is not None:
-        value = probed(film_id)
-        if value:
-            return float(value)
+    if film_id is not None:
+        playback = playback_for(film_id, base_url="/")
+        if playback is not None and playback.duration_seconds > 0:
+            return playback.duration_seconds
     if reported and reported > 0:
         return float(reported)
     declared = assignment.submission.declared_runtime_seconds
@@ -396,7 +398,3 @@ def record_watch(
     assignment.watched_seconds = total
     assignment.save(update_fields=["watched_seconds", "watched_share"])
     return assignment
-
-
-def session_is_fresh(session: WatchSession, now: datetime, *, max_age: timedelta = timedelta(hours=12)) -> bool:
-    return now - session.started_at <= max_age

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from festival.models import AuditEvent, User
 from judging.models import Assignment, AssignmentState, ConflictKind, DeclaredConflict, Score, ScoreState, WatchSession
+from submissions.models import Submission
 from tests.factories import CategoryFactory, CreditFactory, UserFactory
 from tests.judging.factories import assign, judge_of, rubric_round, submitted_entry
 
@@ -316,3 +317,41 @@ def test_the_profile_page_declares_conflicts_and_preferences() -> None:
     assert list(judge.preferences.values_list("category_id", flat=True)) == [category.pk]
     other = judge_of(judge.edition)
     assert client.get(f"/judge/editions/{other.edition_id + 999}/profile/").status_code == 404
+
+
+def test_the_player_streams_through_the_judges_assignment_only(playable_film) -> None:
+    client, assignments = judge_with_queue(entries=2)
+    a, other = assignments
+    Submission.objects.filter(pk=a.submission_id).update(film=playable_film)
+
+    body = client.get(page(a)).content.decode()
+    media = client.get(f"/judge/entries/{a.pk}/media/mp4/720p.mp4", HTTP_RANGE="bytes=0-9")
+    unknown = client.get(f"/judge/entries/{a.pk}/media/mp4/other.mp4")
+    no_film = client.get(f"/judge/entries/{other.pk}/media/mp4/720p.mp4")
+    stranger = Client()
+    stranger.force_login(judge_of(a.round.edition).user)
+
+    assert "Film not available yet." not in body
+    assert f'data-mp4="/judge/entries/{a.pk}/media/mp4/720p.mp4"' in body
+    assert media.status_code == 206
+    assert b"".join(media.streaming_content) == bytes(range(10))  # type: ignore[attr-defined]
+    assert (unknown.status_code, no_film.status_code) == (404, 404)
+    assert stranger.get(f"/judge/entries/{a.pk}/media/mp4/720p.mp4").status_code == 404
+
+
+def test_the_watched_share_uses_the_processed_films_duration(playable_film) -> None:
+    client, assignments = judge_with_queue(entries=1)
+    a = assignments[0]
+    Submission.objects.filter(pk=a.submission_id).update(film=playable_film)
+    client.get(page(a))
+    session = WatchSession.objects.get(assignment=a)
+    WatchSession.objects.filter(pk=session.pk).update(started_at=timezone.now() - timedelta(minutes=2))
+
+    # The client claims a 10 s film; the processed film is 40 s long.
+    response = client.post(
+        f"/api/judging/assignments/{a.pk}/watch/",
+        json.dumps({"session": str(session.key), "watchedSeconds": 10, "duration": 10}),
+        content_type="application/json",
+    )
+
+    assert response.json() == {"watched_seconds": 10.0, "watched_share": 0.25}
