@@ -258,6 +258,8 @@ def assign_round(
             for i, sid in enumerate(order)
         )
     Assignment.objects.bulk_create(rows, batch_size=2000)
+    if not rows and not plan.short:
+        return AssignmentResult(created=0, short={})  # nothing to do, nothing to record
     record_audit(
         actor=actor,
         action="assignment.run",
