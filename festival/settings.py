@@ -326,6 +326,8 @@ LAUREL_MEDIA_WORK_DIR = env.str("LAUREL_MEDIA_WORK_DIR", default=str(VAR_DIR / "
 # ffmpeg/ffprobe limits: threads per process, address-space cap, wall clock.
 LAUREL_MEDIA_THREADS = env.positive_int("LAUREL_MEDIA_THREADS", default=2)
 LAUREL_MEDIA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_MEDIA_MEMORY_LIMIT_MB", default=4096)
+# libx264 preset of the renditions (speed against size; the benchmark uses the same).
+LAUREL_MEDIA_X264_PRESET = env.str("LAUREL_MEDIA_X264_PRESET", default="veryfast")
 LAUREL_MEDIA_PROBE_TIMEOUT = env.positive_int("LAUREL_MEDIA_PROBE_TIMEOUT", default=30)
 # A transcode may take this many seconds per second of film, plus a fixed allowance.
 LAUREL_MEDIA_TIMEOUT_BASE = env.positive_int("LAUREL_MEDIA_TIMEOUT_BASE", default=120)
