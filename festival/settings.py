@@ -312,12 +312,12 @@ LOGGING = {
 
 # AI-usage metadata (media.ai_usage): a PEM bundle of C2PA trust anchors (e.g. the C2PA
 # trust list); without one a valid signature is reported as "signer not on the trust list".
-MEDIA_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+LAUREL_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
 # Possible duplicates: frames within this many bits (of 64) match; a pair needs this many
 # matching frames and this share of the shorter film's sampled frames.
-MEDIA_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
-MEDIA_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
-MEDIA_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
+LAUREL_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
+LAUREL_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
+LAUREL_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
 
 
 # --- Judging (judging app) --------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The reader never goes to the network for an upload: remote manifests and OCSP fetching are
 off, so an entrant cannot make a worker fetch a URL of their choosing. Trust is decided
-against the PEM bundle in ``settings.MEDIA_C2PA_TRUST_ANCHORS`` (none by default: every
+against the PEM bundle in ``settings.LAUREL_C2PA_TRUST_ANCHORS`` (none by default: every
 valid signature is then reported as "untrusted", which is still evidence).
 """
 
@@ -61,7 +61,7 @@ def _context_settings(anchors_path: str) -> str:
 def _context() -> Any:
     import c2pa
 
-    return c2pa.Context.from_json(_context_settings(settings.MEDIA_C2PA_TRUST_ANCHORS))
+    return c2pa.Context.from_json(_context_settings(settings.LAUREL_C2PA_TRUST_ANCHORS))
 
 
 def _generator_of(manifest: dict[str, Any]) -> str:
@@ -187,9 +187,11 @@ def read_manifest(path: Path, *, format_name: str) -> ManifestEvidence:
     mime = c2pa_mime(format_name)
     if mime is None:
         return ManifestEvidence(state=C2PAState.NONE, summary={"state": "none", "note": "container carries no C2PA"})
+    # Outside the try: a broken trust-anchor setting must fail loudly, not mark films malformed.
+    context = _context()
     try:
         with path.open("rb") as stream:
-            reader = c2pa.Reader.try_create(mime, stream, None, _context())
+            reader = c2pa.Reader.try_create(mime, stream, None, context)
             if reader is None:
                 return ManifestEvidence(state=C2PAState.NONE)
             with reader:

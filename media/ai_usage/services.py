@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -56,7 +56,8 @@ def record_ai_usage(inputs: AnalysisInputs) -> None:
     declared = DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None
     flags = consistency_flags(declared=declared, manifest=manifest, tags=tags)
     spans = shots_from_cuts(inputs.scene_cuts, _duration(inputs.probe))
-    thumbnails = _shot_thumbnails(inputs, spans)
+    run = secrets.token_hex(4)
+    thumbnails = _shot_thumbnails(inputs, spans, run=run)
     hashes = [(t, h) for t, path in inputs.sampled_frames if (h := _safe_hash(path)) is not None]
     tools_found = [
         {"tool": tool, "source": "c2pa", "where": where, "value": text}
@@ -73,6 +74,7 @@ def record_ai_usage(inputs: AnalysisInputs) -> None:
         flags=[(f.code, f.severity, f.message, f.evidence) for f in flags],
         shots=[(span, thumbnails.get(span.index, "")) for span in spans],
         hashes=hashes,
+        run=run,
     )
     detect_duplicates(film_id=film.pk)
 
@@ -85,9 +87,12 @@ def _safe_hash(path: Any) -> int | None:
         return None
 
 
-def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan]) -> dict[int, str]:
-    """Storage names of the shots' thumbnails, under a fresh folder so a re-run never overwrites."""
-    run = secrets.token_hex(4)
+def _thumbnail_folder(film_id: int) -> str:
+    return f"films/{film_id}/ai"
+
+
+def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan], *, run: str) -> dict[int, str]:
+    """Storage names of the shots' thumbnails, in a folder of this run's own so a re-run never overwrites."""
     frames: dict[int, Any] = {}
     missing: list[ShotSpan] = []
     for span in spans:
@@ -102,7 +107,7 @@ def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan]) -> dict[int,
     names: dict[int, str] = {}
     for index, frame in frames.items():
         try:
-            names[index] = save_thumbnail(frame, f"films/{inputs.film_id}/ai/{run}/shot-{index:04d}.jpg")
+            names[index] = save_thumbnail(frame, f"{_thumbnail_folder(inputs.film_id)}/{run}/shot-{index:04d}.jpg")
         except (OSError, ValueError) as exc:
             logger.warning("no thumbnail for shot %s of film %s: %s", index, inputs.film_id, exc)
     return names
@@ -119,12 +124,12 @@ def _replace_evidence(
     flags: list[tuple[str, str, str, dict[str, Any]]],
     shots: list[tuple[ShotSpan, str]],
     hashes: list[tuple[float, int]],
+    run: str,
 ) -> None:
     # Lock the film so two runs of the same film (a retry racing a late worker) serialise.
     Film.objects.select_for_update().filter(pk=film.pk).first()
-    old_shots = list(Shot.objects.filter(film=film).values_list("start_seconds", "end_seconds", "label", "thumbnail"))
-    kept_labels = {(round(a, 3), round(b, 3)): label for a, b, label, _ in old_shots}
-    old_thumbnails = [name for *_, name in old_shots if name]
+    old_shots = list(Shot.objects.filter(film=film).values_list("start_seconds", "end_seconds", "label"))
+    kept_labels = {(round(a, 3), round(b, 3)): label for a, b, label in old_shots}
 
     AIEvidence.objects.update_or_create(
         film=film,
@@ -157,15 +162,23 @@ def _replace_evidence(
         target=film,
         after={"c2pa_state": c2pa_state, "flags": [code for code, *_ in flags], "shots": len(shots)},
     )
-    transaction.on_commit(lambda: _delete_files(old_thumbnails))
+    film_id = film.pk
+    transaction.on_commit(lambda: _prune_thumbnails(film_id=film_id, keep_run=run))
 
 
-def _delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError as exc:  # a leftover thumbnail is harmless; a failed re-run is not
-            logger.warning("could not delete %s: %s", name, exc)
+def _prune_thumbnails(*, film_id: int, keep_run: str) -> None:
+    """Delete the thumbnails of earlier runs (replaced, or orphaned by a run that died before committing)."""
+    folder = _thumbnail_folder(film_id)
+    try:
+        runs, _ = default_storage.listdir(folder)
+        for old_run in runs:
+            if old_run == keep_run:
+                continue
+            _, files = default_storage.listdir(f"{folder}/{old_run}")
+            for name in files:
+                default_storage.delete(f"{folder}/{old_run}/{name}")
+    except OSError as exc:  # a leftover thumbnail is harmless; a failed re-run is not
+        logger.warning("could not prune old thumbnails of film %s: %s", film_id, exc)
 
 
 @transaction.atomic
@@ -193,7 +206,7 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
         as_uint64(own),
         data[:, 1].view(np.uint64),
         data[:, 0],
-        max_distance=settings.MEDIA_DUPLICATE_MAX_DISTANCE,
+        max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE,
     )
     pairs = [
         DuplicatePair(
@@ -207,8 +220,8 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
         if is_duplicate(
             m,
             new_frames=len(own),
-            min_frames=settings.MEDIA_DUPLICATE_MIN_FRAMES,
-            min_ratio=settings.MEDIA_DUPLICATE_MIN_RATIO,
+            min_frames=settings.LAUREL_DUPLICATE_MIN_FRAMES,
+            min_ratio=settings.LAUREL_DUPLICATE_MIN_RATIO,
         )
     ]
     DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)

@@ -32,7 +32,7 @@ def clip(ffmpeg: str, tmp_path: Path) -> Path:
 def test_a_valid_manifest_is_read_and_reported_untrusted_without_anchors(
     clip: Path, tmp_path: Path, c2pa_chain: SigningChain, settings: Any
 ) -> None:
-    settings.MEDIA_C2PA_TRUST_ANCHORS = ""
+    settings.LAUREL_C2PA_TRUST_ANCHORS = ""
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(generator="Runway Gen-3"))
     evidence = read_manifest(signed, format_name=MP4)
     assert evidence.state == C2PAState.UNTRUSTED
@@ -53,7 +53,7 @@ def test_a_valid_manifest_is_read_and_reported_untrusted_without_anchors(
 def test_a_signer_under_a_configured_anchor_is_trusted(
     clip: Path, tmp_path: Path, c2pa_chain: SigningChain, settings: Any
 ) -> None:
-    settings.MEDIA_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
+    settings.LAUREL_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(source_type=DIGITAL_CAPTURE))
     evidence = read_manifest(signed, format_name=MP4)
     assert evidence.state == C2PAState.TRUSTED

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from festival.models import AuditEvent
@@ -48,7 +49,7 @@ def _stored(root: Path) -> list[str]:
 def test_a_signed_tagged_clip_gets_evidence_flags_and_a_shot_list(
     ffmpeg: str, tmp_path: Path, ai_storage: Path, c2pa_chain: SigningChain, settings: Any
 ) -> None:
-    settings.MEDIA_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
+    settings.LAUREL_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
     clip = make_clip(ffmpeg, tmp_path / "clip.mp4", metadata={"comment": "graded in Topaz Video AI"})
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(generator="Runway Gen-3"))
     film = _film(declared=DeclaredAIUse(ai_video_declared=False, tools=("kling",)))
@@ -103,7 +104,10 @@ def test_a_rerun_replaces_evidence_keeps_labels_of_unmoved_shots_and_deletes_old
     record_ai_usage(inputs)
     entrant = UserFactory.create()
     label_shots(film_id=film.pk, labels={0: "ai", 2: "live_action"}, user=entrant)
+    # A run that died after saving thumbnails but before committing left these behind.
+    default_storage.save(f"films/{film.pk}/ai/deadbeef/shot-0000.jpg", ContentFile(b"orphan"))
     first_files = _stored(ai_storage)
+    assert len(first_files) == 4
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         record_ai_usage(inputs)
