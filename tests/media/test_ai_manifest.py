@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
+from media.ai_usage.signing import sign_mp4
 from media.models import C2PAState
 from tests.media.ai_fixtures import (
     DIGITAL_CAPTURE,
     TRAINED,
-    SigningChain,
+    FixtureChain,
     c2pa_chain,
     make_clip,
     manifest_definition,
@@ -30,7 +31,7 @@ def clip(ffmpeg: str, tmp_path: Path) -> Path:
 
 
 def test_a_valid_manifest_is_read_and_reported_untrusted_without_anchors(
-    clip: Path, tmp_path: Path, c2pa_chain: SigningChain, settings: Any
+    clip: Path, tmp_path: Path, c2pa_chain: FixtureChain, settings: Any
 ) -> None:
     settings.LAUREL_C2PA_TRUST_ANCHORS = ""
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(generator="Runway Gen-3"))
@@ -51,7 +52,7 @@ def test_a_valid_manifest_is_read_and_reported_untrusted_without_anchors(
 
 
 def test_a_signer_under_a_configured_anchor_is_trusted(
-    clip: Path, tmp_path: Path, c2pa_chain: SigningChain, settings: Any
+    clip: Path, tmp_path: Path, c2pa_chain: FixtureChain, settings: Any
 ) -> None:
     settings.LAUREL_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(source_type=DIGITAL_CAPTURE))
@@ -65,7 +66,7 @@ def test_no_manifest_is_no_evidence(clip: Path) -> None:
     assert read_manifest(clip, format_name=MP4) == ManifestEvidence(state=C2PAState.NONE)
 
 
-def test_a_file_changed_after_signing_is_invalid(clip: Path, tmp_path: Path, c2pa_chain: SigningChain) -> None:
+def test_a_file_changed_after_signing_is_invalid(clip: Path, tmp_path: Path, c2pa_chain: FixtureChain) -> None:
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition())
     data = bytearray(signed.read_bytes())
     at = data.find(b"mdat") + 200
@@ -78,7 +79,7 @@ def test_a_file_changed_after_signing_is_invalid(clip: Path, tmp_path: Path, c2p
 
 
 def test_a_damaged_manifest_is_recorded_as_malformed_without_raising(
-    clip: Path, tmp_path: Path, c2pa_chain: SigningChain
+    clip: Path, tmp_path: Path, c2pa_chain: FixtureChain
 ) -> None:
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition())
     data = bytearray(signed.read_bytes())
@@ -95,3 +96,10 @@ def test_containers_without_c2pa_support_are_no_evidence(tmp_path: Path) -> None
     webm = tmp_path / "film.webm"
     webm.write_bytes(b"\x1a\x45\xdf\xa3" + b"\0" * 64)
     assert read_manifest(webm, format_name="matroska,webm").state == C2PAState.NONE
+
+
+def test_the_demo_signs_with_a_fresh_throwaway_chain(clip: Path, tmp_path: Path) -> None:
+    signed = sign_mp4(clip, tmp_path / "demo.mp4", definition=manifest_definition(generator="OpenAI Sora"))
+    evidence = read_manifest(signed, format_name=MP4)
+    assert (evidence.state, evidence.summary["issuer"]) == (C2PAState.UNTRUSTED, "Laurel Demo Studio")
+    assert evidence.generator_texts[0] == ("active manifest claim generator", "OpenAI Sora 1.0")

@@ -23,7 +23,7 @@ from media.models import AIEvidence, AIFlag, DuplicatePair, Film, FrameHash, Sho
 from media.rules import DeclaredAIUse
 from tests.factories import FilmFactory, UserFactory
 from tests.media.ai_fixtures import (
-    SigningChain,
+    FixtureChain,
     ai_storage,
     analysis_inputs,
     c2pa_chain,
@@ -47,7 +47,7 @@ def _stored(root: Path) -> list[str]:
 
 
 def test_a_signed_tagged_clip_gets_evidence_flags_and_a_shot_list(
-    ffmpeg: str, tmp_path: Path, ai_storage: Path, c2pa_chain: SigningChain, settings: Any
+    ffmpeg: str, tmp_path: Path, ai_storage: Path, c2pa_chain: FixtureChain, settings: Any
 ) -> None:
     settings.LAUREL_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
     clip = make_clip(ffmpeg, tmp_path / "clip.mp4", metadata={"comment": "graded in Topaz Video AI"})
