@@ -11,6 +11,7 @@ from media.models.evidence import (
     ShotLabel,
 )
 from media.models.films import Film, JobState, ProcessingJob
+from media.models.outputs import FilmOutput, OutputKind, QCReport, Severity
 
 __all__ = [
     "AIEvidence",
@@ -18,10 +19,14 @@ __all__ = [
     "C2PAState",
     "DuplicatePair",
     "Film",
+    "FilmOutput",
     "FlagSeverity",
     "FrameHash",
     "JobState",
+    "OutputKind",
     "ProcessingJob",
+    "QCReport",
+    "Severity",
     "Shot",
     "ShotLabel",
 ]
