@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
-from django.urls import clear_url_caches
 
 from media.ai_usage import ShotLabelError, ai_usage_context, shot_labels_from_post
 from media.models import AIEvidence, AIFlag, DuplicatePair, Film, Shot
 from tests.factories import EditionFactory, FilmFactory, OrganizerFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def ai_admin_registered() -> Iterator[None]:
-    """Until media/admin.py imports media.admin_ai on main, register it and rebuild the admin URLs."""
-    import festival.urls
-    import media.admin_ai  # noqa: F401
-
-    importlib.reload(festival.urls)
-    clear_url_caches()
-    yield
 
 
 def _film_with_evidence(group_key: str, name: str) -> Film:
