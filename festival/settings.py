@@ -336,6 +336,9 @@ CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
 # AI-usage metadata (media.ai_usage): a PEM bundle of C2PA trust anchors (e.g. the C2PA
 # trust list); without one a valid signature is reported as "signer not on the trust list".
 LAUREL_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+# The manifest reader runs in a child: seconds (plus one per 50 MB of film) and address space.
+LAUREL_C2PA_TIMEOUT = env.positive_int("LAUREL_C2PA_TIMEOUT", default=60)
+LAUREL_C2PA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_C2PA_MEMORY_LIMIT_MB", default=2048)
 # Possible duplicates: frames within this many bits (of 64) match; a pair needs this many
 # matching frames and this share of the shorter film's sampled frames.
 LAUREL_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)

@@ -103,3 +103,24 @@ def test_the_demo_signs_with_a_fresh_throwaway_chain(clip: Path, tmp_path: Path)
     evidence = read_manifest(signed, format_name=MP4)
     assert (evidence.state, evidence.summary["issuer"]) == (C2PAState.UNTRUSTED, "Laurel Demo Studio")
     assert evidence.generator_texts[0] == ("active manifest claim generator", "OpenAI Sora 1.0")
+
+
+@pytest.mark.parametrize(
+    ("script", "error"),
+    [
+        ("import time; time.sleep(30)", "reading the manifest took longer than"),
+        ("import os; os.abort()", "the manifest reader failed (exit -6)"),
+        ("x = bytearray(3 * 1024**3)", "the manifest reader failed (exit 1)"),  # over the memory cap
+        ("print('garbage')", "the manifest reader gave no answer"),
+    ],
+)
+def test_a_reader_that_hangs_crashes_or_balloons_costs_the_child_not_the_worker(
+    clip: Path, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, script: str, error: str
+) -> None:
+    settings.LAUREL_C2PA_TIMEOUT = 1
+    child = tmp_path / "child.py"
+    child.write_text(script)
+    monkeypatch.setattr("media.ai_usage.manifest._CHILD", child)
+    evidence = read_manifest(clip, format_name=MP4)
+    assert evidence.state == C2PAState.MALFORMED
+    assert evidence.summary["error"].startswith(error)
