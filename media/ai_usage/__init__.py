@@ -2,7 +2,8 @@
 
 The pipeline's analysing stage calls :func:`record_ai_usage`; pages and other apps read
 through :func:`ai_usage_for`, :func:`shot_list` and :func:`flags_for_group`; entrants'
-shot labels go through :func:`label_shots`.
+shot labels go through :func:`label_shots`, a changed disclosure through
+:func:`update_declaration`.
 """
 
 from media.ai_usage.selectors import (
@@ -23,6 +24,7 @@ from media.ai_usage.services import (
     label_shots,
     record_ai_usage,
     shot_labels_from_post,
+    update_declaration,
 )
 
 __all__ = [
@@ -41,4 +43,5 @@ __all__ = [
     "record_ai_usage",
     "shot_labels_from_post",
     "shot_list",
+    "update_declaration",
 ]

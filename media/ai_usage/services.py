@@ -16,11 +16,11 @@ from django.db.models import Q
 from festival.models import User
 from festival.services import record_audit
 from media.ai_usage.flags import consistency_flags
-from media.ai_usage.manifest import read_manifest
+from media.ai_usage.manifest import ManifestEvidence, read_manifest
 from media.ai_usage.phash import as_uint64, frame_hash, is_duplicate, match_against_group
 from media.ai_usage.shots import ShotSpan, grab_frames, nearest_sampled_frame, save_thumbnail, shots_from_cuts
 from media.ai_usage.signatures import tools_in
-from media.ai_usage.tags import container_tags
+from media.ai_usage.tags import TagEvidence, container_tags
 from media.analysis import AnalysisInputs
 from media.models import AIEvidence, AIFlag, DuplicatePair, Film, FrameHash, Shot, ShotLabel
 from media.rules import DeclaredAIUse
@@ -233,6 +233,46 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
             after={"films": sorted(m.film_a_id if m.film_b_id == film_id else m.film_b_id for m in pairs)},
         )
     return pairs
+
+
+@transaction.atomic
+def update_declaration(*, film_id: int, declared: DeclaredAIUse, actor: User | None) -> list[AIFlag]:
+    """Store a changed declaration on the film and recompute its flags from the stored evidence.
+
+    For when the entrant edits their AI disclosure after the upload: the file is not read
+    again, since the flags need only what the evidence already recorded.
+    """
+    film = Film.objects.select_for_update().get(pk=film_id)
+    before = film.declared_ai
+    film.declared_ai = declared.to_dict()
+    film.save(update_fields=["declared_ai"])
+    evidence = AIEvidence.objects.filter(film=film).first()
+    flags: list[AIFlag] = []
+    if evidence is not None:
+        found = evidence.tools_found
+        manifest = ManifestEvidence(
+            state=evidence.c2pa_state,
+            summary=evidence.c2pa,
+            generator_texts=tuple((f["where"], f["value"]) for f in found if f.get("source") == "c2pa"),
+            digital_source_types=tuple(evidence.c2pa.get("digital_source_types", [])),
+        )
+        tags = TagEvidence(
+            tags=evidence.container_tags,
+            tools=tuple((f["tool"], f["where"], f["value"]) for f in found if f.get("source") == "tags"),
+        )
+        AIFlag.objects.filter(film=film).delete()
+        flags = AIFlag.objects.bulk_create(
+            AIFlag(film=film, code=f.code, severity=f.severity, message=f.message, evidence=f.evidence)
+            for f in consistency_flags(declared=declared, manifest=manifest, tags=tags)
+        )
+    record_audit(
+        actor=actor,
+        action="media.declaration.updated",
+        target=film,
+        before={"declared_ai": before},
+        after={"declared_ai": film.declared_ai, "flags": [f.code for f in flags]},
+    )
+    return flags
 
 
 def shot_labels_from_post(data: Mapping[str, str]) -> dict[int, str]:

@@ -18,6 +18,7 @@ from media.ai_usage import (
     label_shots,
     record_ai_usage,
     shot_list,
+    update_declaration,
 )
 from media.models import AIEvidence, AIFlag, DuplicatePair, Film, FrameHash, Shot
 from media.rules import DeclaredAIUse
@@ -190,3 +191,30 @@ def test_selectors_before_analysis_and_for_a_group(django_assert_max_num_queries
         film.pk: ["tag_tool_undeclared"],
         other.pk: ["c2pa_invalid"],
     }
+
+
+def test_a_changed_declaration_recomputes_the_flags_from_stored_evidence(
+    ffmpeg: str, tmp_path: Path, ai_storage: Path, c2pa_chain: FixtureChain
+) -> None:
+    clip = make_clip(ffmpeg, tmp_path / "clip.mp4", sources=("testsrc",), metadata={"comment": "Kling 2.1"})
+    signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(generator="Runway Gen-3"))
+    film = _film(declared=DeclaredAIUse(ai_video_declared=True, tools=("runway", "kling")))
+    record_ai_usage(analysis_inputs(film.pk, signed, tmp_path / "work", scene_cuts=[]))
+    assert ai_usage_for(film.pk).flags == []
+    entrant = UserFactory.create()
+
+    flags = update_declaration(film_id=film.pk, declared=DeclaredAIUse(ai_video_declared=False), actor=entrant)
+
+    assert [f.code for f in flags] == ["c2pa_tool_undeclared", "c2pa_ai_media_undeclared", "tag_tool_undeclared"]
+    assert [f.code for f in ai_usage_for(film.pk).flags] == [
+        "c2pa_ai_media_undeclared",
+        "c2pa_tool_undeclared",
+        "tag_tool_undeclared",
+    ]
+    film.refresh_from_db()
+    assert film.declared_ai == {"ai_video_declared": False, "tools": []}
+    event = AuditEvent.objects.get(action="media.declaration.updated")
+    assert (event.actor, event.before) == (
+        entrant,
+        {"declared_ai": {"ai_video_declared": True, "tools": ["runway", "kling"]}},
+    )
