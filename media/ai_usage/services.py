@@ -27,6 +27,10 @@ from media.rules import DeclaredAIUse
 
 logger = logging.getLogger(__name__)
 
+# Frames hashed per film for the duplicate check: enough to match a re-cut, few enough that
+# one film against 6,000 stays a fraction of a second.
+MAX_HASHED_FRAMES = 120
+
 
 class ShotLabelError(ValueError):
     """A label or a shot index the film does not have (shown to the entrant as is)."""
@@ -58,7 +62,9 @@ def record_ai_usage(inputs: AnalysisInputs) -> None:
     spans = shots_from_cuts(inputs.scene_cuts, _duration(inputs.probe))
     run = secrets.token_hex(4)
     thumbnails = _shot_thumbnails(inputs, spans, run=run)
-    hashes = [(t, h) for t, path in inputs.sampled_frames if (h := _safe_hash(path)) is not None]
+    hashes = [
+        (t, h) for t, path in _spread(inputs.sampled_frames, MAX_HASHED_FRAMES) if (h := _safe_hash(path)) is not None
+    ]
     tools_found = [
         {"tool": tool, "source": "c2pa", "where": where, "value": text}
         for where, text in manifest.generator_texts
@@ -77,6 +83,14 @@ def record_ai_usage(inputs: AnalysisInputs) -> None:
         run=run,
     )
     detect_duplicates(film_id=film.pk)
+
+
+def _spread(frames: list[tuple[float, Any]], limit: int) -> list[tuple[float, Any]]:
+    """At most ``limit`` frames, evenly spread over the film (long films keep the comparison cheap)."""
+    if len(frames) <= limit:
+        return list(frames)
+    step = len(frames) / limit
+    return [frames[int(i * step)] for i in range(limit)]
 
 
 def _safe_hash(path: Any) -> int | None:

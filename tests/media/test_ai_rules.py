@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -245,3 +246,18 @@ def test_match_against_group_counts_matching_frames_per_film() -> None:
     assert is_duplicate(matches[0], new_frames=3, min_frames=2, min_ratio=0.5) is True
     assert is_duplicate(matches[1], new_frames=3, min_frames=2, min_ratio=0.5) is False
     assert to_signed(2**64 - 1) == -1
+
+
+def test_long_films_hash_an_even_spread_of_their_sampled_frames() -> None:
+    from media.ai_usage.services import _spread
+
+    frames = [(float(i), Path(f"{i}.jpg")) for i in range(10)]
+    assert [t for t, _ in _spread(frames, 4)] == [0.0, 2.0, 5.0, 7.0]
+    assert _spread(frames[:3], 4) == frames[:3]
+
+
+def test_a_missing_ffmpeg_means_no_thumbnail_not_a_failed_film(tmp_path: Path, settings: Any) -> None:
+    from media.ai_usage.shots import grab_frames
+
+    settings.FFMPEG_BINARY = str(tmp_path / "no-such-ffmpeg")
+    assert grab_frames(tmp_path / "film.mp4", [0.5, 1.5], tmp_path) == [None, None]
