@@ -57,27 +57,16 @@ def record_ai_usage(inputs: AnalysisInputs) -> None:
     format_name = str((inputs.probe.get("format") or {}).get("format_name", ""))
     manifest = read_manifest(inputs.source, format_name=format_name)
     tags = container_tags(inputs.probe)
-    declared = DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None
-    flags = consistency_flags(declared=declared, manifest=manifest, tags=tags)
     spans = shots_from_cuts(inputs.scene_cuts, _duration(inputs.probe))
     run = secrets.token_hex(4)
     thumbnails = _shot_thumbnails(inputs, spans, run=run)
     hashes = [
         (t, h) for t, path in _spread(inputs.sampled_frames, MAX_HASHED_FRAMES) if (h := _safe_hash(path)) is not None
     ]
-    tools_found = [
-        {"tool": tool, "source": "c2pa", "where": where, "value": text}
-        for where, text in manifest.generator_texts
-        for tool in tools_in(text)
-    ] + [{"tool": tool, "source": "tags", "where": where, "value": value} for tool, where, value in tags.tools]
-
     _replace_evidence(
         film=film,
-        c2pa_state=manifest.state,
-        c2pa=manifest.summary,
-        container_tags=tags.tags,
-        tools_found=tools_found,
-        flags=[(f.code, f.severity, f.message, f.evidence) for f in flags],
+        manifest=manifest,
+        tags=tags,
         shots=[(span, thumbnails.get(span.index, "")) for span in spans],
         hashes=hashes,
         run=run,
@@ -131,28 +120,37 @@ def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan], *, run: str)
 def _replace_evidence(
     *,
     film: Film,
-    c2pa_state: str,
-    c2pa: dict[str, Any],
-    container_tags: dict[str, Any],
-    tools_found: list[dict[str, str]],
-    flags: list[tuple[str, str, str, dict[str, Any]]],
+    manifest: ManifestEvidence,
+    tags: TagEvidence,
     shots: list[tuple[ShotSpan, str]],
     hashes: list[tuple[float, int]],
     run: str,
 ) -> None:
-    # Lock the film so two runs of the same film (a retry racing a late worker) serialise.
-    Film.objects.select_for_update().filter(pk=film.pk).first()
+    # Lock the film so two runs of the same film (a retry racing a late worker) serialise, and
+    # read the declaration under the lock so a concurrent update_declaration is not undone.
+    locked = Film.objects.select_for_update().only("pk", "declared_ai").get(pk=film.pk)
+    declared = DeclaredAIUse.from_dict(locked.declared_ai) if locked.declared_ai else None
+    flags = consistency_flags(declared=declared, manifest=manifest, tags=tags)
+    tools_found = [
+        {"tool": tool, "source": "c2pa", "where": where, "value": text}
+        for where, text in manifest.generator_texts
+        for tool in tools_in(text)
+    ] + [{"tool": tool, "source": "tags", "where": where, "value": value} for tool, where, value in tags.tools]
     old_shots = list(Shot.objects.filter(film=film).values_list("start_seconds", "end_seconds", "label"))
     kept_labels = {(round(a, 3), round(b, 3)): label for a, b, label in old_shots}
 
     AIEvidence.objects.update_or_create(
         film=film,
-        defaults={"c2pa_state": c2pa_state, "c2pa": c2pa, "container_tags": container_tags, "tools_found": tools_found},
+        defaults={
+            "c2pa_state": manifest.state,
+            "c2pa": manifest.summary,
+            "container_tags": tags.tags,
+            "tools_found": tools_found,
+        },
     )
     AIFlag.objects.filter(film=film).delete()
     AIFlag.objects.bulk_create(
-        AIFlag(film=film, code=code, severity=severity, message=message, evidence=evidence)
-        for code, severity, message, evidence in flags
+        AIFlag(film=film, code=f.code, severity=f.severity, message=f.message, evidence=f.evidence) for f in flags
     )
     Shot.objects.filter(film=film).delete()
     Shot.objects.bulk_create(
@@ -174,7 +172,7 @@ def _replace_evidence(
         actor=None,
         action="media.ai_usage.recorded",
         target=film,
-        after={"c2pa_state": c2pa_state, "flags": [code for code, *_ in flags], "shots": len(shots)},
+        after={"c2pa_state": manifest.state, "flags": [f.code for f in flags], "shots": len(shots)},
     )
     film_id = film.pk
     transaction.on_commit(lambda: _prune_thumbnails(film_id=film_id, keep_run=run))
