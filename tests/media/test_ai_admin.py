@@ -43,11 +43,16 @@ def test_organizers_see_evidence_flags_and_duplicates_of_their_own_editions_only
     client.force_login(membership.user)
 
     for path in ("/admin/media/aievidence/", "/admin/media/aiflag/", "/admin/media/duplicatepair/"):
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(14):
             listing = client.get(path)
         body = listing.content.decode()
         assert listing.status_code == 200, path
         assert "mine.mp4" in body and "theirs.mp4" not in body, path
+
+    filtered = client.get(f"/admin/media/aiflag/?group=edition:{edition.pk}")
+    assert filtered.status_code == 200 and "twin.mp4" in filtered.content.decode()
+    assert f"{membership.festival.name} — {edition.name}" in filtered.content.decode()
+    assert "twin.mp4" not in client.get("/admin/media/aiflag/?group=edition:0").content.decode()
 
     detail = client.get(f"/admin/media/aievidence/{mine.ai_evidence.pk}/change/")
     body = detail.content.decode()
