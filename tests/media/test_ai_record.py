@@ -11,9 +11,11 @@ from django.core.files.storage import default_storage
 
 from festival.models import AuditEvent
 from media.ai_usage import (
+    FlagSummary,
     ShotLabelError,
     ai_usage_for,
     duplicate_pairs_for_group,
+    flag_summaries,
     flags_for_group,
     label_shots,
     record_ai_usage,
@@ -218,3 +220,20 @@ def test_a_changed_declaration_recomputes_the_flags_from_stored_evidence(
         entrant,
         {"declared_ai": {"ai_video_declared": True, "tools": ["runway", "kling"]}},
     )
+
+
+def test_flag_summaries_count_per_film_in_two_queries(django_assert_max_num_queries: Any) -> None:
+    a, b, c = _film(), _film(), _film()
+    AIFlag.objects.create(film=a, code="c2pa_tool_undeclared", message="m")
+    AIFlag.objects.create(film=a, code="tag_tool_undeclared", message="m")
+    AIFlag.objects.create(film=a, code="c2pa_invalid", severity="info", message="n")
+    AIFlag.objects.create(film=c, code="c2pa_malformed", severity="info", message="n")
+    DuplicatePair.objects.create(film_a=a, film_b=b, group_key="edition:1", matched_frames=9, compared_frames=10)
+    with django_assert_max_num_queries(2):
+        summaries = flag_summaries([a.pk, b.pk, c.pk])
+    assert summaries == {
+        a.pk: FlagSummary(contradictions=2, notes=1, duplicates=1),
+        b.pk: FlagSummary(duplicates=1),
+        c.pk: FlagSummary(notes=1),
+    }
+    assert [summaries[f.pk].needs_review for f in (a, b, c)] == [True, True, False]
