@@ -124,3 +124,11 @@ def test_a_reader_that_hangs_crashes_or_balloons_costs_the_child_not_the_worker(
     evidence = read_manifest(clip, format_name=MP4)
     assert evidence.state == C2PAState.MALFORMED
     assert evidence.summary["error"].startswith(error)
+
+
+def test_a_missing_trust_anchor_file_is_a_configuration_error_not_a_mark_on_the_film(
+    clip: Path, tmp_path: Path, settings: Any
+) -> None:
+    settings.LAUREL_C2PA_TRUST_ANCHORS = str(tmp_path / "missing.pem")
+    with pytest.raises(FileNotFoundError):
+        read_manifest(clip, format_name=MP4)
