@@ -303,7 +303,20 @@ LOGGING = {
 }
 
 # --- Uploads (submissions app: tus) ----------------------------------------------------
-# (the submissions helpers add their settings here)
+# A PATCH body is read from the socket this many bytes at a time, never whole.
+LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", default=1024 * 1024)
+# The upload page sends at most this much per PATCH, so a proxy's body limit or a dropped
+# connection costs at most one such piece (the server keeps every byte it acknowledged).
+LAUREL_UPLOAD_PATCH_BYTES = env.positive_int("LAUREL_UPLOAD_PATCH_BYTES", default=64 * 1024 * 1024)
+# An unfinished upload expires this long after its last accepted byte (Upload-Expires).
+LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
+# Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
+LAUREL_UPLOAD_QUOTA_BYTES = env.positive_int("LAUREL_UPLOAD_QUOTA_BYTES", default=20 * 1024**3)
+LAUREL_UPLOAD_MAX_CONCURRENT = env.positive_int("LAUREL_UPLOAD_MAX_CONCURRENT", default=3)
+CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
+    "task": "submissions.purge_expired_uploads",
+    "schedule": timedelta(minutes=env.positive_int("LAUREL_UPLOAD_PURGE_MINUTES", default=15)),
+}
 
 
 # --- Media pipeline (media app) ---------------------------------------------------------
