@@ -35,7 +35,7 @@ setup: $(STAMP) system-packages static/vendor/.stamp
 	$(PY) manage.py migrate --noinput -v0
 
 demo: setup
-	$(PY) manage.py seed_demo
+	LAUREL_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py seed_demo
 	@bash scripts/run-demo.sh $(HOST) $(PORT)
 
 lint: $(STAMP)

@@ -308,6 +308,39 @@ LOGGING = {
 
 # --- Media pipeline (media app) ---------------------------------------------------------
 # (the media helpers add their settings here)
+# Per-job scratch folders (a local disk of the worker; sources are copied here from storage).
+LAUREL_MEDIA_WORK_DIR = env.str("LAUREL_MEDIA_WORK_DIR", default=str(VAR_DIR / "media-work"))
+# ffmpeg/ffprobe limits: threads per process, address-space cap, wall clock.
+LAUREL_MEDIA_THREADS = env.positive_int("LAUREL_MEDIA_THREADS", default=2)
+LAUREL_MEDIA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_MEDIA_MEMORY_LIMIT_MB", default=4096)
+LAUREL_MEDIA_PROBE_TIMEOUT = env.positive_int("LAUREL_MEDIA_PROBE_TIMEOUT", default=30)
+# A transcode may take this many seconds per second of film, plus a fixed allowance.
+LAUREL_MEDIA_TIMEOUT_BASE = env.positive_int("LAUREL_MEDIA_TIMEOUT_BASE", default=120)
+LAUREL_MEDIA_TIMEOUT_PER_SECOND = env.float("LAUREL_MEDIA_TIMEOUT_PER_SECOND", default=4.0)
+# Untrusted-input limits checked at probe time.
+LAUREL_MEDIA_MAX_STREAMS = env.positive_int("LAUREL_MEDIA_MAX_STREAMS", default=8)
+LAUREL_MEDIA_MAX_PIXELS = env.positive_int("LAUREL_MEDIA_MAX_PIXELS", default=4096 * 4096)
+LAUREL_MEDIA_MAX_DURATION = env.positive_int("LAUREL_MEDIA_MAX_DURATION", default=4 * 60 * 60)
+# A running job whose heartbeat is older than this is re-queued (or failed) by the reaper.
+LAUREL_MEDIA_STUCK_AFTER = env.positive_int("LAUREL_MEDIA_STUCK_AFTER", default=15 * 60)
+LAUREL_MEDIA_MAX_ATTEMPTS = env.positive_int("LAUREL_MEDIA_MAX_ATTEMPTS", default=3)
+# Lifetime of the presigned URLs playback redirects to on object storage.
+LAUREL_MEDIA_URL_EXPIRE = env.positive_int("LAUREL_MEDIA_URL_EXPIRE", default=300)
+CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
+    "task": "media.reap_stuck_jobs",
+    "schedule": 5 * 60,
+    "options": {"queue": "default"},
+}
+
+
+# AI-usage metadata (media.ai_usage): a PEM bundle of C2PA trust anchors (e.g. the C2PA
+# trust list); without one a valid signature is reported as "signer not on the trust list".
+MEDIA_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+# Possible duplicates: frames within this many bits (of 64) match; a pair needs this many
+# matching frames and this share of the shorter film's sampled frames.
+MEDIA_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
+MEDIA_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
+MEDIA_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
 
 
 # --- Judging (judging app) --------------------------------------------------------------

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from media.models import JobState, ProcessingJob
+from media.models import Film, FilmOutput, JobState, OutputKind, ProcessingJob, QCReport
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,87 @@ def film_statuses(film_ids: Iterable[int]) -> dict[int, FilmStatus]:
 
 def film_status(film_id: int) -> FilmStatus | None:
     return film_statuses([film_id]).get(film_id)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str  # media.models.Severity value
+    message: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class QCView:
+    """The technical QC / eligibility report of a film, for entrant and organizer pages."""
+
+    film_id: int
+    blocking: bool
+    findings: list[Finding]
+    metrics: dict[str, Any]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.severity == "warning"]
+
+
+def _qc_view(report: QCReport) -> QCView:
+    return QCView(
+        film_id=report.film_id,
+        blocking=report.blocking,
+        findings=[Finding(**finding) for finding in report.findings],
+        metrics=report.metrics,
+    )
+
+
+def qc_report(film_id: int) -> QCView | None:
+    report = QCReport.objects.filter(film_id=film_id).first()
+    return _qc_view(report) if report else None
+
+
+def qc_reports(film_ids: Iterable[int]) -> dict[int, QCView]:
+    """QC reports of many films in one query."""
+    return {report.film_id: _qc_view(report) for report in QCReport.objects.filter(film_id__in=list(film_ids))}
+
+
+def film_outputs(film_id: int) -> list[FilmOutput]:
+    return list(FilmOutput.objects.filter(film_id=film_id).order_by("key"))
+
+
+@dataclass(frozen=True)
+class Shot:
+    index: int
+    start: float
+    end: float
+    thumbnail_url: str
+
+
+def film_shots(film_id: int, *, base_url: str) -> list[Shot]:
+    """The shots found at scene cuts, with a thumbnail each (URLs under the caller's mount)."""
+    if not base_url.endswith("/"):
+        base_url += "/"
+    row = FilmOutput.objects.filter(film_id=film_id, kind=OutputKind.SHOTS).first()
+    if row is None:
+        return []
+    return [
+        Shot(index=i, start=float(shot["start"]), end=float(shot["end"]), thumbnail_url=base_url + shot["file"])
+        for i, shot in enumerate(row.meta.get("shots", []), start=1)
+    ]
+
+
+def film_for_organizer(*, film_id: int) -> Film | None:
+    return Film.objects.select_related("job").filter(pk=film_id).first()
+
+
+def festival_id_of_group(group_key: str) -> int | None:
+    """The festival of a film's group ("edition:<id>"); None for any other group."""
+    from festival.models import Edition
+
+    kind, _, raw_id = group_key.partition(":")
+    if kind != "edition" or not raw_id.isdigit():
+        return None
+    return Edition.objects.filter(pk=int(raw_id)).values_list("festival_id", flat=True).first()

@@ -40,6 +40,10 @@ class ProcessingJob(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
     stderr_tail = models.TextField(blank=True)
+    # Problems that do not fail the film (e.g. an analyser that crashed), one per line.
+    notes = models.TextField(blank=True)
+    # Touched by the running attempt; the reaper re-queues jobs whose heartbeat went stale.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
