@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import User
-from media.models import JobState
+from media.models import JobState, ProcessingJob, QCReport
 from submissions.models import AttestationRecord, Credit, Submission
 from submissions.models import SubmissionState as S
 from tests.factories import CategoryFactory, EditionFactory, FilmFactory, SubmissionFactory, UserFactory
@@ -44,20 +44,25 @@ def test_dashboard_shows_each_submission_with_its_processing_state(
     processing = SubmissionFactory.create(
         entrant=entrant, title="Tides", state=S.UPLOADED, film=FilmFactory.create(job__state=JobState.TRANSCODING)
     )
-    processing.film.job.progress = 42
-    processing.film.job.save()
+    ProcessingJob.objects.filter(film=processing.film).update(progress=42)
+    checked = SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=FilmFactory.create(job__state="ready"))
+    QCReport.objects.create(
+        film_id=checked.film.pk if checked.film else 0,
+        findings=[{"code": "loudness", "severity": "warning", "message": "Louder than -14 LUFS.", "value": -9}],
+    )
     SubmissionFactory.create(entrant=entrant, title="Draft One")
     for _ in range(5):
         SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=FilmFactory.create(job__state=JobState.READY))
     SubmissionFactory.create(title="Someone else's")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = entrant_client.get("/me/")
 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Processing: transcoding (42 %)" in page
     assert 'value="42"' in page
+    assert "⚠ Louder than -14 LUFS." in page
     assert "Draft One" in page and "Processed, ready to submit" in page
     assert "Someone else&#x27;s" not in page and "Someone else's" not in page
     assert f'href="/me/submissions/{processing.pk}/upload/"' in page
