@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -99,7 +100,7 @@ class SubmissionRow:
         return upload_path(self.submission.pk)
 
 
-def submission_rows(submissions: QuerySet[Submission]) -> list[SubmissionRow]:
+def submission_rows(submissions: Iterable[Submission]) -> list[SubmissionRow]:
     """Each submission with its film's status: two queries however many there are."""
     items = list(submissions)
     film_ids = [s.film_id for s in items if s.film_id is not None]

@@ -1,6 +1,11 @@
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
-from submissions import views
+from submissions import api, views
+
+router = SimpleRouter()
+router.register("submissions/ai-tools", api.AIToolViewSet, basename="ai-tool")
+router.register("submissions", api.SubmissionViewSet, basename="submission")
 
 app_name = "submissions"
 urlpatterns = [
@@ -13,4 +18,5 @@ urlpatterns = [
     path("me/submissions/<int:pk>/statements/", views.submission_attestations, name="attestations"),
     path("me/submissions/<int:pk>/submit/", views.submission_submit, name="submit"),
     path("me/submissions/<int:pk>/withdraw/", views.submission_withdraw, name="withdraw"),
+    path("api/", include(router.urls)),
 ]
