@@ -1,14 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
 
-from submissions import api, views
-
-router = SimpleRouter()
-router.register("submissions/ai-tools", api.AIToolViewSet, basename="ai-tool")
-router.register("submissions", api.SubmissionViewSet, basename="submission")
+from submissions import views
 
 app_name = "submissions"
 urlpatterns = [
+    path("api/", include("submissions.api_urls")),
     path("me/", views.dashboard, name="dashboard"),
     path("me/editions/<int:edition_id>/enter/", views.submission_new, name="new"),
     path("me/submissions/<int:pk>/", views.submission_detail, name="detail"),
@@ -18,5 +14,4 @@ urlpatterns = [
     path("me/submissions/<int:pk>/statements/", views.submission_attestations, name="attestations"),
     path("me/submissions/<int:pk>/submit/", views.submission_submit, name="submit"),
     path("me/submissions/<int:pk>/withdraw/", views.submission_withdraw, name="withdraw"),
-    path("api/", include(router.urls)),
 ]

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import User
-from media.models import JobState, ProcessingJob, QCReport
+from media.models import JobState, QCReport
 from submissions.models import AttestationRecord, Credit, Submission
 from submissions.models import SubmissionState as S
 from tests.factories import CategoryFactory, EditionFactory, FilmFactory, SubmissionFactory, UserFactory
@@ -41,18 +41,19 @@ def texts(response) -> list[str]:
 def test_dashboard_shows_each_submission_with_its_processing_state(
     entrant: User, entrant_client: Client, django_assert_max_num_queries
 ) -> None:
-    processing = SubmissionFactory.create(
-        entrant=entrant, title="Tides", state=S.UPLOADED, film=FilmFactory.create(job__state=JobState.TRANSCODING)
-    )
-    ProcessingJob.objects.filter(film=processing.film).update(progress=42)
-    checked = SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=FilmFactory.create(job__state="ready"))
-    QCReport.objects.create(
-        film_id=checked.film.pk if checked.film else 0,
-        findings=[{"code": "loudness", "severity": "warning", "message": "Louder than -14 LUFS.", "value": -9}],
-    )
+    transcoding = FilmFactory.create(job__state=JobState.TRANSCODING)
+    processing = SubmissionFactory.create(entrant=entrant, title="Tides", state=S.UPLOADED, film=transcoding)
+    transcoding.job.progress = 42
+    transcoding.job.save()
     SubmissionFactory.create(entrant=entrant, title="Draft One")
     for _ in range(5):
         SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=FilmFactory.create(job__state=JobState.READY))
+    checked = FilmFactory.create(job__state=JobState.READY)
+    SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=checked)
+    QCReport.objects.create(
+        film=checked,
+        findings=[{"code": "loudness", "severity": "warning", "message": "Louder than -14 LUFS.", "value": -9}],
+    )
     SubmissionFactory.create(title="Someone else's")
 
     with django_assert_max_num_queries(9):
