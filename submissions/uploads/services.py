@@ -24,9 +24,11 @@ from festival.deadlines import SubmissionsClosed
 from festival.models import User
 from festival.services import record_audit
 from media.models import Film
-from submissions.models import Submission, SubmissionState, Upload, UploadState
+from submissions.models import Submission, Upload, UploadState
+from submissions.selectors import is_editable
+from submissions.services.errors import SubmissionError
+from submissions.services.lifecycle import attach_uploaded_film, mark_upload_started
 from submissions.uploads import storage
-from submissions.uploads.handoff import UploadTransitionError, attach_uploaded_film, mark_upload_started
 from submissions.uploads.protocol import (
     CHECKSUM_MISMATCH,
     Checksum,
@@ -46,7 +48,6 @@ CONTAINER_EXTENSIONS: dict[str, tuple[str, ...]] = {
     "mkv": ("mkv",),
     "avi": ("avi",),
 }
-UPLOADABLE_STATES = (SubmissionState.DRAFT, SubmissionState.UPLOADING, SubmissionState.UPLOADED)
 UNFINISHED_STATES = (UploadState.RECEIVING, UploadState.ASSEMBLING)
 
 
@@ -84,7 +85,7 @@ def create_upload(
     submission = Submission.objects.select_related("edition").filter(pk=submission_id, entrant=user).first()
     if submission is None:
         raise TusError(404, "No such submission.", code="not_found")
-    if submission.state not in UPLOADABLE_STATES:
+    if not is_editable(submission):
         raise TusError(409, "This submission can no longer take a new film.", code="locked")
     _ensure_window_open(submission, now)
     edition = submission.edition
@@ -139,11 +140,10 @@ def create_upload(
         filetype=sanitize_filetype(metadata.get("filetype", "")),
         expires_at=_expiry(now),
     )
-    if submission.state != SubmissionState.UPLOADING:
-        try:
-            mark_upload_started(submission_id=submission.pk, user=user)
-        except UploadTransitionError as exc:
-            raise TusError(409, str(exc), code="locked") from None
+    try:
+        mark_upload_started(submission_id=submission.pk, actor=user)
+    except SubmissionError as exc:
+        raise TusError(exc.status, exc.message, code=exc.code) from None
     record_audit(
         actor=user,
         action="upload.create",
@@ -253,7 +253,7 @@ def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | N
                 raise _Lost
             film = attach_uploaded_film(
                 submission_id=upload.submission_id,
-                user=upload.owner,
+                actor=upload.owner,
                 source_name=source.name,
                 original_filename=upload.original_filename,
                 size_bytes=source.size,
@@ -270,8 +270,8 @@ def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | N
         if source.name not in _part_names(upload):
             storage.delete_objects([source.name])
         return None
-    except UploadTransitionError as exc:
-        raise TusError(409, str(exc), code="locked") from None
+    except SubmissionError as exc:
+        raise TusError(exc.status, exc.message, code=exc.code) from None
     return film
 
 

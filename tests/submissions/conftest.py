@@ -1,4 +1,5 @@
-"""Fixtures for the upload tests: a private media storage, an entrant with a draft, tus helpers."""
+"""Fixtures of the submissions tests: an entrant and their draft, the AI tool vocabulary, and for
+the upload tests a private media storage, tus helpers and gunicorn in another process."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from festival.models import User
 from submissions.models import Submission
 from tests.conftest import ROOT, _database_url_for_worker
 from tests.factories import SubmissionFactory, UserFactory
+from tests.submissions.factories import seed_ai_tools
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -52,7 +54,7 @@ def stored_files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def entrant(db: None) -> User:
-    return UserFactory.create()
+    return UserFactory.create(full_name="Ada Lovelace")
 
 
 @pytest.fixture
@@ -61,9 +63,15 @@ def submission(entrant: User) -> Submission:
 
 
 @pytest.fixture
-def entrant_client(client: Client, entrant: User) -> Client:
+def entrant_client(entrant: User) -> Client:
+    client = Client()
     client.force_login(entrant)
     return client
+
+
+@pytest.fixture
+def ai_tools(db: None) -> None:
+    seed_ai_tools()
 
 
 def metadata(**values: Any) -> str:

@@ -91,7 +91,10 @@ def test_create_binds_the_upload_to_the_submission(
     assert response["Upload-Expires"].endswith(" GMT")
     submission.refresh_from_db()
     assert submission.state == SubmissionState.UPLOADING
-    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["upload.create"]
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "submission.upload_started",
+        "upload.create",
+    ]
 
 
 @pytest.mark.parametrize("version", [None, "0.2.2", "1.0"])

@@ -133,4 +133,7 @@ def test_upload_through_the_page_reaches_100_percent_and_the_film_is_registered(
     assert enqueued == [film.pk]
     browser_page.click("text=Go to my films")
     browser_page.wait_for_url(f"{live_server.url}/me/")
-    assert "My films" in browser_page.inner_text("h1")
+    row = browser_page.locator("#my-submissions + div table tbody tr").first
+    assert row.locator("th").inner_text() == "Neon Tide"
+    assert row.locator(".state").inner_text() == "Waiting to be processed"
+    assert row.locator("a", has_text="Replace film").count() == 1
