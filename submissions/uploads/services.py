@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -49,6 +49,8 @@ CONTAINER_EXTENSIONS: dict[str, tuple[str, ...]] = {
     "avi": ("avi",),
 }
 UNFINISHED_STATES = (UploadState.RECEIVING, UploadState.ASSEMBLING)
+# An upload still assembling this long after its last byte lost the request finishing it.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def allowed_extensions(containers: list[str]) -> list[str]:
@@ -315,3 +317,22 @@ def purge_expired_uploads(*, now: datetime | None = None, batch_size: int = 500)
         purged += len(batch)
         if len(batch) < batch_size:
             return purged
+
+
+def finish_stalled_uploads(*, now: datetime | None = None) -> int:
+    """Finish uploads whose last byte arrived but whose finishing request died (server restart).
+
+    The client already saw its offset reach the length and considers the upload done, so
+    the server must finish it on its own. ``complete_upload`` is idempotent.
+    """
+    now = now or timezone.now()
+    stalled = Upload.objects.filter(
+        state=UploadState.ASSEMBLING, updated_at__lte=now - STALLED_AFTER, expires_at__gt=now
+    ).values_list("pk", flat=True)
+    finished = 0
+    for upload_id in list(stalled[:100]):
+        try:
+            finished += complete_upload(upload_id=upload_id, now=now) is not None
+        except TusError as error:
+            logger.warning("could not finish upload %s: %s", upload_id, error.message)
+    return finished
