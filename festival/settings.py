@@ -305,9 +305,10 @@ LOGGING = {
 # --- Uploads (submissions app: tus) ----------------------------------------------------
 # A PATCH body is read from the socket this many bytes at a time, never whole.
 LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", default=1024 * 1024)
-# The upload page sends at most this much per PATCH, so a proxy's body limit or a dropped
-# connection costs at most one such piece (the server keeps every byte it acknowledged).
-LAUREL_UPLOAD_PATCH_BYTES = env.positive_int("LAUREL_UPLOAD_PATCH_BYTES", default=64 * 1024 * 1024)
+# The upload page sends the whole file in one PATCH (0), which the server stores with no
+# extra copy; behind a proxy with a request-body limit, set a smaller piece size in bytes.
+# A dropped connection costs nothing either way: the server keeps every byte it received.
+LAUREL_UPLOAD_PATCH_BYTES = env.int("LAUREL_UPLOAD_PATCH_BYTES", default=0)
 # An unfinished upload expires this long after its last accepted byte (Upload-Expires).
 LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
 # Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
