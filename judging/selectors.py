@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from festival.models import AuditEvent, JudgeMembership, User
 from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
@@ -240,9 +240,8 @@ def score_history(score: Score) -> QuerySet[AuditEvent]:
 
 def round_judges(round_: Round) -> list[JudgeMembership]:
     """Judges who may be given entries in ``round_``: its panels' members, or the whole jury."""
-    panels = list(round_.panels.prefetch_related(Prefetch("judges", queryset=JudgeMembership.objects.all())))
     qs = JudgeMembership.objects.filter(edition_id=round_.edition_id, is_active=True).select_related("user")
-    if panels:
+    if round_.panels.exists():
         qs = qs.filter(panels__round=round_).distinct()
     return list(qs.order_by("pk"))
 
@@ -260,13 +259,11 @@ class JudgeLoad:
 
 def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
     """Counts for the organizer's round page, and each judge's load and progress."""
-    from django.db.models import Count, Q
-
     active = Assignment.objects.filter(round=round_, state=AssignmentState.ACTIVE)
     counts = {
         "entries": round_.entries.count(),
         "assignments": active.count(),
-        "submitted": Score.objects.filter(round=round_, state=ScoreState.SUBMITTED, excluded=False).count(),
+        "submitted": counted_scores(round_).count(),
         "excluded": Score.objects.filter(round=round_, excluded=True).count(),
     }
     loads = (
@@ -287,3 +284,8 @@ def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
         .order_by("user__email")
     )
     return counts, [JudgeLoad(judge=j, assigned=j.assigned, submitted=j.submitted) for j in loads]
+
+
+def counted_scores(round_: Round) -> QuerySet[Score]:
+    """The scores rankings and calibration use: submitted and not excluded (see ``Score.counts``)."""
+    return Score.objects.filter(round=round_, state=ScoreState.SUBMITTED, excluded=False)
