@@ -55,8 +55,9 @@ def submit_ballot(
         raise BallotError("The final has not opened yet.")
     if (ranking is None) == (pairs is None):
         raise BallotError("Send either a ranking or pairwise comparisons.")
-    finalists = list(selectors.finalists_of(round).values_list("pk", flat=True))
-    labels = {pk: f"Entry #{pk}" for pk in finalists}
+    listed = list(selectors.finalists_of(round))
+    finalists = [submission.pk for submission in listed]
+    labels = {submission.pk: f"“{submission.title}”" for submission in listed}
     if ranking is not None:
         validate_ranking(finalists, list(ranking), label=labels)
         method = BallotMethod.RANKING
