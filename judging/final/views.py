@@ -89,8 +89,9 @@ def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
                 else:
                     messages.success(request, "Your ballot is saved. You can change it until the final closes.")
                     return redirect("judging:final_ballot", round_id=round.pk)
-            # Keep the juror's order (nothing lost), listing unknown ids as they came.
-            order = [by_id[pk] for pk in posted if pk in by_id] + [s for s in order if s.pk not in posted]
+            # Keep the juror's order (nothing lost); finalists missing from it follow.
+            kept = [pk for pk in dict.fromkeys(posted) if pk in by_id]  # first place of a duplicate wins
+            order = [by_id[pk] for pk in kept] + [s for s in order if s.pk not in kept]
     context = {
         "round": round,
         "order": order,
