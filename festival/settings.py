@@ -303,7 +303,20 @@ LOGGING = {
 }
 
 # --- Uploads (submissions app: tus) ----------------------------------------------------
-# (the submissions helpers add their settings here)
+# A PATCH body is read from the socket this many bytes at a time, never whole.
+LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", default=1024 * 1024)
+# The upload page sends at most this much per PATCH, so a proxy's body limit or a dropped
+# connection costs at most one such piece (the server keeps every byte it acknowledged).
+LAUREL_UPLOAD_PATCH_BYTES = env.positive_int("LAUREL_UPLOAD_PATCH_BYTES", default=64 * 1024 * 1024)
+# An unfinished upload expires this long after its last accepted byte (Upload-Expires).
+LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
+# Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
+LAUREL_UPLOAD_QUOTA_BYTES = env.positive_int("LAUREL_UPLOAD_QUOTA_BYTES", default=20 * 1024**3)
+LAUREL_UPLOAD_MAX_CONCURRENT = env.positive_int("LAUREL_UPLOAD_MAX_CONCURRENT", default=3)
+CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
+    "task": "submissions.purge_expired_uploads",
+    "schedule": timedelta(minutes=env.positive_int("LAUREL_UPLOAD_PURGE_MINUTES", default=15)),
+}
 
 
 # --- Media pipeline (media app) ---------------------------------------------------------
@@ -331,6 +344,16 @@ CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
     "schedule": 5 * 60,
     "options": {"queue": "default"},
 }
+
+
+# AI-usage metadata (media.ai_usage): a PEM bundle of C2PA trust anchors (e.g. the C2PA
+# trust list); without one a valid signature is reported as "signer not on the trust list".
+MEDIA_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+# Possible duplicates: frames within this many bits (of 64) match; a pair needs this many
+# matching frames and this share of the shorter film's sampled frames.
+MEDIA_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
+MEDIA_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
+MEDIA_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
 
 
 # --- Judging (judging app) --------------------------------------------------------------

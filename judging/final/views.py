@@ -88,7 +88,7 @@ def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
                     error, status = exc.message, 400
                 else:
                     messages.success(request, "Your ballot is saved. You can change it until the final closes.")
-                    return redirect("judging:final_ballot", round_id=round.pk)
+                    return redirect("judging:final-ballot", round_id=round.pk)
             # Keep the juror's order (nothing lost); finalists missing from it follow.
             kept = [pk for pk in dict.fromkeys(posted) if pk in by_id]  # first place of a duplicate wins
             order = [by_id[pk] for pk in kept] + [s for s in order if s.pk not in kept]
@@ -131,7 +131,7 @@ def final_pairs(request: HttpRequest, round_id: int) -> HttpResponse:
             error, status = exc.message, 400
         else:
             messages.success(request, "Your comparisons are saved. You can change them until the final closes.")
-            return redirect("judging:final_pairs", round_id=round.pk)
+            return redirect("judging:final-pairs", round_id=round.pk)
     rows = [
         {"a": a, "b": b, "name": f"pair-{a.pk}-{b.pk}", "winner": chosen.get(frozenset((a.pk, b.pk)))}
         for a, b in combinations(sorted(finalists, key=lambda s: s.pk), 2)

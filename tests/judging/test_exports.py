@@ -40,7 +40,7 @@ def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
     client = Client()
     client.force_login(data.organizer)
     url = reverse(
-        "judging:results_export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
+        "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
     with django_assert_max_num_queries(10):
         response = client.get(url)
@@ -99,7 +99,7 @@ def test_unknown_export_format_is_404() -> None:
     client = Client()
     client.force_login(data.organizer)
     url = reverse(
-        "judging:results_export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": "pdf"}
+        "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": "pdf"}
     )
     assert client.get(url).status_code == 404
 
@@ -108,7 +108,7 @@ def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) ->
     data = hand_round()
     client = Client()
     client.force_login(data.organizer)
-    url = reverse("judging:api_results", kwargs={"edition_id": data.edition.pk})
+    url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})
     with django_assert_max_num_queries(12):
         response = client.get(url, {"limit": 2, "offset": 1})
     assert response.status_code == 200

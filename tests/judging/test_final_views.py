@@ -22,7 +22,7 @@ def client_for(user: User) -> Client:
 
 
 def ballot_url(data: FinalRound) -> str:
-    return reverse("judging:final_ballot", kwargs={"round_id": data.round.pk})
+    return reverse("judging:final-ballot", kwargs={"round_id": data.round.pk})
 
 
 def test_the_ballot_page_lists_finalists_blind(django_assert_max_num_queries) -> None:
@@ -86,7 +86,7 @@ def test_pairs_page_saves_every_pair_and_complains_about_a_missing_one() -> None
     data = final_round(finalists=3)
     a, b, c = (f.pk for f in data.finalists)
     client = client_for(data.jurors[0].user)
-    url = reverse("judging:final_pairs", kwargs={"round_id": data.round.pk})
+    url = reverse("judging:final-pairs", kwargs={"round_id": data.round.pk})
     assert client.get(url).content.decode().count('type="radio"') == 6
     response = client.post(url, {f"pair-{a}-{b}": str(b), f"pair-{a}-{c}": str(a)})
     assert response.status_code == 400
@@ -108,4 +108,4 @@ def test_the_ballot_is_404_for_anyone_not_on_the_jury(who: str) -> None:
     )
     client = client_for(user)
     assert client.get(ballot_url(data)).status_code == 404
-    assert client.get(reverse("judging:final_pairs", kwargs={"round_id": data.round.pk})).status_code == 404
+    assert client.get(reverse("judging:final-pairs", kwargs={"round_id": data.round.pk})).status_code == 404

@@ -25,7 +25,7 @@ def results_url(edition_id: int) -> str:
 
 
 def action_url(data: ScoredRound) -> str:
-    return reverse("judging:results_action", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk})
+    return reverse("judging:results-action", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk})
 
 
 def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_num_queries) -> None:
@@ -65,11 +65,11 @@ def test_results_and_exports_are_404_for_everyone_but_the_festivals_organizers(w
     assert client.get(results_url(data.edition.pk)).status_code == 404
     for fmt in ("csv", "xlsx", "json"):
         url = reverse(
-            "judging:results_export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
+            "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
         )
         assert client.get(url).status_code == 404
     assert client.post(action_url(data), {"action": "publish"}).status_code == 404
-    api = reverse("judging:api_results", kwargs={"edition_id": data.edition.pk})
+    api = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})
     assert client.get(api).status_code == 404
 
 
@@ -123,7 +123,7 @@ def test_final_ladder_tie_decision_and_publishing_from_the_page() -> None:
     page = client.get(url).content.decode()
     assert "Tie for ranks 1–2 (Grand Prix / Gold)" in page
     assert "2 ballots cast." in page
-    action = reverse("judging:results_action", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk})
+    action = reverse("judging:results-action", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk})
     response = client.post(action, {"action": "publish"}, follow=True)
     assert "Decide the tie(s) at a tier boundary first: Finalist 0, Finalist 1." in response.content.decode()
     client.post(action, {"action": "decide_tie", "order": [str(b), str(a)], "reason": "Casting vote"})

@@ -1,0 +1,91 @@
+"""Organizer back office for AI-usage evidence, flags and possible duplicates (imported by media/admin.py).
+
+Everything here is computed from the files, so it is view-only. An organizer sees the
+films of the editions of festivals they organize: a film's ``group_key`` is "edition:<id>".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from festival.models import Edition
+from festival.permissions import request_roles
+from media.ai_usage.selectors import ai_usage_context
+from media.models import AIEvidence, AIFlag, DuplicatePair
+
+
+def organizer_group_keys(request: HttpRequest) -> list[str]:
+    """The duplicate groups (editions) whose films this organizer may see."""
+    festivals = request_roles(request).organizer_of
+    return [f"edition:{pk}" for pk in Edition.objects.filter(festival_id__in=festivals).values_list("pk", flat=True)]
+
+
+class EvidenceAdminBase(admin.ModelAdmin):
+    """View-only, scoped to the organizer's editions through ``group_path``."""
+
+    group_path = "film__group_key"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.group_path}__in": organizer_group_keys(request)})
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request_roles(request).is_organizer
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # Rows outside the organizer's editions are already missing from the queryset (404).
+        return request_roles(request).is_organizer
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(AIEvidence)
+class AIEvidenceAdmin(EvidenceAdminBase):
+    list_display = ["film", "film_group", "c2pa_state", "recorded_at"]
+    list_filter = ["c2pa_state"]
+    list_select_related = ["film"]
+    search_fields = ["film__original_filename", "=film__id"]
+    fields = ["film", "c2pa_state", "recorded_at", "summary"]
+    readonly_fields = ["film", "c2pa_state", "recorded_at", "summary"]
+
+    @admin.display(description="Group", ordering="film__group_key")
+    def film_group(self, obj: AIEvidence) -> str:
+        return obj.film.group_key
+
+    @admin.display(description="Evidence, flags and shots")
+    def summary(self, obj: AIEvidence) -> SafeString:
+        html: SafeString = render_to_string("media/ai_usage.html", ai_usage_context(obj.film_id, show_flags=True))
+        return html
+
+
+@admin.register(AIFlag)
+class AIFlagAdmin(EvidenceAdminBase):
+    list_display = ["film", "code", "severity", "message", "created_at"]
+    list_filter = ["severity", "code"]
+    list_select_related = ["film"]
+    search_fields = ["film__original_filename", "=film__id", "message"]
+    readonly_fields = ["film", "code", "severity", "message", "evidence", "created_at"]
+
+
+@admin.register(DuplicatePair)
+class DuplicatePairAdmin(EvidenceAdminBase):
+    group_path = "group_key"
+    list_display = ["film_a", "film_b", "group_key", "matched_frames", "compared_frames", "detected_at"]
+    list_select_related = ["film_a", "film_b"]
+    search_fields = ["=film_a__id", "=film_b__id", "group_key"]
+    readonly_fields = ["film_a", "film_b", "group_key", "matched_frames", "compared_frames", "detected_at"]

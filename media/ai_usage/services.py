@@ -1,0 +1,265 @@
+"""Every write of AI-usage evidence: recording it from the analysing stage, labels, duplicates."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+
+from festival.models import User
+from festival.services import record_audit
+from media.ai_usage.flags import consistency_flags
+from media.ai_usage.manifest import read_manifest
+from media.ai_usage.phash import as_uint64, frame_hash, is_duplicate, match_against_group
+from media.ai_usage.shots import ShotSpan, grab_frames, nearest_sampled_frame, save_thumbnail, shots_from_cuts
+from media.ai_usage.signatures import tools_in
+from media.ai_usage.tags import container_tags
+from media.analysis import AnalysisInputs
+from media.models import AIEvidence, AIFlag, DuplicatePair, Film, FrameHash, Shot, ShotLabel
+from media.rules import DeclaredAIUse
+
+logger = logging.getLogger(__name__)
+
+
+class ShotLabelError(ValueError):
+    """A label or a shot index the film does not have (shown to the entrant as is)."""
+
+
+def _duration(probe: dict[str, Any]) -> float | None:
+    try:
+        return float((probe.get("format") or {})["duration"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def record_ai_usage(inputs: AnalysisInputs) -> None:
+    """Compute and store a film's AI-usage evidence, flags, shot list and frame hashes; then look for duplicates.
+
+    Called by the pipeline's analysing stage, outside a transaction. Idempotent: a re-run
+    replaces the film's evidence in one transaction (keeping shot labels whose cuts did not
+    move), and old thumbnails are deleted only after that commits.
+    """
+    film = Film.objects.filter(pk=inputs.film_id).first()
+    if film is None:
+        logger.info("film %s is gone; no AI-usage evidence recorded", inputs.film_id)
+        return
+    format_name = str((inputs.probe.get("format") or {}).get("format_name", ""))
+    manifest = read_manifest(inputs.source, format_name=format_name)
+    tags = container_tags(inputs.probe)
+    declared = DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None
+    flags = consistency_flags(declared=declared, manifest=manifest, tags=tags)
+    spans = shots_from_cuts(inputs.scene_cuts, _duration(inputs.probe))
+    thumbnails = _shot_thumbnails(inputs, spans)
+    hashes = [(t, h) for t, path in inputs.sampled_frames if (h := _safe_hash(path)) is not None]
+    tools_found = [
+        {"tool": tool, "source": "c2pa", "where": where, "value": text}
+        for where, text in manifest.generator_texts
+        for tool in tools_in(text)
+    ] + [{"tool": tool, "source": "tags", "where": where, "value": value} for tool, where, value in tags.tools]
+
+    _replace_evidence(
+        film=film,
+        c2pa_state=manifest.state,
+        c2pa=manifest.summary,
+        container_tags=tags.tags,
+        tools_found=tools_found,
+        flags=[(f.code, f.severity, f.message, f.evidence) for f in flags],
+        shots=[(span, thumbnails.get(span.index, "")) for span in spans],
+        hashes=hashes,
+    )
+    detect_duplicates(film_id=film.pk)
+
+
+def _safe_hash(path: Any) -> int | None:
+    try:
+        return frame_hash(path)
+    except (OSError, ValueError) as exc:  # an unreadable sampled frame is skipped, not fatal
+        logger.warning("could not hash sampled frame %s: %s", path, exc)
+        return None
+
+
+def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan]) -> dict[int, str]:
+    """Storage names of the shots' thumbnails, under a fresh folder so a re-run never overwrites."""
+    run = secrets.token_hex(4)
+    frames: dict[int, Any] = {}
+    missing: list[ShotSpan] = []
+    for span in spans:
+        frame = nearest_sampled_frame(span, inputs.sampled_frames)
+        if frame is None:
+            missing.append(span)
+        else:
+            frames[span.index] = frame
+    if missing:
+        grabbed = grab_frames(inputs.source, [span.middle for span in missing], inputs.workdir)
+        frames.update({span.index: path for span, path in zip(missing, grabbed, strict=True) if path is not None})
+    names: dict[int, str] = {}
+    for index, frame in frames.items():
+        try:
+            names[index] = save_thumbnail(frame, f"films/{inputs.film_id}/ai/{run}/shot-{index:04d}.jpg")
+        except (OSError, ValueError) as exc:
+            logger.warning("no thumbnail for shot %s of film %s: %s", index, inputs.film_id, exc)
+    return names
+
+
+@transaction.atomic
+def _replace_evidence(
+    *,
+    film: Film,
+    c2pa_state: str,
+    c2pa: dict[str, Any],
+    container_tags: dict[str, Any],
+    tools_found: list[dict[str, str]],
+    flags: list[tuple[str, str, str, dict[str, Any]]],
+    shots: list[tuple[ShotSpan, str]],
+    hashes: list[tuple[float, int]],
+) -> None:
+    # Lock the film so two runs of the same film (a retry racing a late worker) serialise.
+    Film.objects.select_for_update().filter(pk=film.pk).first()
+    old_shots = list(Shot.objects.filter(film=film).values_list("start_seconds", "end_seconds", "label", "thumbnail"))
+    kept_labels = {(round(a, 3), round(b, 3)): label for a, b, label, _ in old_shots}
+    old_thumbnails = [name for *_, name in old_shots if name]
+
+    AIEvidence.objects.update_or_create(
+        film=film,
+        defaults={"c2pa_state": c2pa_state, "c2pa": c2pa, "container_tags": container_tags, "tools_found": tools_found},
+    )
+    AIFlag.objects.filter(film=film).delete()
+    AIFlag.objects.bulk_create(
+        AIFlag(film=film, code=code, severity=severity, message=message, evidence=evidence)
+        for code, severity, message, evidence in flags
+    )
+    Shot.objects.filter(film=film).delete()
+    Shot.objects.bulk_create(
+        Shot(
+            film=film,
+            index=span.index,
+            start_seconds=span.start,
+            end_seconds=span.end,
+            thumbnail=thumbnail,
+            label=kept_labels.get((round(span.start, 3), round(span.end, 3)), ShotLabel.UNLABELLED),
+        )
+        for span, thumbnail in shots
+    )
+    FrameHash.objects.filter(film=film).delete()
+    FrameHash.objects.bulk_create(
+        (FrameHash(film=film, group_key=film.group_key, at_seconds=t, phash=h) for t, h in hashes), batch_size=500
+    )
+    record_audit(
+        actor=None,
+        action="media.ai_usage.recorded",
+        target=film,
+        after={"c2pa_state": c2pa_state, "flags": [code for code, *_ in flags], "shots": len(shots)},
+    )
+    transaction.on_commit(lambda: _delete_files(old_thumbnails))
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError as exc:  # a leftover thumbnail is harmless; a failed re-run is not
+            logger.warning("could not delete %s: %s", name, exc)
+
+
+@transaction.atomic
+def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
+    """Compare a film's frame hashes with its group's and store the possible duplicates (both films linked).
+
+    Runs after the film's hashes are committed, so of two films processed at the same time
+    the later comparison always sees the other. Replaces the film's earlier pairs.
+    """
+    film = Film.objects.filter(pk=film_id).only("pk", "group_key").first()
+    if film is None:
+        return []
+    own = list(FrameHash.objects.filter(film_id=film_id).values_list("phash", flat=True))
+    DuplicatePair.objects.filter(Q(film_a_id=film_id) | Q(film_b_id=film_id)).delete()
+    if not own:
+        return []
+    rows = (
+        FrameHash.objects.filter(group_key=film.group_key)
+        .exclude(film_id=film_id)
+        .values_list("film_id", "phash")
+        .iterator(chunk_size=10_000)
+    )
+    data = np.fromiter((value for row in rows for value in row), dtype=np.int64).reshape(-1, 2)
+    matches = match_against_group(
+        as_uint64(own),
+        data[:, 1].view(np.uint64),
+        data[:, 0],
+        max_distance=settings.MEDIA_DUPLICATE_MAX_DISTANCE,
+    )
+    pairs = [
+        DuplicatePair(
+            film_a_id=min(film_id, m.film_id),
+            film_b_id=max(film_id, m.film_id),
+            group_key=film.group_key,
+            matched_frames=m.matched_frames,
+            compared_frames=len(own),
+        )
+        for m in matches
+        if is_duplicate(
+            m,
+            new_frames=len(own),
+            min_frames=settings.MEDIA_DUPLICATE_MIN_FRAMES,
+            min_ratio=settings.MEDIA_DUPLICATE_MIN_RATIO,
+        )
+    ]
+    DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
+    if pairs:
+        record_audit(
+            actor=None,
+            action="media.duplicates.detected",
+            target=film,
+            after={"films": sorted(m.film_a_id if m.film_b_id == film_id else m.film_b_id for m in pairs)},
+        )
+    return pairs
+
+
+def shot_labels_from_post(data: Mapping[str, str]) -> dict[int, str]:
+    """``{"shot-3": "ai", ...}`` from a posted form as ``{3: "ai"}``; other fields are ignored."""
+    labels: dict[int, str] = {}
+    for key, value in data.items():
+        if not key.startswith("shot-"):
+            continue
+        try:
+            labels[int(key.removeprefix("shot-"))] = str(value)
+        except ValueError:
+            raise ShotLabelError(f"Not a shot: {key[:40]}.") from None
+    return labels
+
+
+@transaction.atomic
+def label_shots(*, film_id: int, labels: dict[int, str], user: User) -> list[Shot]:
+    """The entrant's labels (AI / hybrid / live action / unlabelled) for shots by index.
+
+    The caller checks that ``user`` may label this film (media does not know entrants).
+    """
+    valid = set(ShotLabel.values)
+    bad = sorted(str(label) for label in labels.values() if label not in valid)
+    if bad:
+        raise ShotLabelError(f"Unknown shot label: {', '.join(bad)}. Use one of: {', '.join(sorted(valid))}.")
+    shots = {shot.index: shot for shot in Shot.objects.select_for_update().filter(film_id=film_id)}
+    unknown = sorted(index for index in labels if index not in shots)
+    if unknown:
+        raise ShotLabelError(f"This film has no shot {', '.join(str(i) for i in unknown)}.")
+    changed = [shot for index, shot in shots.items() if shot.label != labels.get(index, shot.label)]
+    before = {str(shot.index): shot.label for shot in changed}
+    for shot in changed:
+        shot.label = labels[shot.index]
+    Shot.objects.bulk_update(changed, ["label"])
+    if changed:
+        record_audit(
+            actor=user,
+            action="media.shots.labelled",
+            target=Film.objects.get(pk=film_id),
+            before=before,
+            after={str(shot.index): shot.label for shot in changed},
+        )
+    return sorted(shots.values(), key=lambda shot: shot.index)
