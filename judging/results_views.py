@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
 from judging import advancement, exports, results
+from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
 from judging.final.voting import METHODS
 from judging.models import Round, RoundKind
 from judging.results_forms import AdvancementRuleForm, RoundEntryForm, TieDecisionForm, parse_ids
+from judging.services.rounds import set_advancement_rule
 from submissions.models import Submission
 
 PAGE_LIMIT = 200
@@ -143,8 +145,8 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                 )
             else:
                 data = rule.cleaned_data
-                advancement.set_advancement_rule(
-                    round=round, mode=data["mode"], count=data["count"], share=data["share"], decided_by=user, ip=ip
+                set_advancement_rule(
+                    round_=round, mode=data["mode"], count=data["count"], share=data["share"], actor=user
                 )
                 messages.success(request, "Advancement rule saved.")
         elif action in ("add", "remove"):
@@ -190,7 +192,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
             messages.success(request, f"Award ladder published: {len(awards)} awards.")
         else:
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-    except (advancement.AdvancementError, final_services.FinalError) as error:
+    except JudgingError as error:  # AdvancementError, FinalError and the rounds service's own
         messages.error(request, error.message)
     return _back(edition, round, method)
 
