@@ -33,10 +33,12 @@ from tests.media.ai_fixtures import (
     make_clip,
     manifest_definition,
     reencode,
+    s3_server,
+    s3_storage,
     sign_clip,
 )
 
-__all__ = ["ai_storage", "c2pa_chain"]  # fixtures used below
+__all__ = ["ai_storage", "c2pa_chain", "s3_server", "s3_storage"]  # fixtures used below
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +239,23 @@ def test_flag_summaries_count_per_film_in_two_queries(django_assert_max_num_quer
         c.pk: FlagSummary(notes=1),
     }
     assert [summaries[f.pk].needs_review for f in (a, b, c)] == [True, True, False]
+
+
+def test_thumbnails_and_pruning_work_on_s3_compatible_storage(
+    ffmpeg: str, tmp_path: Path, s3_storage: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    clip = make_clip(ffmpeg, tmp_path / "clip.mp4", sources=("testsrc", "smptebars"))
+    film = _film()
+    inputs = analysis_inputs(film.pk, clip, tmp_path / "work", scene_cuts=[1.0])
+    with django_capture_on_commit_callbacks(execute=True):
+        record_ai_usage(inputs)
+    first = list(Shot.objects.filter(film=film).order_by("index").values_list("thumbnail", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        record_ai_usage(inputs)
+    second = list(Shot.objects.filter(film=film).order_by("index").values_list("thumbnail", flat=True))
+
+    assert all(default_storage.exists(name) for name in second) and len(second) == 2
+    assert not any(default_storage.exists(name) for name in first)
+    assert default_storage.url(second[0]).startswith("http://127.0.0.1:")
+    with default_storage.open(second[0]) as handle:
+        assert handle.read(3) == b"\xff\xd8\xff"  # a JPEG
