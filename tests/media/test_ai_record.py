@@ -118,7 +118,12 @@ def test_a_rerun_replaces_evidence_keeps_labels_of_unmoved_shots_and_deletes_old
         record_ai_usage(inputs)
 
     assert [(s.index, s.label) for s in shot_list(film.pk)] == [(0, "ai"), (1, "unlabelled"), (2, "live_action")]
-    assert (AIEvidence.objects.filter(film=film).count(), AIFlag.objects.filter(film=film).count()) == (1, 1)
+    assert AIEvidence.objects.filter(film=film).count() == 1
+    # The kept AI label contradicts "no declaration"; the Kling comment is undeclared.
+    assert sorted(AIFlag.objects.filter(film=film).values_list("code", flat=True)) == [
+        "shots_ai_undeclared",
+        "tag_tool_undeclared",
+    ]
     assert FrameHash.objects.filter(film=film).count() == 12
     # The old thumbnails go only once the new rows are committed.
     assert len(callbacks) == 1
@@ -137,6 +142,7 @@ def test_label_shots_is_audited_and_rejects_unknown_labels_and_shots(
     shots = label_shots(film_id=film.pk, labels={1: "hybrid"}, user=entrant)
 
     assert [(s.index, s.label) for s in shots] == [(0, "unlabelled"), (1, "hybrid")]
+    assert [(f.code, f.evidence) for f in ai_usage_for(film.pk).flags] == [("shots_ai_undeclared", {"shots": 1})]
     event = AuditEvent.objects.get(action="media.shots.labelled")
     assert (event.actor, event.before, event.after) == (entrant, {"1": "unlabelled"}, {"1": "hybrid"})
     with pytest.raises(ShotLabelError, match="Unknown shot label: robot"):
@@ -144,6 +150,8 @@ def test_label_shots_is_audited_and_rejects_unknown_labels_and_shots(
     with pytest.raises(ShotLabelError, match="This film has no shot 7"):
         label_shots(film_id=film.pk, labels={7: "ai"}, user=entrant)
     assert [(s.index, s.label) for s in shot_list(film.pk)] == [(0, "unlabelled"), (1, "hybrid")]
+    label_shots(film_id=film.pk, labels={1: "live_action"}, user=entrant)
+    assert ai_usage_for(film.pk).flags == []
 
 
 def test_a_reencoded_resized_copy_is_a_possible_duplicate_and_a_different_film_is_not(
