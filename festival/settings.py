@@ -305,9 +305,10 @@ LOGGING = {
 # --- Uploads (submissions app: tus) ----------------------------------------------------
 # A PATCH body is read from the socket this many bytes at a time, never whole.
 LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", default=1024 * 1024)
-# The upload page sends at most this much per PATCH, so a proxy's body limit or a dropped
-# connection costs at most one such piece (the server keeps every byte it acknowledged).
-LAUREL_UPLOAD_PATCH_BYTES = env.positive_int("LAUREL_UPLOAD_PATCH_BYTES", default=64 * 1024 * 1024)
+# The upload page sends the whole file in one PATCH (0), which the server stores with no
+# extra copy; behind a proxy with a request-body limit, set a smaller piece size in bytes.
+# A dropped connection costs nothing either way: the server keeps every byte it received.
+LAUREL_UPLOAD_PATCH_BYTES = env.int("LAUREL_UPLOAD_PATCH_BYTES", default=0)
 # An unfinished upload expires this long after its last accepted byte (Upload-Expires).
 LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
 # Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
@@ -326,6 +327,8 @@ LAUREL_MEDIA_WORK_DIR = env.str("LAUREL_MEDIA_WORK_DIR", default=str(VAR_DIR / "
 # ffmpeg/ffprobe limits: threads per process, address-space cap, wall clock.
 LAUREL_MEDIA_THREADS = env.positive_int("LAUREL_MEDIA_THREADS", default=2)
 LAUREL_MEDIA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_MEDIA_MEMORY_LIMIT_MB", default=4096)
+# libx264 preset of the renditions (speed against size; the benchmark uses the same).
+LAUREL_MEDIA_X264_PRESET = env.str("LAUREL_MEDIA_X264_PRESET", default="veryfast")
 LAUREL_MEDIA_PROBE_TIMEOUT = env.positive_int("LAUREL_MEDIA_PROBE_TIMEOUT", default=30)
 # A transcode may take this many seconds per second of film, plus a fixed allowance.
 LAUREL_MEDIA_TIMEOUT_BASE = env.positive_int("LAUREL_MEDIA_TIMEOUT_BASE", default=120)
