@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from submissions import views
+from submissions.uploads.urls import urlpatterns as upload_urlpatterns
 
 app_name = "submissions"
 urlpatterns = [
@@ -15,3 +16,4 @@ urlpatterns = [
     path("me/submissions/<int:pk>/submit/", views.submission_submit, name="submit"),
     path("me/submissions/<int:pk>/withdraw/", views.submission_withdraw, name="withdraw"),
 ]
+urlpatterns += upload_urlpatterns
