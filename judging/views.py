@@ -1,21 +1,261 @@
-"""Judge pages."""
+"""Judge pages: the queue, the scoring page, the judge's conflicts, media for judges.
+
+The scoring page saves through the JSON API (``judging.api``), so pages and API share one
+set of rules. Anything not the judge's — unassigned, withdrawn, conflicted — is a 404.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
-from festival.models import User
-from festival.permissions import request_roles
+from festival.models import Category, JudgeMembership, User
+from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
+from judging import selectors
+from judging.errors import JudgingError, NotAssigned
+from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
+from judging.services import assignment as assignment_services
+from judging.services import conflicts as conflict_services
+from judging.services import rounds as round_services
+from judging.services.scoring import start_watch_session
+from media.playback import playback_for, serve_film_asset
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
 
 
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
     if not request_roles(request).is_judge:
         raise Http404
-    return render(request, "judging/queue.html", {"editions": editions_judged_by(request.user)})
+    user = _user(request)
+    rounds = selectors.judge_queue(user)
+    editions = list(editions_judged_by(user))
+    waiting = [e for e in editions if e.pk not in {q.round.edition_id for q in rounds}]
+    return render(
+        request,
+        "judging/queue.html",
+        {"rounds": rounds, "editions": editions, "waiting": waiting, "now": timezone.now()},
+    )
+
+
+def _assignment_or_404(request: HttpRequest, assignment_id: int, round_id: int | None = None) -> Assignment:
+    try:
+        return selectors.judge_assignment(user=_user(request), assignment_id=assignment_id, round_id=round_id)
+    except NotAssigned as exc:
+        raise Http404 from exc
+
+
+def film_base_url(assignment: Assignment) -> str:
+    return reverse("judging:media", kwargs={"assignment_id": assignment.pk, "asset": "x"})[:-1]
+
+
+@login_required
+@require_GET
+def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpResponse:
+    assignment = _assignment_or_404(request, assignment_id, round_id)
+    round_ = assignment.round
+    submission = assignment.submission
+    now = timezone.now()
+    score = selectors.score_of(assignment)
+    criteria = selectors.criteria_of(round_)
+    previous, following = selectors.neighbours(assignment)
+    session = start_watch_session(assignment=assignment, now=now)
+    # None while the film is processing (or has none): the page says "not available yet".
+    playback = playback_for(submission.film_id, base_url=film_base_url(assignment)) if submission.film_id else None
+    values = dict(score.values) if score else {}
+    rows = [{"criterion": c, "value": values.get(str(c.pk), "")} for c in criteria]
+    page_data = {
+        "assignment": assignment.pk,
+        "version": score.version if score else 0,
+        "state": score.state if score else "new",
+        "session": str(session.key),
+        "scoreUrl": reverse("judging:api-score", kwargs={"assignment_id": assignment.pk}),
+        "submitUrl": reverse("judging:api-score-submit", kwargs={"assignment_id": assignment.pk}),
+        "watchUrl": reverse("judging:api-watch", kwargs={"assignment_id": assignment.pk}),
+        "nextUrl": reverse("judging:score", kwargs={"round_id": round_.pk, "assignment_id": following})
+        if following
+        else None,
+        "previousUrl": reverse("judging:score", kwargs={"round_id": round_.pk, "assignment_id": previous})
+        if previous
+        else None,
+        "queueUrl": reverse("judging:queue"),
+        "requiredWatchShare": round_.required_watch_share,
+        "watchedShare": assignment.watched_share,
+    }
+    context: dict[str, Any] = {
+        "assignment": assignment,
+        "round": round_,
+        "submission": submission,
+        "score": score,
+        "rows": rows,
+        "open": round_.is_open_at(now),
+        "closed": round_.is_closed_at(now),
+        "peers": selectors.peer_scores(assignment, score),
+        "ai_uses": selectors.ai_uses_of(submission.pk),
+        "credits": selectors.credits_of(submission.pk) if round_.show_credits else None,
+        "playback": playback,
+        "page_data": page_data,
+        "previous": previous,
+        "following": following,
+    }
+    return render(request, "judging/score.html", context)
+
+
+@login_required
+@require_GET
+def judge_media(request: HttpRequest, assignment_id: int, asset: str) -> HttpResponse:
+    """The film's renditions for a judge: only through an active, conflict-free assignment."""
+    assignment = _assignment_or_404(request, assignment_id)
+    film_id = assignment.submission.film_id
+    if film_id is None:
+        raise Http404
+    return serve_film_asset(request, film_id=film_id, asset=asset)
+
+
+def _membership_or_404(request: HttpRequest, edition_id: int) -> JudgeMembership:
+    return get_object_or_404(
+        JudgeMembership.objects.select_related("edition__festival", "user"),
+        edition_id=edition_id,
+        user=_user(request),
+        is_active=True,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judge_profile(request: HttpRequest, edition_id: int) -> HttpResponse:
+    """A judge declares conflicts and chooses preferred categories for one edition."""
+    judge = _membership_or_404(request, edition_id)
+    user = _user(request)
+    categories = list(Category.objects.filter(edition_id=edition_id))
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "declare":
+                conflict_services.declare_conflict(
+                    judge=judge,
+                    kind=request.POST.get("kind", ""),
+                    value=request.POST.get("value", ""),
+                    actor=user,
+                    ip=client_ip(request),
+                )
+                messages.success(request, "Conflict recorded. Entries it touches are no longer yours.")
+            elif action == "remove":
+                conflict = get_object_or_404(DeclaredConflict, pk=request.POST.get("conflict"), judge=judge)
+                conflict_services.remove_conflict(conflict=conflict, actor=user, ip=client_ip(request))
+                messages.success(request, "Conflict removed.")
+            elif action == "preferences":
+                wanted = set(request.POST.getlist("categories"))
+                conflict_services.set_category_preferences(
+                    judge=judge,
+                    categories=[c for c in categories if str(c.pk) in wanted],
+                    actor=user,
+                    ip=client_ip(request),
+                )
+                messages.success(request, "Preferences saved.")
+            else:
+                raise JudgingError("Unknown action.")
+            return redirect("judging:profile", edition_id=edition_id)
+        except JudgingError as exc:
+            error = exc.message
+    preferred = set(CategoryPreference.objects.filter(judge=judge).values_list("category_id", flat=True))
+    context = {
+        "judge": judge,
+        "edition": judge.edition,
+        "conflicts": list(DeclaredConflict.objects.filter(judge=judge).exclude(kind=ConflictKind.ENTRY).order_by("id")),
+        "kinds": [(k.value, k.label) for k in ConflictKind if k != ConflictKind.ENTRY],
+        "categories": [{"category": c, "checked": c.pk in preferred} for c in categories],
+        "error": error,
+        "form": request.POST if error else {},
+    }
+    return render(request, "judging/profile.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def declare_entry_conflict(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """From the scoring page: "I know who made this". The entry leaves the judge's queue."""
+    assignment = _assignment_or_404(request, assignment_id)
+    conflict_services.declare_conflict(
+        judge=assignment.judge,
+        kind=ConflictKind.ENTRY,
+        submission=assignment.submission,
+        value=request.POST.get("value", ""),
+        actor=_user(request),
+        ip=client_ip(request),
+    )
+    messages.success(request, "Thank you. The entry was taken off your queue and given to another judge.")
+    return redirect("judging:queue")
+
+
+# --- Organizer: one round at a glance ---------------------------------------------------
+
+
+def _organized_round(request: HttpRequest, round_id: int) -> Round:
+    round_ = get_object_or_404(Round.objects.select_related("edition__festival"), pk=round_id)
+    if not request_roles(request).organizes(round_.edition.festival_id):
+        raise Http404  # same answer as a missing round
+    return round_
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Progress, judges' loads, the coverage report, and the round's actions (all audited)."""
+    round_ = _organized_round(request, round_id)
+    user = _user(request)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add_entries":
+                added = round_services.add_entries_to_round(round_=round_, actor=user)
+                messages.success(request, f"{added} entries added to the round.")
+            elif action == "assign":
+                seed_text = request.POST.get("seed", "0").strip() or "0"
+                if not seed_text.isdigit() or len(seed_text) > 9:
+                    raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
+                result = assignment_services.assign_round(round_=round_, actor=user, seed=int(seed_text))
+                messages.success(
+                    request, f"{result.created} assignments made; {len(result.short)} entries are short of judges."
+                )
+            elif action == "withdraw":
+                judge = get_object_or_404(JudgeMembership, pk=request.POST.get("judge"), edition=round_.edition)
+                result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
+                messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
+            elif action == "open":
+                round_services.open_round(round_=round_, actor=user)
+                messages.success(request, "The round is open for scoring.")
+            elif action == "close":
+                round_services.close_round(round_=round_, actor=user)
+                messages.success(request, "The round is closed; its scores are locked.")
+            else:
+                raise JudgingError("Unknown action.")
+        except JudgingError as exc:
+            messages.error(request, exc.message)
+        return redirect("judging:round-overview", round_id=round_.pk)
+    counts, loads = selectors.round_overview(round_)
+    context = {
+        "round": round_,
+        "counts": counts,
+        "loads": loads,
+        "gaps": assignment_services.coverage_report(round_),
+        "now": timezone.now(),
+    }
+    return render(request, "judging/round_overview.html", context)

@@ -1,0 +1,119 @@
+"""Judges' declared conflicts and category preferences; organizers' waivers."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from festival.models import Category, JudgeMembership, User
+from festival.services import record_audit
+from judging.conflicts import normalize_name
+from judging.errors import JudgingError
+from judging.models import CategoryPreference, ConflictKind, ConflictWaiver, DeclaredConflict, Round
+from submissions.models import Submission
+
+VALUE_MAX = 300
+
+
+def _open_rounds(judge: JudgeMembership) -> list[Round]:
+    now = timezone.now()
+    return [r for r in Round.objects.filter(edition_id=judge.edition_id) if not r.is_closed_at(now)]
+
+
+@transaction.atomic
+def declare_conflict(
+    *,
+    judge: JudgeMembership,
+    kind: str,
+    value: str = "",
+    actor: User,
+    submission: Submission | None = None,
+    ip: str | None = None,
+) -> DeclaredConflict:
+    """Record a conflict; entries it now touches are taken off the judge and re-assigned."""
+    value = " ".join(value.split())
+    if kind not in ConflictKind.values:
+        raise JudgingError("Choose what kind of conflict this is.")
+    if kind == ConflictKind.ENTRY:
+        if submission is None or submission.edition_id != judge.edition_id:
+            raise JudgingError("Name an entry of this edition.")
+        value = value or f"Entry #{submission.pk}"
+    elif submission is not None:
+        raise JudgingError("Only an entry conflict names an entry.")
+    if not value:
+        raise JudgingError("Write the name of the person or company, or describe the conflict.")
+    if len(value) > VALUE_MAX:
+        raise JudgingError(f"Keep it under {VALUE_MAX} characters.")
+    conflict = DeclaredConflict.objects.create(
+        judge=judge, kind=kind, value=value, normalized=normalize_name(value), submission=submission
+    )
+    record_audit(actor=actor, ip=ip, action="conflict.declared", target=conflict, after={"kind": kind, "value": value})
+    from judging.services.assignment import resolve_conflicts
+
+    for round_ in _open_rounds(judge):
+        resolve_conflicts(round_=round_, actor=actor)
+    return conflict
+
+
+@transaction.atomic
+def remove_conflict(*, conflict: DeclaredConflict, actor: User, ip: str | None = None) -> None:
+    """A judge takes back a declaration. Entries already re-assigned stay re-assigned."""
+    record_audit(
+        actor=actor,
+        ip=ip,
+        action="conflict.removed",
+        target=conflict,
+        before={"kind": conflict.kind, "value": conflict.value},
+    )
+    conflict.delete()
+
+
+@transaction.atomic
+def set_category_preferences(
+    *, judge: JudgeMembership, categories: list[Category], actor: User, ip: str | None = None
+) -> list[int]:
+    """Replace the judge's preferred categories (used by the next assignment run)."""
+    if any(c.edition_id != judge.edition_id for c in categories):
+        raise JudgingError("Choose categories of this edition.")
+    before = sorted(CategoryPreference.objects.filter(judge=judge).values_list("category_id", flat=True))
+    wanted = sorted({c.pk for c in categories})
+    CategoryPreference.objects.filter(judge=judge).exclude(category_id__in=wanted).delete()
+    CategoryPreference.objects.bulk_create(
+        [CategoryPreference(judge=judge, category_id=pk) for pk in wanted], ignore_conflicts=True
+    )
+    if before != wanted:
+        record_audit(
+            actor=actor,
+            ip=ip,
+            action="judge.preferences_changed",
+            target=judge,
+            before={"categories": before},
+            after={"categories": wanted},
+        )
+    return wanted
+
+
+@transaction.atomic
+def waive_conflict(
+    *, judge: JudgeMembership, submission: Submission, reason: str, actor: User, ip: str | None = None
+) -> ConflictWaiver:
+    """Organizer override: a detected conflict does not stand. Explicit, with a reason, audited.
+
+    The judge is not given the entry back automatically; assign it by hand if wanted.
+    """
+    if not reason.strip():
+        raise JudgingError("Say why the conflict does not stand.")
+    if submission.edition_id != judge.edition_id:
+        raise JudgingError("The entry and the judge belong to different editions.")
+    waiver, created = ConflictWaiver.objects.get_or_create(
+        judge=judge, submission=submission, defaults={"reason": reason.strip(), "decided_by": actor}
+    )
+    if created:
+        record_audit(
+            actor=actor,
+            ip=ip,
+            action="conflict.waived",
+            target=waiver,
+            after={"judge": judge.pk, "submission": submission.pk, "reason": waiver.reason},
+        )
+    return waiver
