@@ -152,6 +152,16 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise RuntimeError("gunicorn did not answer in time")
 
 
+def warm_up(host: str, plan: Path, *, rounds: int) -> None:
+    """Load each worker's templates and code once, so the first requests measured are not cold."""
+    data = json.loads(plan.read_text())
+    judge = data["judges"][0]
+    for url in [data["queue"], judge["pages"][0]] * rounds:
+        request = urllib.request.Request(host + url, headers={"Cookie": f"sessionid={judge['session']}"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60):  # noqa: S310 (our own local server)
+            pass
+
+
 def scratch_database(workdir: Path) -> tuple[str, str | None]:
     """(DATABASE_URL for the bench, name of a PostgreSQL database to drop afterwards)."""
     url = os.environ.get("DATABASE_URL", "")
@@ -182,6 +192,9 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=6000)
     parser.add_argument("--judges", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--wait", default="1,3", help="seconds a judge waits between pages, 'min,max' (0,0 = a stress test)"
+    )
     parser.add_argument("--seed-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_only:
@@ -236,6 +249,7 @@ def main() -> None:
                 env=env,
             )
             wait_until_up(f"{host}/accounts/login/", gunicorn)
+            warm_up(host, plan, rounds=4 * args.workers)
             prefix = workdir / "locust"
             subprocess.run(
                 [
@@ -260,10 +274,10 @@ def main() -> None:
                     "WARNING",
                 ],
                 cwd=ROOT,
-                env={**env, "LAUREL_BENCH_PLAN": str(plan)},
+                env={**env, "LAUREL_BENCH_PLAN": str(plan), "LAUREL_BENCH_WAIT": args.wait},
                 check=False,
             )
-            report(Path(f"{prefix}_stats.csv"), users=args.users, workers=args.workers, database=database_url)
+            report(Path(f"{prefix}_stats.csv"), args=args, database=database_url)
         finally:
             if gunicorn is not None and gunicorn.poll() is None:
                 gunicorn.terminate()
@@ -272,9 +286,12 @@ def main() -> None:
                 drop_database(scratch)
 
 
-def report(stats: Path, *, users: int, workers: int, database: str) -> None:
+def report(stats: Path, *, args: argparse.Namespace, database: str) -> None:
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
-    print(f"\n{users} concurrent judges, gunicorn {workers} workers, {engine}")
+    print(
+        f"\n{args.users} concurrent judges waiting {args.wait} s between pages for {args.seconds} s, "
+        f"gunicorn {args.workers} workers, {engine}"
+    )
     print(f"{'page':<16} {'requests':>9} {'failures':>9} {'median ms':>10} {'p95 ms':>8} {'p95 / target':>13}")
     with stats.open() as handle:
         for row in csv.DictReader(handle):

@@ -16,10 +16,12 @@ from locust import HttpUser, between, task
 
 PLAN = json.loads(Path(os.environ["LAUREL_BENCH_PLAN"]).read_text())
 NEXT = itertools.count()
+# Seconds a judge waits between two pages ("min,max").
+WAIT = tuple(float(x) for x in os.environ.get("LAUREL_BENCH_WAIT", "1,3").split(","))
 
 
 class Judge(HttpUser):
-    wait_time = between(0.2, 1.0)
+    wait_time = between(WAIT[0], WAIT[1])
 
     def on_start(self) -> None:
         judge = PLAN["judges"][next(NEXT) % len(PLAN["judges"])]
