@@ -276,6 +276,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state"; name each enum after its model instead of a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionStateEnum": "submissions.models.SubmissionState",
+        "UploadStateEnum": "submissions.models.UploadState",
+        "JobStateEnum": "media.models.JobState",
+        "AssignmentStateEnum": "judging.models.AssignmentState",
+        "ScoreStateEnum": "judging.models.ScoreState",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------
@@ -305,9 +313,10 @@ LOGGING = {
 # --- Uploads (submissions app: tus) ----------------------------------------------------
 # A PATCH body is read from the socket this many bytes at a time, never whole.
 LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", default=1024 * 1024)
-# The upload page sends at most this much per PATCH, so a proxy's body limit or a dropped
-# connection costs at most one such piece (the server keeps every byte it acknowledged).
-LAUREL_UPLOAD_PATCH_BYTES = env.positive_int("LAUREL_UPLOAD_PATCH_BYTES", default=64 * 1024 * 1024)
+# The upload page sends the whole file in one PATCH (0), which the server stores with no
+# extra copy; behind a proxy with a request-body limit, set a smaller piece size in bytes.
+# A dropped connection costs nothing either way: the server keeps every byte it received.
+LAUREL_UPLOAD_PATCH_BYTES = env.int("LAUREL_UPLOAD_PATCH_BYTES", default=0)
 # An unfinished upload expires this long after its last accepted byte (Upload-Expires).
 LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
 # Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
@@ -350,12 +359,15 @@ CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
 
 # AI-usage metadata (media.ai_usage): a PEM bundle of C2PA trust anchors (e.g. the C2PA
 # trust list); without one a valid signature is reported as "signer not on the trust list".
-MEDIA_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+LAUREL_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+# The manifest reader runs in a child: seconds (plus one per 50 MB of film) and address space.
+LAUREL_C2PA_TIMEOUT = env.positive_int("LAUREL_C2PA_TIMEOUT", default=60)
+LAUREL_C2PA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_C2PA_MEMORY_LIMIT_MB", default=2048)
 # Possible duplicates: frames within this many bits (of 64) match; a pair needs this many
 # matching frames and this share of the shorter film's sampled frames.
-MEDIA_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
-MEDIA_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
-MEDIA_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
+LAUREL_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
+LAUREL_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
+LAUREL_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
 
 
 # --- Judging (judging app) --------------------------------------------------------------

@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from festival.admin import FestivalScopedAdmin, OrganizerInline
 from festival.models import Category, Edition, JudgeMembership, User
@@ -102,7 +104,7 @@ def _round_state(round_: Round) -> dict[str, Any]:
 @admin.register(Round)
 class RoundAdmin(JudgingScopedAdmin):
     festival_path = "edition__festival"
-    list_display = ["name", "edition", "kind", "position", "judges_per_entry", "opens_at", "closes_at"]
+    list_display = ["name", "edition", "kind", "position", "judges_per_entry", "opens_at", "closes_at", "overview"]
     list_filter = ["edition", "kind"]
     inlines = [CriterionInline, PanelInline]
     fieldsets = [
@@ -113,6 +115,11 @@ class RoundAdmin(JudgingScopedAdmin):
         ("Advancement", {"fields": ["advancement_mode", "advance_count", "advance_share"]}),
     ]
     actions = ["open_now", "close_now", "add_submitted_entries", "run_assignment"]
+
+    @admin.display(description="Overview")
+    def overview(self, obj: Round) -> str:
+        url = reverse("judging:round-overview", kwargs={"round_id": obj.pk})
+        return format_html('<a href="{}">Progress and coverage</a>', url)
 
     def save_model(self, request: HttpRequest, obj: Round, form: ModelForm[Round], change: bool) -> None:
         before = _round_state(Round.objects.get(pk=obj.pk)) if change else None

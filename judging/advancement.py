@@ -1,5 +1,6 @@
 """Advancement between rounds: the top N or top share by calibrated score, and organizers' edits.
 
+The rule itself (top N / top share) is set by ``judging.services.rounds.set_advancement_rule``.
 Every write is atomic and audited (``festival.services.record_audit``). Ties across the
 cut are never broken silently: ``apply_advancement`` refuses with ``AdvancementTie``
 until the organizer either advances every tied entry or changes the rule.
@@ -14,22 +15,19 @@ from django.db import transaction
 from festival.models import User
 from festival.services import record_audit
 from judging import results
-from judging.models import AdvancementMode, Round, RoundEntry
-from submissions.models import Submission
+from judging.errors import JudgingError
+from judging.models import Round, RoundEntry
+from submissions.models import Submission, SubmissionState
 
 
-class AdvancementError(Exception):
+class AdvancementError(JudgingError):
     """The advancement cannot be done as asked; ``message`` is shown to the organizer."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class AdvancementTie(AdvancementError):
     """Entries with exactly the same calibrated score straddle the cut."""
 
-    def __init__(self, message: str, tied: list[int]) -> None:
+    def __init__(self, message: str, *, tied: list[int]) -> None:
         super().__init__(message)
         self.tied = tied
 
@@ -43,40 +41,6 @@ class Advanced:
 
 def _rule(round: Round) -> dict[str, object]:
     return {"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
-
-
-@transaction.atomic
-def set_advancement_rule(
-    *,
-    round: Round,
-    mode: str,
-    decided_by: User,
-    count: int | None = None,
-    share: float | None = None,
-    ip: str | None = None,
-) -> Round:
-    """Change how many entries leave ``round`` for the next one (top N or top share)."""
-    if mode not in AdvancementMode.values:
-        raise AdvancementError(f"Unknown advancement mode {mode!r}.")
-    if mode == AdvancementMode.TOP_N and (count is None or count < 1):
-        raise AdvancementError("Say how many entries advance (at least 1).")
-    if mode == AdvancementMode.TOP_SHARE and (share is None or not 0.0 < share <= 1.0):
-        raise AdvancementError("The share must be above 0 and at most 1 (0.1 = the best 10 %).")
-    round = Round.objects.select_for_update().get(pk=round.pk)
-    before = _rule(round)
-    round.advancement_mode = mode
-    round.advance_count = count if mode == AdvancementMode.TOP_N else None
-    round.advance_share = share if mode == AdvancementMode.TOP_SHARE else None
-    round.save(update_fields=["advancement_mode", "advance_count", "advance_share"])
-    record_audit(
-        actor=decided_by,
-        action="round.advancement_rule_changed",
-        target=round,
-        before=before,
-        after=_rule(round),
-        ip=ip,
-    )
-    return round
 
 
 @transaction.atomic
@@ -127,6 +91,8 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
 def _check_same_edition(round: Round, submission: Submission) -> None:
     if submission.edition_id != round.edition_id:
         raise AdvancementError("That entry belongs to another edition.")
+    if submission.state != SubmissionState.SUBMITTED:
+        raise AdvancementError(f"Entry #{submission.pk} is not a submitted entry (withdrawn, disqualified or draft).")
 
 
 @transaction.atomic

@@ -17,12 +17,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from festival.models import Category, JudgeMembership, User
-from festival.permissions import request_roles
+from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import selectors
 from judging.errors import JudgingError, NotAssigned
-from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict
+from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
+from judging.services import assignment as assignment_services
 from judging.services import conflicts as conflict_services
+from judging.services import rounds as round_services
 from judging.services.scoring import start_watch_session
 from media.playback import playback_for, serve_film_asset
 
@@ -201,3 +203,59 @@ def declare_entry_conflict(request: HttpRequest, assignment_id: int) -> HttpResp
     )
     messages.success(request, "Thank you. The entry was taken off your queue and given to another judge.")
     return redirect("judging:queue")
+
+
+# --- Organizer: one round at a glance ---------------------------------------------------
+
+
+def _organized_round(request: HttpRequest, round_id: int) -> Round:
+    round_ = get_object_or_404(Round.objects.select_related("edition__festival"), pk=round_id)
+    if not request_roles(request).organizes(round_.edition.festival_id):
+        raise Http404  # same answer as a missing round
+    return round_
+
+
+@organizer_required
+@require_http_methods(["GET", "POST"])
+def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Progress, judges' loads, the coverage report, and the round's actions (all audited)."""
+    round_ = _organized_round(request, round_id)
+    user = _user(request)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add_entries":
+                added = round_services.add_entries_to_round(round_=round_, actor=user)
+                messages.success(request, f"{added} entries added to the round.")
+            elif action == "assign":
+                seed_text = request.POST.get("seed", "0").strip() or "0"
+                if not seed_text.isdigit() or len(seed_text) > 9:
+                    raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
+                result = assignment_services.assign_round(round_=round_, actor=user, seed=int(seed_text))
+                messages.success(
+                    request, f"{result.created} assignments made; {len(result.short)} entries are short of judges."
+                )
+            elif action == "withdraw":
+                judge = get_object_or_404(JudgeMembership, pk=request.POST.get("judge"), edition=round_.edition)
+                result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
+                messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
+            elif action == "open":
+                round_services.open_round(round_=round_, actor=user)
+                messages.success(request, "The round is open for scoring.")
+            elif action == "close":
+                round_services.close_round(round_=round_, actor=user)
+                messages.success(request, "The round is closed; its scores are locked.")
+            else:
+                raise JudgingError("Unknown action.")
+        except JudgingError as exc:
+            messages.error(request, exc.message)
+        return redirect("judging:round-overview", round_id=round_.pk)
+    counts, loads = selectors.round_overview(round_)
+    context = {
+        "round": round_,
+        "counts": counts,
+        "loads": loads,
+        "gaps": assignment_services.coverage_report(round_),
+        "now": timezone.now(),
+    }
+    return render(request, "judging/round_overview.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from django.http import Http404
 
 from festival.models import Edition, User
 from media.models import JobState
-from media.selectors import FilmStatus, film_status, film_statuses
+from media.selectors import FilmStatus, QCView, film_status, film_statuses, qc_report, qc_reports
 from submissions.attestations import attestation_text, required_attestations
 from submissions.models import ProductionStage, Submission, SubmissionState
 
@@ -34,6 +35,13 @@ def is_editable(submission: Submission) -> bool:
 
 def submissions_of(user: User) -> QuerySet[Submission]:
     return Submission.objects.filter(entrant=user).select_related("edition__festival", "category")
+
+
+def submitted_entries(edition_id: int) -> QuerySet[Submission]:
+    """The films in competition in an edition (for judging): submitted, not withdrawn or disqualified."""
+    return Submission.objects.filter(edition_id=edition_id, state=SubmissionState.SUBMITTED).select_related(
+        "category", "film"
+    )
 
 
 def entrant_submission(*, user: User, submission_id: int) -> Submission:
@@ -69,6 +77,7 @@ class SubmissionRow:
 
     submission: Submission
     film: FilmStatus | None
+    qc: QCView | None = None  # the film's eligibility / QC report, once processing made one
 
     @property
     def state_label(self) -> str:
@@ -98,11 +107,20 @@ class SubmissionRow:
         return upload_path(self.submission.pk)
 
 
-def submission_rows(submissions: QuerySet[Submission]) -> list[SubmissionRow]:
+def submission_rows(submissions: Iterable[Submission]) -> list[SubmissionRow]:
     """Each submission with its film's status: two queries however many there are."""
     items = list(submissions)
-    statuses = film_statuses(s.film_id for s in items if s.film_id is not None)
-    return [SubmissionRow(submission=s, film=statuses.get(s.film_id) if s.film_id else None) for s in items]
+    film_ids = [s.film_id for s in items if s.film_id is not None]
+    statuses = film_statuses(film_ids) if film_ids else {}
+    reports = qc_reports(film_ids) if film_ids else {}
+    return [
+        SubmissionRow(
+            submission=s,
+            film=statuses.get(s.film_id) if s.film_id else None,
+            qc=reports.get(s.film_id) if s.film_id else None,
+        )
+        for s in items
+    ]
 
 
 def dashboard_rows(user: User) -> list[SubmissionRow]:
@@ -110,7 +128,9 @@ def dashboard_rows(user: User) -> list[SubmissionRow]:
 
 
 def submission_row(submission: Submission) -> SubmissionRow:
-    return SubmissionRow(submission=submission, film=film_status(submission.film_id) if submission.film_id else None)
+    if submission.film_id is None:
+        return SubmissionRow(submission=submission, film=None)
+    return SubmissionRow(submission=submission, film=film_status(submission.film_id), qc=qc_report(submission.film_id))
 
 
 def _format_runtime(seconds: int) -> str:
@@ -177,4 +197,8 @@ def _film_problems(submission: Submission) -> list[str]:
         return [f"The film did not pass the checks: {reason}. Upload a corrected file."]
     if submission.state == SubmissionState.UPLOADING:
         return ["Finish uploading the film."]
+    report = qc_report(submission.film_id)
+    if report is not None and report.blocking:
+        failing = " ".join(finding.message for finding in report.errors)
+        return [f"The film does not meet the edition's rules: {failing} Upload a corrected file."]
     return []

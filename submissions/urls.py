@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from submissions import views
 from submissions.uploads.urls import urlpatterns as upload_urlpatterns
 
 app_name = "submissions"
 urlpatterns = [
+    path("api/", include("submissions.api_urls")),
     path("me/", views.dashboard, name="dashboard"),
     path("me/editions/<int:edition_id>/enter/", views.submission_new, name="new"),
     path("me/submissions/<int:pk>/", views.submission_detail, name="detail"),

@@ -10,17 +10,14 @@ from django.utils import timezone
 
 from festival.models import AwardTier, JudgeMembership, User
 from festival.services import record_audit
+from judging.errors import JudgingError
 from judging.final import selectors
 from judging.final.voting import METHODS, BallotError, validate_pairs, validate_ranking
 from judging.models import AwardDecision, Ballot, BallotMethod, BallotPair, BallotRanking, Round, RoundKind, TieDecision
 
 
-class FinalError(Exception):
+class FinalError(JudgingError):
     """An organizer's action on the final cannot be done; ``message`` says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def _check_method(method: str) -> None:
@@ -42,7 +39,8 @@ def submit_ballot(
     """Cast or replace a juror's ballot: a full ranking of the finalists, or every pair decided.
 
     Raises ``BallotError`` (nothing is stored) for a ballot that ranks an entry twice,
-    misses one, names an entry that is not a finalist, or comes after the round closed.
+    misses one, names an entry that is not a finalist (or one the juror is conflicted
+    with: they never see it), or comes after the round closed.
     """
     moment = now or timezone.now()
     if round.kind != RoundKind.FINAL:
@@ -55,8 +53,9 @@ def submit_ballot(
         raise BallotError("The final has not opened yet.")
     if (ranking is None) == (pairs is None):
         raise BallotError("Send either a ranking or pairwise comparisons.")
-    finalists = list(selectors.finalists_of(round).values_list("pk", flat=True))
-    labels = {pk: f"Entry #{pk}" for pk in finalists}
+    listed = selectors.ballot_finalists(round, judge)
+    finalists = [submission.pk for submission in listed]
+    labels = {submission.pk: f"“{submission.title}”" for submission in listed}
     if ranking is not None:
         validate_ranking(finalists, list(ranking), label=labels)
         method = BallotMethod.RANKING

@@ -129,11 +129,11 @@
   /* Watch progress: the player dispatches laurel:watch {position, duration, watchedSeconds}. */
   var lastWatch = null;
   var lastSent = 0;
-  function reportWatch(force) {
+  var watchTimer = null;
+  function reportWatch() {
+    watchTimer = null;
     if (!lastWatch) return;
-    var now = Date.now();
-    if (!force && now - lastSent < 5000) return;
-    lastSent = now;
+    lastSent = Date.now();
     var body = { session: data.session, watchedSeconds: lastWatch.watchedSeconds || 0, duration: lastWatch.duration || null, position: lastWatch.position || 0 };
     send("POST", data.watchUrl, body).then(function (result) {
       if (result.status === 200 && watchStatus) {
@@ -143,12 +143,15 @@
       }
     });
   }
+  // The player already reports every few seconds and on pause/end; at most one request a
+  // second, and the latest report is always sent (trailing).
   document.addEventListener("laurel:watch", function (event) {
     lastWatch = event.detail || {};
-    reportWatch(false);
+    if (watchTimer === null) watchTimer = setTimeout(reportWatch, Math.max(0, 1000 - (Date.now() - lastSent)));
   });
-  document.addEventListener("visibilitychange", function () { if (document.hidden) reportWatch(true); });
-  window.addEventListener("pagehide", function () { reportWatch(true); });
+  function flushWatch() { if (watchTimer !== null) { clearTimeout(watchTimer); reportWatch(); } }
+  document.addEventListener("visibilitychange", function () { if (document.hidden) flushWatch(); });
+  window.addEventListener("pagehide", flushWatch);
 
   /* Keyboard navigation that never steals typing from fields. */
   document.addEventListener("keydown", function (event) {

@@ -126,7 +126,10 @@ class UploadCreateView(TusView):
         description=(
             "Upload-Length: total bytes. Upload-Metadata: `submission` (the submission id, required), "
             "`filename`, `filetype`, base64-encoded. 413 when Upload-Length exceeds the edition's limit, "
-            "403 after the deadline or over the quota, 415 for a file type the edition does not take."
+            "403 after the deadline or over the quota, 415 for a file type the edition does not take. "
+            "Then `HEAD /api/uploads/{upload_id}` answers Upload-Offset, Upload-Length and Upload-Expires "
+            "(404 for an unknown or another user's upload, 410 once expired); `OPTIONS` lists the "
+            "server's tus version, extensions, Tus-Max-Size and checksum algorithms."
         ),
         parameters=[
             *TUS_HEADERS,

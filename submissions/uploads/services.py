@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -24,7 +24,8 @@ from festival.deadlines import SubmissionsClosed
 from festival.models import User
 from festival.services import record_audit
 from media.models import Film
-from submissions.models import Submission, SubmissionState, Upload, UploadState
+from submissions.models import Submission, Upload, UploadState
+from submissions.selectors import is_editable
 from submissions.services.errors import SubmissionError
 from submissions.services.lifecycle import attach_uploaded_film, mark_upload_started
 from submissions.uploads import storage
@@ -47,8 +48,9 @@ CONTAINER_EXTENSIONS: dict[str, tuple[str, ...]] = {
     "mkv": ("mkv",),
     "avi": ("avi",),
 }
-UPLOADABLE_STATES = (SubmissionState.DRAFT, SubmissionState.UPLOADING, SubmissionState.UPLOADED)
 UNFINISHED_STATES = (UploadState.RECEIVING, UploadState.ASSEMBLING)
+# An upload still assembling this long after its last byte lost the request finishing it.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def allowed_extensions(containers: list[str]) -> list[str]:
@@ -85,7 +87,7 @@ def create_upload(
     submission = Submission.objects.select_related("edition").filter(pk=submission_id, entrant=user).first()
     if submission is None:
         raise TusError(404, "No such submission.", code="not_found")
-    if submission.state not in UPLOADABLE_STATES:
+    if not is_editable(submission):
         raise TusError(409, "This submission can no longer take a new film.", code="locked")
     _ensure_window_open(submission, now)
     edition = submission.edition
@@ -140,11 +142,10 @@ def create_upload(
         filetype=sanitize_filetype(metadata.get("filetype", "")),
         expires_at=_expiry(now),
     )
-    if submission.state != SubmissionState.UPLOADING:
-        try:
-            mark_upload_started(submission_id=submission.pk, actor=user)
-        except SubmissionError as exc:
-            raise TusError(409, str(exc), code="locked") from None
+    try:
+        mark_upload_started(submission_id=submission.pk, actor=user)
+    except SubmissionError as exc:
+        raise TusError(exc.status, exc.message, code=exc.code) from None
     record_audit(
         actor=user,
         action="upload.create",
@@ -272,7 +273,7 @@ def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | N
             storage.delete_objects([source.name])
         return None
     except SubmissionError as exc:
-        raise TusError(409, str(exc), code="locked") from None
+        raise TusError(exc.status, exc.message, code=exc.code) from None
     return film
 
 
@@ -316,3 +317,22 @@ def purge_expired_uploads(*, now: datetime | None = None, batch_size: int = 500)
         purged += len(batch)
         if len(batch) < batch_size:
             return purged
+
+
+def finish_stalled_uploads(*, now: datetime | None = None) -> int:
+    """Finish uploads whose last byte arrived but whose finishing request died (server restart).
+
+    The client already saw its offset reach the length and considers the upload done, so
+    the server must finish it on its own. ``complete_upload`` is idempotent.
+    """
+    now = now or timezone.now()
+    stalled = Upload.objects.filter(
+        state=UploadState.ASSEMBLING, updated_at__lte=now - STALLED_AFTER, expires_at__gt=now
+    ).values_list("pk", flat=True)
+    finished = 0
+    for upload_id in list(stalled[:100]):
+        try:
+            finished += complete_upload(upload_id=upload_id, now=now) is not None
+        except TusError as error:
+            logger.warning("could not finish upload %s: %s", upload_id, error.message)
+    return finished

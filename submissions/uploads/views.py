@@ -12,7 +12,8 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from submissions.models import Submission
-from submissions.uploads.services import UPLOADABLE_STATES, allowed_extensions, format_bytes
+from submissions.selectors import is_editable
+from submissions.uploads.services import allowed_extensions, format_bytes
 
 
 @login_required
@@ -35,7 +36,7 @@ def upload_page(request: HttpRequest, submission_id: int) -> HttpResponse:
         "edition": edition,
         "accepting": window.accepts_at(now),
         "window_summary": window.describe(now),
-        "can_upload": submission.state in UPLOADABLE_STATES and window.accepts_at(now),
+        "can_upload": is_editable(submission) and window.accepts_at(now),
         "max_size": edition.max_file_size_bytes,
         "max_size_label": format_bytes(edition.max_file_size_bytes),
         "extensions": extensions,

@@ -117,3 +117,32 @@ def scored_round(
 
 def round_total(value: float) -> float:
     return float(min(10.0, max(0.0, round(value, 1))))
+
+
+@dataclass
+class FinalRound:
+    organizer: User
+    edition: Edition
+    round: Round
+    finalists: list[Submission]
+    jurors: list[JudgeMembership]
+
+
+def final_round(*, finalists: int = 4, jurors: int = 3) -> FinalRound:
+    """An edition (default award ladder) with an open final round and its finalists."""
+    organizer = OrganizerFactory.create()
+    edition = EditionFactory.create(festival=organizer.festival)
+    add_ladder(edition)
+    round = RoundFactory.create(edition=edition, position=2, kind=RoundKind.FINAL, name="Final")
+    entrant = UserFactory.create()
+    films = [
+        SubmissionFactory.create(
+            edition=edition, entrant=entrant, title=f"Finalist {i}", state=SubmissionState.SUBMITTED
+        )
+        for i in range(finalists)
+    ]
+    RoundEntry.objects.bulk_create(RoundEntry(round=round, submission=film) for film in films)
+    members = [
+        JudgeFactory.create(edition=edition, user=UserFactory.create(full_name=f"Juror {j}")) for j in range(jurors)
+    ]
+    return FinalRound(organizer=organizer.user, edition=edition, round=round, finalists=films, jurors=members)

@@ -1,4 +1,5 @@
-"""Fixtures for the upload tests: a private media storage, an entrant with a draft, tus helpers."""
+"""Fixtures of the submissions tests: an entrant and their draft, the AI tool vocabulary, and for
+the upload tests a private media storage, tus helpers and gunicorn in another process."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from festival.models import Attestation, AuditEvent
-from media.models import Film, JobState, ProcessingJob
+from media.models import Film, JobState, ProcessingJob, QCReport
 from submissions import services
 from submissions.attestations import attestation_text
 from submissions.models import AttestationRecord, Credit, CreditRole, ProductionStage, Submission
@@ -319,6 +319,7 @@ def test_upload_started_then_film_attached_hands_the_film_to_media(django_captur
         "max_file_size_bytes": edition.max_file_size_bytes,
         "allowed_containers": ["mp4", "mov", "webm", "mkv"],
         "min_short_side_px": 480,
+        "blocking_qc": [],
     }
     assert film.declared_ai == {"ai_video_declared": True, "tools": ["sora"]}
     assert ProcessingJob.objects.get(film=film).state == JobState.QUEUED
@@ -567,3 +568,25 @@ def test_disqualifying_needs_a_reason_and_an_organizer_of_that_festival() -> Non
 
     assert no_reason.value.message == "Give the reason for disqualifying the film."
     assert Submission.objects.get(pk=submission.pk).state == S.UPLOADED
+
+
+def test_submit_needs_a_film_that_passed_the_qc_checks() -> None:
+    submission = ready_submission()
+    QCReport.objects.create(
+        film_id=submission.film.pk if submission.film else 0,
+        blocking=True,
+        findings=[
+            {
+                "code": "runtime",
+                "severity": "error",
+                "message": "The film runs 0:12; the minimum is 1:00.",
+                "value": 12,
+            },
+            {"code": "loudness", "severity": "warning", "message": "Loud.", "value": -9},
+        ],
+    )
+    with pytest.raises(services.SubmissionIncomplete) as caught:
+        services.submit_submission(submission=submission, actor=submission.entrant)
+    assert caught.value.problems == [
+        "The film does not meet the edition's rules: The film runs 0:12; the minimum is 1:00. Upload a corrected file."
+    ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,12 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sent: list[int] = []
     monkeypatch.setattr("media.services.enqueue_processing", lambda *, film_id: sent.append(film_id))
     return sent
+
+
+def pieces(data: bytes) -> Callable[[int], bytes]:
+    """A request body as the service reads it: ``read(size)`` until it returns nothing."""
+    stream = io.BytesIO(data)
+    return stream.read
 
 
 def create(client: Client, submission: Submission, length: int = len(DATA), **extra: Any) -> Any:
@@ -91,7 +99,10 @@ def test_create_binds_the_upload_to_the_submission(
     assert response["Upload-Expires"].endswith(" GMT")
     submission.refresh_from_db()
     assert submission.state == SubmissionState.UPLOADING
-    assert sorted(AuditEvent.objects.values_list("action", flat=True)) == ["submission.upload_started", "upload.create"]
+    assert list(AuditEvent.objects.order_by("pk").values_list("action", flat=True)) == [
+        "submission.upload_started",
+        "upload.create",
+    ]
 
 
 @pytest.mark.parametrize("version", [None, "0.2.2", "1.0"])
@@ -483,3 +494,58 @@ def test_the_purge_task_is_scheduled_and_purges(
     with django_capture_on_commit_callbacks(execute=True):
         assert purge_expired_uploads.apply().get() == 1
     assert Upload.objects.count() == 0
+
+
+def test_patch_after_the_deadline_is_403_and_keeps_the_offset(
+    entrant_client: Client, submission: Submission, media_root: Path
+) -> None:
+    url = upload_url(create(entrant_client, submission))
+    assert patch(entrant_client, url, DATA[:1000], 0).status_code == 204
+    edition = submission.edition
+    type(edition).objects.filter(pk=edition.pk).update(
+        submissions_open_at=timezone.now() - timedelta(days=10),
+        submissions_close_at=timezone.now() - timedelta(days=1),
+        grace_period=timedelta(0),
+    )
+    before = stored_files(media_root)
+    response = patch(entrant_client, url, DATA[1000:2000], 1000)
+    assert (response.status_code, response["X-Laurel-Error"]) == (403, "deadline")
+    assert response.content.decode().startswith("Uploads closed on ")
+    assert stored_files(media_root) == before
+    assert Upload.objects.get().offset == 1000
+
+
+def test_an_upload_whose_finishing_request_died_is_finished_by_the_scheduled_task(
+    entrant: User,
+    submission: Submission,
+    media_root: Path,
+    enqueued: list[int],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from submissions.tasks import purge_expired_uploads
+
+    upload = services.create_upload(user=entrant, submission_id=submission.pk, length=len(DATA), metadata={})
+    services.append_to_upload(
+        upload_id=upload.pk, user=entrant, offset=0, content_length=4000, read=pieces(DATA[:4000])
+    )
+    # The last PATCH was stored and counted, then the server died before finishing.
+    part = services.storage.receive_part(
+        pieces(DATA[4000:]),
+        name=services.storage.part_name(upload.pk, 4000),
+        limit=len(DATA) - 4000,
+        checksum=None,
+        want_sha256=False,
+    )
+    Upload.objects.filter(pk=upload.pk).update(
+        offset=len(DATA),
+        state=UploadState.ASSEMBLING,
+        parts=[*Upload.objects.get(pk=upload.pk).parts, {"name": part.name, "offset": 4000, "size": part.size}],
+        updated_at=timezone.now() - timedelta(minutes=11),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        purge_expired_uploads.apply()
+    film = Film.objects.get()
+    assert film.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert stored_files(media_root) == {film.source_name: DATA}
+    assert Upload.objects.get().state == UploadState.COMPLETE
+    assert enqueued == [film.pk]

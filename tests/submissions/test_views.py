@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import User
-from media.models import JobState
+from media.models import JobState, QCReport
 from submissions.models import AttestationRecord, Credit, Submission
 from submissions.models import SubmissionState as S
 from tests.factories import CategoryFactory, EditionFactory, FilmFactory, SubmissionFactory, UserFactory
@@ -48,15 +48,22 @@ def test_dashboard_shows_each_submission_with_its_processing_state(
     SubmissionFactory.create(entrant=entrant, title="Draft One")
     for _ in range(5):
         SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=FilmFactory.create(job__state=JobState.READY))
+    checked = FilmFactory.create(job__state=JobState.READY)
+    SubmissionFactory.create(entrant=entrant, state=S.UPLOADED, film=checked)
+    QCReport.objects.create(
+        film=checked,
+        findings=[{"code": "loudness", "severity": "warning", "message": "Louder than -14 LUFS.", "value": -9}],
+    )
     SubmissionFactory.create(title="Someone else's")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = entrant_client.get("/me/")
 
     page = response.content.decode()
     assert response.status_code == 200
     assert "Processing: transcoding (42 %)" in page
     assert 'value="42"' in page
+    assert "⚠ Louder than -14 LUFS." in page
     assert "Draft One" in page and "Processed, ready to submit" in page
     assert "Someone else&#x27;s" not in page and "Someone else's" not in page
     assert f'href="/me/submissions/{processing.pk}/upload/"' in page
@@ -341,3 +348,10 @@ def test_a_stranger_cannot_see_the_entrant_pages() -> None:
     client = Client()
     client.force_login(UserFactory.create())
     assert client.get(f"/me/submissions/{submission.pk}/").status_code == 404
+
+
+def test_review_page_shows_country_names_and_times_in_the_editions_zone(entrant: User, entrant_client: Client) -> None:
+    submission = ready_submission(entrant=entrant, country="FR")
+    page = entrant_client.get(f"/me/submissions/{submission.pk}/").content.decode()
+    assert "<dt>Country</dt><dd>France</dd>" in page
+    assert "(America/New_York)" in page

@@ -1,0 +1,93 @@
+"""The organizer's round page: progress, coverage, and its audited actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from festival.models import AuditEvent
+from judging.models import Assignment, AssignmentState
+from tests.factories import OrganizerFactory
+from tests.judging.factories import judge_of, rubric_round, submitted_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_max_num_queries) -> None:
+    round_ = rubric_round(judges_per_entry=2)
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    judges = [judge_of(round_.edition) for _ in range(3)]
+    for _ in range(6):
+        submitted_entry(round_.edition)
+    client = Client()
+    client.force_login(organizer)
+    url = f"/organize/rounds/{round_.pk}/"
+
+    client.post(url, {"action": "add_entries"})
+    client.post(url, {"action": "assign", "seed": "7"})
+    bad_seed = client.post(url, {"action": "assign", "seed": "-1"}, follow=True)
+    client.post(url, {"action": "withdraw", "judge": judges[0].pk})
+    with django_assert_max_num_queries(30):
+        page = client.get(url)
+
+    body = page.content.decode()
+    assert "6 entries, 12 active assignments" in body
+    assert "The seed is a whole number" in bad_seed.content.decode()
+    assert not Assignment.objects.filter(judge=judges[0], state=AssignmentState.ACTIVE).exists()
+    # Two judges left for k = 2: every entry still fully covered.
+    assert "Every entry has 2 judges." in body
+    assert list(AuditEvent.objects.filter(actor=organizer).order_by("id").values_list("action", flat=True)) == [
+        "round.entries_added",
+        "assignment.run",
+        "assignment.judge_withdrawn",
+        "assignment.run",
+    ]
+
+
+def test_coverage_gaps_are_listed_with_their_reason() -> None:
+    round_ = rubric_round(judges_per_entry=3)
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    judge_of(round_.edition)
+    submitted_entry(round_.edition, title="Short of judges")
+    client = Client()
+    client.force_login(organizer)
+    url = f"/organize/rounds/{round_.pk}/"
+    client.post(url, {"action": "add_entries"})
+    client.post(url, {"action": "assign", "seed": "0"})
+
+    body = client.get(url).content.decode()
+
+    assert "1 entries have fewer than 3 judges." in body
+    assert "Not enough judges: 1 judges on its panel(s), 1 already have or had it." in body
+
+
+def test_other_festivals_organizers_and_judges_get_404() -> None:
+    round_ = rubric_round()
+    stranger = OrganizerFactory.create().user
+    judge = judge_of(round_.edition)
+    for user in (stranger, judge.user):
+        client = Client()
+        client.force_login(user)
+        assert client.get(f"/organize/rounds/{round_.pk}/").status_code == 404
+        assert client.post(f"/organize/rounds/{round_.pk}/", {"action": "close"}).status_code == 404
+
+
+def test_the_api_schema_documents_the_judging_endpoints_without_warnings() -> None:
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    from judging.urls import urlpatterns
+
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator(patterns=urlpatterns).get_schema(request=None, public=True)
+    validate_schema(schema)
+
+    assert not GENERATOR_STATS, dict(GENERATOR_STATS._warn_cache) | dict(GENERATOR_STATS._error_cache)
+    assert sorted(schema["paths"]) == [
+        "/api/judging/assignments/",
+        "/api/judging/assignments/{assignment_id}/score/",
+        "/api/judging/assignments/{assignment_id}/score/submit/",
+        "/api/judging/assignments/{assignment_id}/watch/",
+        "/api/judging/editions/{edition_id}/results/",
+    ]
