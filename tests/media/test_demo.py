@@ -45,3 +45,12 @@ def test_seed_demo_films_command(ffmpeg: str, media_storage: Path, settings: Any
         "1 demo films queued; a worker processes them.",
     ]
     assert (film.group_key, film.original_filename) == ("demo", "tide-engine.mp4")
+
+
+def test_demo_films_take_the_editions_rules() -> None:
+    from media.management.commands.seed_demo_films import _rules_for
+    from tests.factories import EditionFactory
+
+    edition = EditionFactory.create(runtime_min_seconds=30, min_short_side_px=240, blocking_qc=["no_audio"])
+    rules = _rules_for(f"edition:{edition.pk}")
+    assert (rules.runtime_min_seconds, rules.min_short_side_px, rules.blocking_qc) == (30, 240, ("no_audio",))

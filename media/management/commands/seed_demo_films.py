@@ -43,6 +43,7 @@ def _rules_for(group_key: str) -> FilmRules:
             max_file_size_bytes=edition.max_file_size_bytes,
             allowed_containers=tuple(edition.allowed_containers or ()),
             min_short_side_px=edition.min_short_side_px,
+            blocking_qc=tuple(edition.blocking_qc or ()),
         )
     return FilmRules(
         runtime_min_seconds=60,
