@@ -93,7 +93,7 @@ def _describe(submission: Submission, owner: User, spec: DemoFilm, edition: Edit
 
 
 @transaction.atomic
-def seed_demo_submissions(*, short_side: int = 180) -> DemoSubmissions:
+def seed_demo_submissions(*, films: tuple[DemoFilm, ...] = DEMO_FILMS, short_side: int = 180) -> DemoSubmissions:
     edition, _logins = seed_demo_festival()
     existing = Submission.objects.filter(edition=edition, film__isnull=False).count()
     if existing:
@@ -102,7 +102,7 @@ def seed_demo_submissions(*, short_side: int = 180) -> DemoSubmissions:
     categories = {c.name: c for c in Category.objects.filter(edition=edition)}
     created = 0
     with tempfile.TemporaryDirectory(prefix="laurel-demo-") as folder:
-        for index, spec in enumerate(DEMO_FILMS, start=1):
+        for index, spec in enumerate(films, start=1):
             owner = _owner(index, spec)
             submission = create_submission(
                 entrant=owner,
