@@ -242,16 +242,17 @@ def test_nearest_sampled_frame_stays_inside_the_shot() -> None:
     assert nearest_sampled_frame(ShotSpan(1, 1.0, 1.8), frames) is None
 
 
-def test_frame_grab_argv_is_safe_and_seeks_each_input() -> None:
-    argv = frame_grab_argv("ffmpeg", Path("/w/src.mp4"), [1.25, 3.0], [Path("/w/a.jpg"), Path("/w/b.jpg")])
+def test_frame_grab_argv_is_safe_and_seeks_each_input(settings: Any) -> None:
+    settings.FFMPEG_BINARY = "ffmpeg"
+    argv = frame_grab_argv(Path("/w/src.mp4"), [1.25, 3.0], [Path("/w/a.jpg"), Path("/w/b.jpg")])
     assert argv == [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
-        "-protocol_whitelist", "file", "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts",
-        "-ss", "1.250", "-i", "file:/w/src.mp4",
-        "-protocol_whitelist", "file", "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts",
-        "-ss", "3.000", "-i", "file:/w/src.mp4",
-        "-map", "0:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "-y", "file:/w/a.jpg",
-        "-map", "1:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "-y", "file:/w/b.jpg",
+        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y", "-threads", "1", "-loglevel", "error",
+        "-ss", "1.250", "-protocol_whitelist", "file",
+        "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts", "-i", "file:/w/src.mp4",
+        "-ss", "3.000", "-protocol_whitelist", "file",
+        "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts", "-i", "file:/w/src.mp4",
+        "-map", "0:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "file:/w/a.jpg",
+        "-map", "1:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "file:/w/b.jpg",
     ]  # fmt: skip
 
 
