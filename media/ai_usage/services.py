@@ -332,7 +332,9 @@ def label_shots(*, film_id: int, labels: dict[int, str], user: User) -> list[Sho
     bad = sorted(str(label) for label in labels.values() if label not in valid)
     if bad:
         raise ShotLabelError(f"Unknown shot label: {', '.join(bad)}. Use one of: {', '.join(sorted(valid))}.")
-    shots = {shot.index: shot for shot in Shot.objects.select_for_update().filter(film_id=film_id)}
+    # The film lock serialises labels with a re-run replacing the shots (whose labels it carries over).
+    Film.objects.select_for_update().filter(pk=film_id).first()
+    shots = {shot.index: shot for shot in Shot.objects.filter(film_id=film_id)}
     unknown = sorted(index for index in labels if index not in shots)
     if unknown:
         raise ShotLabelError(f"This film has no shot {', '.join(str(i) for i in unknown)}.")
