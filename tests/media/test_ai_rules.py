@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from media import runner
 from media.ai_usage.flags import FlagCode, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, c2pa_mime, summarise_store
 from media.ai_usage.phash import GroupMatch, as_uint64, is_duplicate, match_against_group, to_signed
@@ -245,8 +246,9 @@ def test_nearest_sampled_frame_stays_inside_the_shot() -> None:
 def test_frame_grab_argv_is_safe_and_seeks_each_input(settings: Any) -> None:
     settings.FFMPEG_BINARY = "ffmpeg"
     argv = frame_grab_argv(Path("/w/src.mp4"), [1.25, 3.0], [Path("/w/a.jpg"), Path("/w/b.jpg")])
+    # The runner owns the common start (no stdin, thread caps); the seeks and outputs are ours.
     assert argv == [
-        "ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y", "-threads", "1", "-loglevel", "error",
+        *runner.ffmpeg_base(threads=1), "-loglevel", "error",
         "-ss", "1.250", "-protocol_whitelist", "file",
         "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts", "-i", "file:/w/src.mp4",
         "-ss", "3.000", "-protocol_whitelist", "file",
