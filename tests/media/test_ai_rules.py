@@ -27,7 +27,8 @@ TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedi
         ("Runway Gen-3 Alpha", ["runway"]),
         ("Lavf59.27.100", []),
         ("Core Media Video", []),
-        ("OpenAI Sora 2", ["sora", "openai"]),
+        ("OpenAI Sora 2", ["sora"]),  # the vendor is implied by its tool
+        ("OpenAI API", ["openai"]),
         ("Google Veo 3", ["veo"]),
         ("video encoder", []),  # "veo" is not in "video"
         ("AAC audio", []),  # "udio" is not in "audio"
