@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from festival.models import Edition, JudgeMembership
 from judging.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
-from judging.models import AdvancementMode, Criterion, Round, RoundEntry, Score, ScoreState
+from judging.models import AdvancementMode, Criterion, Round, RoundEntry
+from judging.selectors import counted_scores
 from submissions.models import Submission
 
 TOTAL_BOUNDS = (0.0, 10.0)
@@ -71,7 +72,8 @@ def round_results(round: Round) -> RoundResults:
     totals: list[float] = []
     values: list[dict[str, float]] = []
     rows = (
-        Score.objects.filter(round=round, state=ScoreState.SUBMITTED, excluded=False, total__isnull=False)
+        counted_scores(round)
+        .filter(total__isnull=False)
         .order_by()
         .values_list("judge_id", "submission_id", "total", "values")
         .iterator(chunk_size=CHUNK)

@@ -7,15 +7,31 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
-from festival.models import AwardTier
+from festival.models import AwardTier, JudgeMembership
+from judging.conflicts import conflict_reason
 from judging.final.voting import Ballots, Groups, Ladder, Tier, aggregate, apply_tie_decisions, fill_ladder
 from judging.models import AwardDecision, Ballot, BallotMethod, BallotPair, BallotRanking, Round, TieDecision
+from judging.selectors import entry_profiles, judge_profiles
 from submissions.models import Submission
 
 
 def finalists_of(round: Round) -> QuerySet[Submission]:
     """The entries of a final round, by id (a stable order that reveals nothing)."""
     return Submission.objects.filter(round_entries__round=round).order_by("pk").only("id", "title", "logline")
+
+
+def ballot_finalists(round: Round, judge: JudgeMembership) -> list[Submission]:
+    """The finalists this juror ranks: all but those they are conflicted with (a few queries).
+
+    A conflicted juror never sees the entry (as everywhere else); their ballot simply
+    expresses no preference about it.
+    """
+    finalists = list(finalists_of(round))
+    if not finalists:
+        return []
+    profile = judge_profiles([judge])[judge.pk]
+    entries = entry_profiles([s.pk for s in finalists])
+    return [s for s in finalists if s.pk not in entries or conflict_reason(profile, entries[s.pk]) is None]
 
 
 def ballot_of(round: Round, judge_id: int) -> Ballot | None:

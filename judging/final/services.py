@@ -39,7 +39,8 @@ def submit_ballot(
     """Cast or replace a juror's ballot: a full ranking of the finalists, or every pair decided.
 
     Raises ``BallotError`` (nothing is stored) for a ballot that ranks an entry twice,
-    misses one, names an entry that is not a finalist, or comes after the round closed.
+    misses one, names an entry that is not a finalist (or one the juror is conflicted
+    with: they never see it), or comes after the round closed.
     """
     moment = now or timezone.now()
     if round.kind != RoundKind.FINAL:
@@ -52,7 +53,7 @@ def submit_ballot(
         raise BallotError("The final has not opened yet.")
     if (ranking is None) == (pairs is None):
         raise BallotError("Send either a ranking or pairwise comparisons.")
-    listed = list(selectors.finalists_of(round))
+    listed = selectors.ballot_finalists(round, judge)
     finalists = [submission.pk for submission in listed]
     labels = {submission.pk: f"“{submission.title}”" for submission in listed}
     if ranking is not None:

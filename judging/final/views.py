@@ -28,7 +28,11 @@ from submissions.models import Submission
 def _juror(request: HttpRequest, round_id: int) -> tuple[Round, JudgeMembership]:
     assert isinstance(request.user, User)
     round = get_object_or_404(Round.objects.select_related("edition"), pk=round_id, kind=RoundKind.FINAL)
-    membership = JudgeMembership.objects.filter(edition_id=round.edition_id, user=request.user, is_active=True).first()
+    membership = (
+        JudgeMembership.objects.select_related("user")
+        .filter(edition_id=round.edition_id, user=request.user, is_active=True)
+        .first()
+    )
     if membership is None:
         raise Http404  # not on this jury: the final does not exist for them
     return round, membership
@@ -61,7 +65,7 @@ def _moved(order: list[int], move: str) -> list[int]:
 @require_http_methods(["GET", "POST"])
 def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
     round, membership = _juror(request, round_id)
-    finalists = list(selectors.finalists_of(round))
+    finalists = selectors.ballot_finalists(round, membership)
     by_id = {s.pk: s for s in finalists}
     order = _initial_order(round, membership, finalists)
     error = ""
@@ -106,7 +110,7 @@ def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def final_pairs(request: HttpRequest, round_id: int) -> HttpResponse:
     round, membership = _juror(request, round_id)
-    finalists = list(selectors.finalists_of(round))
+    finalists = selectors.ballot_finalists(round, membership)
     ballot = selectors.ballot_of(round, membership.pk)
     chosen: dict[frozenset[int], int] = (
         selectors.ballot_pairs(ballot) if ballot is not None and ballot.method == BallotMethod.PAIRS else {}

@@ -90,14 +90,17 @@ class Ballots:
         index = {entry: i for i, entry in enumerate(self.finalists)}
         d = np.zeros((n, n), dtype=np.int64)
         if self.rankings:
-            # A finalist missing from a ranking (added after it was cast) ranks below all
-            # those it lists, as unranked candidates do in Schulze's method.
-            positions = np.full((len(self.rankings), n), n)
+            # A finalist missing from a ranking (the juror is conflicted with it, or it was
+            # added after the ballot was cast) counts in none of that ballot's pairs:
+            # absent is no opinion, never a vote against the film.
+            positions = np.full((len(self.rankings), n), -1)
             for b, ranking in enumerate(self.rankings):
                 for position, entry in enumerate(ranking):
                     if entry in index:
                         positions[b, index[entry]] = position
-            d += (positions[:, :, None] < positions[:, None, :]).sum(axis=0)
+            present = positions >= 0
+            both = present[:, :, None] & present[:, None, :]
+            d += ((positions[:, :, None] < positions[:, None, :]) & both).sum(axis=0)
         for ballot in self.pairs:
             for winner, loser in ballot:
                 if winner in index and loser in index:

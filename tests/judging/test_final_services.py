@@ -10,7 +10,7 @@ from django.utils import timezone
 from festival.models import AuditEvent
 from judging.final import selectors, services
 from judging.final.voting import BallotError
-from judging.models import AwardDecision, Ballot, BallotRanking
+from judging.models import AwardDecision, Ballot, BallotRanking, ConflictKind, DeclaredConflict
 from tests.factories import JudgeFactory
 from tests.judging.rank_factories import FinalRound, fast_passwords, final_round
 
@@ -139,6 +139,22 @@ def test_a_tie_for_the_grand_prix_blocks_publishing_until_an_organizer_decides()
     again = services.publish_awards(round=data.round, decided_by=data.organizer)
     assert [(x.submission_id, x.rank) for x in again] == [(b, 1), (a, 2), (c, 3)]
     assert AwardDecision.objects.count() == 3
+
+
+def test_a_conflicted_juror_ranks_the_other_finalists_only() -> None:
+    data = final_round(finalists=3, jurors=2)
+    a, b, c = ids(data, 0, 1, 2)
+    DeclaredConflict.objects.create(
+        judge=data.jurors[1], kind=ConflictKind.ENTRY, value="My cousin's film", normalized="", submission_id=b
+    )
+    assert [s.pk for s in selectors.ballot_finalists(data.round, data.jurors[1])] == [a, c]
+    with pytest.raises(BallotError) as caught:
+        services.submit_ballot(round=data.round, judge=data.jurors[1], actor=data.jurors[1].user, ranking=[b, a, c])
+    assert caught.value.message == f"Entry #{b} is not a finalist of this round."
+    services.submit_ballot(round=data.round, judge=data.jurors[1], actor=data.jurors[1].user, ranking=[c, a])
+    cast(data, 0, 0, 1, 2)
+    # Juror 0: a > b > c; juror 1 (no view on b): c > a. a-c is 1:1, a beats b, b beats c.
+    assert selectors.ballots_of(data.round, (a, b, c)).preferences().tolist() == [[0, 1, 1], [0, 0, 1], [1, 0, 0]]
 
 
 def test_publishing_needs_ballots() -> None:

@@ -28,7 +28,9 @@ def ballot_url(data: FinalRound) -> str:
 def test_the_ballot_page_lists_finalists_blind(django_assert_max_num_queries) -> None:
     data = final_round()
     client = client_for(data.jurors[0].user)
-    with django_assert_max_num_queries(10):
+    # Constant in the number of finalists: session and roles, round, juror, finalists,
+    # the juror's conflicts (judge and entry profiles), their ballot.
+    with django_assert_max_num_queries(16):
         response = client.get(ballot_url(data))
     body = response.content.decode()
     assert response.status_code == 200

@@ -179,3 +179,9 @@ def test_a_tie_for_the_grand_prix_is_pending_until_decided() -> None:
 
 def test_a_decision_for_another_group_does_not_apply() -> None:
     assert apply_tie_decisions([[1, 2, 3]], {frozenset({1, 2}): [2, 1]}) == [[1, 2, 3]]
+
+
+def test_a_finalist_missing_from_a_ranking_gets_no_vote_either_way() -> None:
+    # The second juror is conflicted with B: their ballot says nothing about B.
+    ballots = Ballots(finalists=(A, B, C), rankings=((B, A, C), (A, C)))
+    assert ballots.preferences().tolist() == [[0, 0, 2], [1, 0, 1], [0, 0, 0]]
