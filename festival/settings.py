@@ -331,9 +331,6 @@ CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "submissions.middleware.FormTooLargeMiddleware"
 )
-# Several apps have a "state" choice field: give the submission's its own schema name.
-_enum_overrides: Any = SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
-_enum_overrides["SubmissionStateEnum"] = "submissions.models.SubmissionState"
 
 
 # --- Media pipeline (media app) ---------------------------------------------------------
