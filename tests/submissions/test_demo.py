@@ -11,6 +11,7 @@ from media.demo import DEMO_FILMS
 from media.models import JobState
 from submissions.demo import seed_demo_submissions
 from submissions.models import Submission, SubmissionState
+from submissions.selectors import submission_problems
 
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
@@ -36,8 +37,11 @@ def test_demo_submissions_are_complete_entries_with_queued_films(
         s.title: (s.entrant.email, s.state, s.film.job.state if s.film else None, s.credits.count(), s.ai_uses.count())
         for s in Submission.objects.select_related("entrant", "film__job")
     }
-    assert (first.created, again.created, again.existing) == (2, 0, 2)
+    assert (first.created, again.created, again.existing, again.draft) == (2, 0, 2, first.draft)
+    assert submission_problems(first.draft) == ["Upload the film."]
+    assert [u.tool_name for u in first.draft.ai_uses.order_by("stage")] == ["Midjourney", "Suno", "Runway"]
     assert rows == {
+        "Tidewater Lanterns": ("entrant@laurel.test", SubmissionState.DRAFT, None, 2, 3),
         "Too Short": ("entrant@laurel.test", SubmissionState.UPLOADED, JobState.QUEUED, 2, 3),
         "Night Ferry": ("filmmaker2@laurel.test", SubmissionState.SUBMITTED, JobState.QUEUED, 2, 3),
     }
