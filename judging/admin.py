@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from festival.admin import FestivalScopedAdmin, OrganizerInline
 from festival.models import Category, Edition, JudgeMembership, User
+from festival.permissions import request_roles
 from festival.services import record_audit
 from judging.errors import JudgingError
 from judging.models import (
@@ -95,6 +96,21 @@ class PanelInline(OrganizerInline):
     extra = 0
     fields = ["name", "category", "judges"]
     filter_horizontal = ["judges"]
+
+    # Judges and categories on offer: the organizer's own festivals only (never another's jury).
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "judges" and not request.user.is_superuser:
+            festivals = request_roles(request).organizer_of
+            kwargs["queryset"] = JudgeMembership.objects.filter(edition__festival__in=festivals).select_related(
+                "user", "edition"
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "category" and not request.user.is_superuser:
+            festivals = request_roles(request).organizer_of
+            kwargs["queryset"] = Category.objects.filter(edition__festival__in=festivals)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def _round_state(round_: Round) -> dict[str, Any]:

@@ -122,3 +122,15 @@ def test_a_manual_assignment_of_a_conflicted_judge_is_refused_on_the_form() -> N
     assert foreign.status_code == 200  # not offered: the form says the choice is invalid
     assert Assignment.objects.count() == 0
     assert not Assignment.objects.filter(state=AssignmentState.ACTIVE).exists()
+
+
+def test_the_panel_editor_offers_only_the_organizers_own_judges() -> None:
+    round_ = rubric_round()
+    client, _ = organizer_client(round_)
+    judge_of(round_.edition, name="Our Judge")
+    judge_of(EditionFactory.create(), name="Their Judge")
+
+    body = client.get(f"/admin/judging/round/{round_.pk}/change/").content.decode()
+
+    assert "Our Judge judges" in body
+    assert "Their Judge" not in body
