@@ -50,7 +50,7 @@ def main() -> None:
     new, others, others_owners = as_uint64(hashes[0]), hashes[1:].ravel().view(np.uint64), owners[frames:]
 
     start = time.perf_counter()
-    matches = match_against_group(new, others, others_owners, max_distance=settings.MEDIA_DUPLICATE_MAX_DISTANCE)
+    matches = match_against_group(new, others, others_owners, max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE)
     numpy_seconds = time.perf_counter() - start
     assert [m.film_id for m in matches if m.matched_frames == frames] == [1]
 
@@ -59,7 +59,7 @@ def main() -> None:
     other_list = [int(v) for v in others[:sample]]
     for value in (int(v) for v in new):
         for other in other_list:
-            _ = (value ^ other).bit_count() <= settings.MEDIA_DUPLICATE_MAX_DISTANCE
+            _ = (value ^ other).bit_count() <= settings.LAUREL_DUPLICATE_MAX_DISTANCE
     loop_seconds = (time.perf_counter() - start) * others.size / sample
 
     print(f"group: {films} films x {frames} frames = {films * frames} hashes")

@@ -276,6 +276,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state"; name each enum after its model instead of a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionStateEnum": "submissions.models.SubmissionState",
+        "UploadStateEnum": "submissions.models.UploadState",
+        "JobStateEnum": "media.models.JobState",
+        "AssignmentStateEnum": "judging.models.AssignmentState",
+        "ScoreStateEnum": "judging.models.ScoreState",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------
@@ -303,7 +311,21 @@ LOGGING = {
 }
 
 # --- Uploads (submissions app: tus) ----------------------------------------------------
-# (the submissions helpers add their settings here)
+# A PATCH body is read from the socket this many bytes at a time, never whole.
+LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", default=1024 * 1024)
+# The upload page sends the whole file in one PATCH (0), which the server stores with no
+# extra copy; behind a proxy with a request-body limit, set a smaller piece size in bytes.
+# A dropped connection costs nothing either way: the server keeps every byte it received.
+LAUREL_UPLOAD_PATCH_BYTES = env.int("LAUREL_UPLOAD_PATCH_BYTES", default=0)
+# An unfinished upload expires this long after its last accepted byte (Upload-Expires).
+LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
+# Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
+LAUREL_UPLOAD_QUOTA_BYTES = env.positive_int("LAUREL_UPLOAD_QUOTA_BYTES", default=20 * 1024**3)
+LAUREL_UPLOAD_MAX_CONCURRENT = env.positive_int("LAUREL_UPLOAD_MAX_CONCURRENT", default=3)
+CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
+    "task": "submissions.purge_expired_uploads",
+    "schedule": timedelta(minutes=env.positive_int("LAUREL_UPLOAD_PURGE_MINUTES", default=15)),
+}
 
 
 # --- Media pipeline (media app) ---------------------------------------------------------
@@ -313,6 +335,8 @@ LAUREL_MEDIA_WORK_DIR = env.str("LAUREL_MEDIA_WORK_DIR", default=str(VAR_DIR / "
 # ffmpeg/ffprobe limits: threads per process, address-space cap, wall clock.
 LAUREL_MEDIA_THREADS = env.positive_int("LAUREL_MEDIA_THREADS", default=2)
 LAUREL_MEDIA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_MEDIA_MEMORY_LIMIT_MB", default=4096)
+# libx264 preset of the renditions (speed against size; the benchmark uses the same).
+LAUREL_MEDIA_X264_PRESET = env.str("LAUREL_MEDIA_X264_PRESET", default="veryfast")
 LAUREL_MEDIA_PROBE_TIMEOUT = env.positive_int("LAUREL_MEDIA_PROBE_TIMEOUT", default=30)
 # A transcode may take this many seconds per second of film, plus a fixed allowance.
 LAUREL_MEDIA_TIMEOUT_BASE = env.positive_int("LAUREL_MEDIA_TIMEOUT_BASE", default=120)
@@ -335,12 +359,15 @@ CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
 
 # AI-usage metadata (media.ai_usage): a PEM bundle of C2PA trust anchors (e.g. the C2PA
 # trust list); without one a valid signature is reported as "signer not on the trust list".
-MEDIA_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+LAUREL_C2PA_TRUST_ANCHORS = env.str("LAUREL_C2PA_TRUST_ANCHORS", default="")
+# The manifest reader runs in a child: seconds (plus one per 50 MB of film) and address space.
+LAUREL_C2PA_TIMEOUT = env.positive_int("LAUREL_C2PA_TIMEOUT", default=60)
+LAUREL_C2PA_MEMORY_LIMIT_MB = env.positive_int("LAUREL_C2PA_MEMORY_LIMIT_MB", default=2048)
 # Possible duplicates: frames within this many bits (of 64) match; a pair needs this many
 # matching frames and this share of the shorter film's sampled frames.
-MEDIA_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
-MEDIA_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
-MEDIA_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
+LAUREL_DUPLICATE_MAX_DISTANCE = env.int("LAUREL_DUPLICATE_MAX_DISTANCE", default=8)
+LAUREL_DUPLICATE_MIN_FRAMES = env.int("LAUREL_DUPLICATE_MIN_FRAMES", default=3)
+LAUREL_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5)
 
 
 # --- Judging (judging app) --------------------------------------------------------------

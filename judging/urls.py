@@ -1,6 +1,7 @@
 from django.urls import path
 
-from judging import api, views
+from judging import api, results_api, results_views, views
+from judging.final import views as final_views
 
 app_name = "judging"
 urlpatterns = [
@@ -18,4 +19,24 @@ urlpatterns = [
         name="api-score-submit",
     ),
     path("api/judging/assignments/<int:assignment_id>/watch/", api.Watch.as_view(), name="api-watch"),
+]
+
+# Results, advancement, the final and exports (jrank).
+urlpatterns += [
+    path("organize/editions/<int:edition_id>/results/", results_views.results_page, name="results"),
+    path(
+        "organize/editions/<int:edition_id>/results/<int:round_id>/action/",
+        results_views.results_action,
+        name="results-action",
+    ),
+    path(
+        "organize/editions/<int:edition_id>/results/<int:round_id>/export.<str:fmt>",
+        results_views.results_export,
+        name="results-export",
+    ),
+    path(
+        "api/judging/editions/<int:edition_id>/results/", results_api.EditionResultsView.as_view(), name="api-results"
+    ),
+    path("judge/final/<int:round_id>/", final_views.final_ballot, name="final-ballot"),
+    path("judge/final/<int:round_id>/pairs/", final_views.final_pairs, name="final-pairs"),
 ]

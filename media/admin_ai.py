@@ -26,6 +26,29 @@ def organizer_group_keys(request: HttpRequest) -> list[str]:
     return [f"edition:{pk}" for pk in Edition.objects.filter(festival_id__in=festivals).values_list("pk", flat=True)]
 
 
+class EditionFilter(admin.SimpleListFilter):
+    """Filter by edition, offering only the editions the organizer may see."""
+
+    title = "edition"
+    parameter_name = "group"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        editions = Edition.objects.select_related("festival").order_by("festival__name", "-year")
+        if not request.user.is_superuser:
+            editions = editions.filter(festival_id__in=request_roles(request).organizer_of)
+        return [(f"edition:{e.pk}", f"{e.festival.name} — {e.name}") for e in editions]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if not self.value():
+            return queryset
+        path = getattr(self, "group_path", "film__group_key")
+        return queryset.filter(**{path: self.value()})
+
+
+class PairEditionFilter(EditionFilter):
+    group_path = "group_key"
+
+
 class EvidenceAdminBase(admin.ModelAdmin):
     """View-only, scoped to the organizer's editions through ``group_path``."""
 
@@ -57,7 +80,7 @@ class EvidenceAdminBase(admin.ModelAdmin):
 @admin.register(AIEvidence)
 class AIEvidenceAdmin(EvidenceAdminBase):
     list_display = ["film", "film_group", "c2pa_state", "recorded_at"]
-    list_filter = ["c2pa_state"]
+    list_filter = [EditionFilter, "c2pa_state"]
     list_select_related = ["film"]
     search_fields = ["film__original_filename", "=film__id"]
     fields = ["film", "c2pa_state", "recorded_at", "summary"]
@@ -76,7 +99,7 @@ class AIEvidenceAdmin(EvidenceAdminBase):
 @admin.register(AIFlag)
 class AIFlagAdmin(EvidenceAdminBase):
     list_display = ["film", "code", "severity", "message", "created_at"]
-    list_filter = ["severity", "code"]
+    list_filter = [EditionFilter, "severity", "code"]
     list_select_related = ["film"]
     search_fields = ["film__original_filename", "=film__id", "message"]
     readonly_fields = ["film", "code", "severity", "message", "evidence", "created_at"]
@@ -86,6 +109,7 @@ class AIFlagAdmin(EvidenceAdminBase):
 class DuplicatePairAdmin(EvidenceAdminBase):
     group_path = "group_key"
     list_display = ["film_a", "film_b", "group_key", "matched_frames", "compared_frames", "detected_at"]
+    list_filter = [PairEditionFilter]
     list_select_related = ["film_a", "film_b"]
     search_fields = ["=film_a__id", "=film_b__id", "group_key"]
     readonly_fields = ["film_a", "film_b", "group_key", "matched_frames", "compared_frames", "detected_at"]

@@ -18,15 +18,25 @@ class FilmRules:
     max_file_size_bytes: int
     allowed_containers: tuple[str, ...]  # short names: mp4, mov, webm, mkv, avi
     min_short_side_px: int
+    # QC codes (media.qc) this edition treats as blocking errors rather than warnings,
+    # e.g. ("no_audio", "loudness"); the rule checks above are always blocking.
+    blocking_qc: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["allowed_containers"] = list(self.allowed_containers)
+        data["blocking_qc"] = list(self.blocking_qc)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FilmRules:
-        return cls(**{**data, "allowed_containers": tuple(data["allowed_containers"])})
+        return cls(
+            **{
+                **data,
+                "allowed_containers": tuple(data["allowed_containers"]),
+                "blocking_qc": tuple(data.get("blocking_qc", ())),
+            }
+        )
 
 
 @dataclass(frozen=True)

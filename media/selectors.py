@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from media.models import Film, FilmOutput, JobState, OutputKind, ProcessingJob, QCReport
+from media.models import Film, FilmOutput, JobState, ProcessingJob, QCReport
 
 
 @dataclass(frozen=True)
@@ -84,27 +84,6 @@ def qc_reports(film_ids: Iterable[int]) -> dict[int, QCView]:
 
 def film_outputs(film_id: int) -> list[FilmOutput]:
     return list(FilmOutput.objects.filter(film_id=film_id).order_by("key"))
-
-
-@dataclass(frozen=True)
-class Shot:
-    index: int
-    start: float
-    end: float
-    thumbnail_url: str
-
-
-def film_shots(film_id: int, *, base_url: str) -> list[Shot]:
-    """The shots found at scene cuts, with a thumbnail each (URLs under the caller's mount)."""
-    if not base_url.endswith("/"):
-        base_url += "/"
-    row = FilmOutput.objects.filter(film_id=film_id, kind=OutputKind.SHOTS).first()
-    if row is None:
-        return []
-    return [
-        Shot(index=i, start=float(shot["start"]), end=float(shot["end"]), thumbnail_url=base_url + shot["file"])
-        for i, shot in enumerate(row.meta.get("shots", []), start=1)
-    ]
 
 
 def film_for_organizer(*, film_id: int) -> Film | None:

@@ -241,9 +241,12 @@ class ReprocessRefused(Exception):
         self.message = message
 
 
+OUTPUT_FOLDERS = ("hls", "mp4", "poster", "storyboard")
+
+
 def _delete_stored_outputs(film_id: int) -> None:
-    """Remove every stored file of a film's outputs (files only; rows are deleted by the caller)."""
-    pending = [film_prefix(film_id)]
+    """Remove the stored files of a film's pipeline outputs (rows are deleted by the caller)."""
+    pending = [f"{film_prefix(film_id)}/{folder}" for folder in OUTPUT_FOLDERS]
     while pending:
         folder = pending.pop()
         try:

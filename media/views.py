@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from festival.permissions import organizer_required, request_roles
 from media import selectors, services
+from media.ai_usage import ai_usage_context
 from media.models import Film
 from media.playback import playback_for, serve_film_asset
 
@@ -41,7 +42,7 @@ def film_detail(request: HttpRequest, film_id: int) -> HttpResponse:
         "status": selectors.film_status(film.pk),
         "report": selectors.qc_report(film.pk),
         "playback": playback_for(film.pk, base_url=base_url),
-        "shots": selectors.film_shots(film.pk, base_url=base_url),
+        **ai_usage_context(film.pk, show_flags=True),
     }
     return render(request, "media/film_detail.html", context)
 
@@ -52,6 +53,10 @@ def film_reprocess(request: HttpRequest, film_id: int) -> HttpResponse:
     film = _organized_film(request, film_id)
     user = request.user
     assert user.is_authenticated
-    services.reprocess_film(film_id=film.pk, actor=user)
-    messages.success(request, "The film was sent for processing again.")
+    try:
+        services.reprocess_film(film_id=film.pk, actor=user)
+    except services.ReprocessRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The film was sent for processing again.")
     return redirect("media:film_detail", film_id=film.pk)

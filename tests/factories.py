@@ -103,6 +103,7 @@ class FilmFactory(factory.django.DjangoModelFactory[Film]):
 
     class Meta:
         model = Film
+        skip_postgeneration_save = True
 
     source_name = factory.Sequence(lambda n: f"uploads/{n:06d}/source")
     original_filename = factory.Sequence(lambda n: f"film-{n}.mp4")

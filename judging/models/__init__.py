@@ -1,5 +1,14 @@
 """judging's tables, split by entity. Each module's models are re-exported here."""
 
+from judging.models.final import (
+    AggregationMethod,
+    AwardDecision,
+    Ballot,
+    BallotMethod,
+    BallotPair,
+    BallotRanking,
+    TieDecision,
+)
 from judging.models.rounds import (
     AdvancementMode,
     CategoryPreference,
@@ -23,9 +32,15 @@ from judging.models.scores import (
 
 __all__ = [
     "AdvancementMode",
+    "AggregationMethod",
     "Assignment",
     "AssignmentSource",
     "AssignmentState",
+    "AwardDecision",
+    "Ballot",
+    "BallotMethod",
+    "BallotPair",
+    "BallotRanking",
     "CategoryPreference",
     "ConflictKind",
     "ConflictWaiver",
@@ -37,5 +52,6 @@ __all__ = [
     "RoundKind",
     "Score",
     "ScoreState",
+    "TieDecision",
     "WatchSession",
 ]

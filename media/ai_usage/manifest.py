@@ -2,14 +2,20 @@
 
 The reader never goes to the network for an upload: remote manifests and OCSP fetching are
 off, so an entrant cannot make a worker fetch a URL of their choosing. Trust is decided
-against the PEM bundle in ``settings.MEDIA_C2PA_TRUST_ANCHORS`` (none by default: every
+against the PEM bundle in ``settings.LAUREL_C2PA_TRUST_ANCHORS`` (none by default: every
 valid signature is then reported as "untrusted", which is still evidence).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import logging
+import resource
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +30,8 @@ logger = logging.getLogger(__name__)
 # IPTC digital source types that say the picture was made by a trained model.
 AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"})
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
+_CHILD = Path(__file__).with_name("c2pa_child.py")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _MAX_ITEMS = 50  # a hostile manifest may carry thousands of actions; keep the summary small
 _MAX_TEXT = 300
 
@@ -56,12 +64,6 @@ def _context_settings(anchors_path: str) -> str:
     if anchors_path:
         config["trust"] = {"user_anchors": Path(anchors_path).read_text()}
     return json.dumps(config)
-
-
-def _context() -> Any:
-    import c2pa
-
-    return c2pa.Context.from_json(_context_settings(settings.MEDIA_C2PA_TRUST_ANCHORS))
 
 
 def _generator_of(manifest: dict[str, Any]) -> str:
@@ -176,31 +178,59 @@ def c2pa_mime(format_name: str) -> str | None:
     return None
 
 
+def _limit_child(megabytes: int) -> None:
+    """In the child between fork and exec: an address-space cap, no core dump, die with the worker."""
+    resource.setrlimit(resource.RLIMIT_AS, (megabytes * 1024 * 1024, megabytes * 1024 * 1024))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _malformed(error: str) -> ManifestEvidence:
+    return ManifestEvidence(state=C2PAState.MALFORMED, summary={"state": "malformed", "error": _text(error)})
+
+
 def read_manifest(path: Path, *, format_name: str) -> ManifestEvidence:
-    """The C2PA evidence of the file at ``path``: none, a summary, or "malformed"; never raises.
+    """The C2PA evidence of the file at ``path``: none, a summary, or "malformed"; never raises for the file.
 
     ``format_name`` is the probe's (the file was already validated by the pipeline), so
-    the container is not guessed from an entrant-chosen extension.
+    the container is not guessed from an entrant-chosen extension. The native reader runs
+    in a child process with a timeout (scaled to the file's size, since validation hashes
+    the whole file) and a memory cap.
     """
-    import c2pa
-
     mime = c2pa_mime(format_name)
     if mime is None:
         return ManifestEvidence(state=C2PAState.NONE, summary={"state": "none", "note": "container carries no C2PA"})
+    # A broken trust-anchor setting raises here: it must fail loudly, not mark films malformed.
+    config = _context_settings(settings.LAUREL_C2PA_TRUST_ANCHORS)
+    timeout = settings.LAUREL_C2PA_TIMEOUT + path.stat().st_size / (50 * 1024 * 1024)
+    memory = settings.LAUREL_C2PA_MEMORY_LIMIT_MB
     try:
-        with path.open("rb") as stream:
-            reader = c2pa.Reader.try_create(mime, stream, None, _context())
-            if reader is None:
-                return ManifestEvidence(state=C2PAState.NONE)
-            with reader:
-                store = json.loads(reader.json())
-    except c2pa.C2paError as exc:
+        done = subprocess.run(
+            [sys.executable, "-I", str(_CHILD), str(path), mime],
+            input=config.encode(),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            # preexec_fn is unsafe only in threaded parents; Celery workers here are prefork.
+            preexec_fn=lambda: _limit_child(memory),
+        )
+    except subprocess.TimeoutExpired:
+        logger.warning("C2PA reading of %s timed out after %.0f s", path.name, timeout)
+        return _malformed(f"reading the manifest took longer than {timeout:.0f} s")
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace")[-300:]
+        logger.warning("C2PA reader exited with %s on %s: %s", done.returncode, path.name, tail)
+        return _malformed(f"the manifest reader failed (exit {done.returncode})")
+    try:
+        result = json.loads(done.stdout)
+    except ValueError:
+        return _malformed("the manifest reader gave no answer")
+    if result.get("status") == "none":
+        return ManifestEvidence(state=C2PAState.NONE)
+    store = result.get("store")
+    if result.get("status") != "ok" or not isinstance(store, dict):
         # A damaged or hostile manifest is recorded as such; it must not fail the job.
-        logger.info("unreadable C2PA manifest in %s: %s", path.name, exc)
-        return ManifestEvidence(state=C2PAState.MALFORMED, summary={"state": "malformed", "error": _text(exc)})
-    except (ValueError, OSError) as exc:
-        logger.warning("could not read C2PA data from %s: %s", path.name, exc)
-        return ManifestEvidence(state=C2PAState.MALFORMED, summary={"state": "malformed", "error": _text(exc)})
-    if not isinstance(store, dict):
-        return ManifestEvidence(state=C2PAState.MALFORMED, summary={"state": "malformed", "error": "not an object"})
+        logger.info("unreadable C2PA manifest in %s: %s", path.name, result.get("error"))
+        return _malformed(str(result.get("error") or "not a manifest store"))
     return summarise_store(store)

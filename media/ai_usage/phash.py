@@ -50,6 +50,7 @@ class GroupMatch:
     film_id: int
     matched_frames: int  # frames of the new film with a near match among the other film's frames
     other_frames: int
+    other_matched: int = 0  # frames of the other film with a near match among the new film's frames
 
 
 def match_against_group(
@@ -71,17 +72,27 @@ def match_against_group(
     film_ids = owners[starts]
     frame_counts = np.diff(np.r_[starts, owners.size])
     matched = np.zeros(film_ids.size, dtype=np.int64)
+    other_hit = np.zeros(others.size, dtype=bool)
     for value in new:
         close = np.bitwise_count(others ^ value) <= max_distance
         matched += np.logical_or.reduceat(close, starts)
+        other_hit |= close
+    other_matched = np.add.reduceat(other_hit.astype(np.int64), starts)
     return [
-        GroupMatch(film_id=int(film_id), matched_frames=int(count), other_frames=int(frames))
-        for film_id, count, frames in zip(film_ids, matched, frame_counts, strict=True)
+        GroupMatch(film_id=int(film_id), matched_frames=int(count), other_frames=int(frames), other_matched=int(hit))
+        for film_id, count, frames, hit in zip(film_ids, matched, frame_counts, other_matched, strict=True)
         if count > 0
     ]
 
 
 def is_duplicate(match: GroupMatch, *, new_frames: int, min_frames: int, min_ratio: float) -> bool:
-    """Enough of the shorter film's frames match: a duplicate, a re-encode, or an excerpt."""
-    needed = max(min_frames, int(np.ceil(min_ratio * min(new_frames, match.other_frames))))
-    return match.matched_frames >= needed
+    """Most of either film's frames appear in the other: a duplicate, a re-encode, or an excerpt.
+
+    Judged from both sides, so the answer is the same whichever of the two films is
+    processed (or re-processed) last.
+    """
+
+    def enough(hits: int, frames: int) -> bool:
+        return hits >= max(min_frames, int(np.ceil(min_ratio * frames)))
+
+    return enough(match.matched_frames, new_frames) or enough(match.other_matched, match.other_frames)

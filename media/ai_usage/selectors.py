@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from media.models import AIEvidence, AIFlag, C2PAState, DuplicatePair, Shot, ShotLabel
+from media.models import AIEvidence, AIFlag, C2PAState, DuplicatePair, FlagSeverity, Shot, ShotLabel
 
 
 @dataclass(frozen=True)
@@ -157,3 +157,27 @@ def ai_usage_context(film_id: int, *, show_flags: bool, label_form_action: str =
         "label_form_action": label_form_action,
         "shot_label_choices": ShotLabel.choices,
     }
+
+
+@dataclass(frozen=True)
+class FlagSummary:
+    contradictions: int = 0  # warning flags
+    notes: int = 0  # information flags
+    duplicates: int = 0  # other films this one may duplicate
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.contradictions or self.duplicates)
+
+
+def flag_summaries(film_ids: Iterable[int]) -> dict[int, FlagSummary]:
+    """Counts of flags and possible duplicates per film, for organizer lists (two queries)."""
+    ids = list(film_ids)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = AIFlag.objects.filter(film_id__in=ids).values("film_id", "severity").annotate(n=Count("pk"))
+    for row in rows:
+        key = "contradictions" if row["severity"] == FlagSeverity.WARNING else "notes"
+        counts[row["film_id"]][key] = counts[row["film_id"]].get(key, 0) + row["n"]
+    for film_id, others in duplicates_for(ids).items():
+        counts[film_id]["duplicates"] = len(others)
+    return {film_id: FlagSummary(**values) for film_id, values in counts.items()}

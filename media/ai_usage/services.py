@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -15,17 +15,21 @@ from django.db.models import Q
 
 from festival.models import User
 from festival.services import record_audit
-from media.ai_usage.flags import consistency_flags
-from media.ai_usage.manifest import read_manifest
+from media.ai_usage.flags import Flag, consistency_flags
+from media.ai_usage.manifest import ManifestEvidence, read_manifest
 from media.ai_usage.phash import as_uint64, frame_hash, is_duplicate, match_against_group
 from media.ai_usage.shots import ShotSpan, grab_frames, nearest_sampled_frame, save_thumbnail, shots_from_cuts
 from media.ai_usage.signatures import tools_in
-from media.ai_usage.tags import container_tags
+from media.ai_usage.tags import TagEvidence, container_tags
 from media.analysis import AnalysisInputs
 from media.models import AIEvidence, AIFlag, DuplicatePair, Film, FrameHash, Shot, ShotLabel
 from media.rules import DeclaredAIUse
 
 logger = logging.getLogger(__name__)
+
+# Frames hashed per film for the duplicate check: enough to match a re-cut, few enough that
+# one film against 6,000 stays a fraction of a second.
+MAX_HASHED_FRAMES = 120
 
 
 class ShotLabelError(ValueError):
@@ -53,28 +57,29 @@ def record_ai_usage(inputs: AnalysisInputs) -> None:
     format_name = str((inputs.probe.get("format") or {}).get("format_name", ""))
     manifest = read_manifest(inputs.source, format_name=format_name)
     tags = container_tags(inputs.probe)
-    declared = DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None
-    flags = consistency_flags(declared=declared, manifest=manifest, tags=tags)
     spans = shots_from_cuts(inputs.scene_cuts, _duration(inputs.probe))
-    thumbnails = _shot_thumbnails(inputs, spans)
-    hashes = [(t, h) for t, path in inputs.sampled_frames if (h := _safe_hash(path)) is not None]
-    tools_found = [
-        {"tool": tool, "source": "c2pa", "where": where, "value": text}
-        for where, text in manifest.generator_texts
-        for tool in tools_in(text)
-    ] + [{"tool": tool, "source": "tags", "where": where, "value": value} for tool, where, value in tags.tools]
-
+    run = secrets.token_hex(4)
+    thumbnails = _shot_thumbnails(inputs, spans, run=run)
+    hashes = [
+        (t, h) for t, path in _spread(inputs.sampled_frames, MAX_HASHED_FRAMES) if (h := _safe_hash(path)) is not None
+    ]
     _replace_evidence(
         film=film,
-        c2pa_state=manifest.state,
-        c2pa=manifest.summary,
-        container_tags=tags.tags,
-        tools_found=tools_found,
-        flags=[(f.code, f.severity, f.message, f.evidence) for f in flags],
+        manifest=manifest,
+        tags=tags,
         shots=[(span, thumbnails.get(span.index, "")) for span in spans],
         hashes=hashes,
+        run=run,
     )
     detect_duplicates(film_id=film.pk)
+
+
+def _spread(frames: list[tuple[float, Any]], limit: int) -> list[tuple[float, Any]]:
+    """At most ``limit`` frames, evenly spread over the film (long films keep the comparison cheap)."""
+    if len(frames) <= limit:
+        return list(frames)
+    step = len(frames) / limit
+    return [frames[int(i * step)] for i in range(limit)]
 
 
 def _safe_hash(path: Any) -> int | None:
@@ -85,9 +90,12 @@ def _safe_hash(path: Any) -> int | None:
         return None
 
 
-def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan]) -> dict[int, str]:
-    """Storage names of the shots' thumbnails, under a fresh folder so a re-run never overwrites."""
-    run = secrets.token_hex(4)
+def _thumbnail_folder(film_id: int) -> str:
+    return f"films/{film_id}/ai"
+
+
+def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan], *, run: str) -> dict[int, str]:
+    """Storage names of the shots' thumbnails, in a folder of this run's own so a re-run never overwrites."""
     frames: dict[int, Any] = {}
     missing: list[ShotSpan] = []
     for span in spans:
@@ -102,7 +110,7 @@ def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan]) -> dict[int,
     names: dict[int, str] = {}
     for index, frame in frames.items():
         try:
-            names[index] = save_thumbnail(frame, f"films/{inputs.film_id}/ai/{run}/shot-{index:04d}.jpg")
+            names[index] = save_thumbnail(frame, f"{_thumbnail_folder(inputs.film_id)}/{run}/shot-{index:04d}.jpg")
         except (OSError, ValueError) as exc:
             logger.warning("no thumbnail for shot %s of film %s: %s", index, inputs.film_id, exc)
     return names
@@ -112,31 +120,35 @@ def _shot_thumbnails(inputs: AnalysisInputs, spans: list[ShotSpan]) -> dict[int,
 def _replace_evidence(
     *,
     film: Film,
-    c2pa_state: str,
-    c2pa: dict[str, Any],
-    container_tags: dict[str, Any],
-    tools_found: list[dict[str, str]],
-    flags: list[tuple[str, str, str, dict[str, Any]]],
+    manifest: ManifestEvidence,
+    tags: TagEvidence,
     shots: list[tuple[ShotSpan, str]],
     hashes: list[tuple[float, int]],
+    run: str,
 ) -> None:
-    # Lock the film so two runs of the same film (a retry racing a late worker) serialise.
-    Film.objects.select_for_update().filter(pk=film.pk).first()
-    old_shots = list(Shot.objects.filter(film=film).values_list("start_seconds", "end_seconds", "label", "thumbnail"))
-    kept_labels = {(round(a, 3), round(b, 3)): label for a, b, label, _ in old_shots}
-    old_thumbnails = [name for *_, name in old_shots if name]
+    # Lock the film so two runs of the same film (a retry racing a late worker) serialise, and
+    # read the declaration under the lock so a concurrent update_declaration is not undone.
+    locked = Film.objects.select_for_update().only("pk", "declared_ai").get(pk=film.pk)
+    declared = DeclaredAIUse.from_dict(locked.declared_ai) if locked.declared_ai else None
+    tools_found = [
+        {"tool": tool, "source": "c2pa", "where": where, "value": text}
+        for where, text in manifest.generator_texts
+        for tool in tools_in(text)
+    ] + [{"tool": tool, "source": "tags", "where": where, "value": value} for tool, where, value in tags.tools]
+    old_shots = list(Shot.objects.filter(film=film).values_list("start_seconds", "end_seconds", "label"))
+    kept_labels = {(round(a, 3), round(b, 3)): label for a, b, label in old_shots}
 
     AIEvidence.objects.update_or_create(
         film=film,
-        defaults={"c2pa_state": c2pa_state, "c2pa": c2pa, "container_tags": container_tags, "tools_found": tools_found},
-    )
-    AIFlag.objects.filter(film=film).delete()
-    AIFlag.objects.bulk_create(
-        AIFlag(film=film, code=code, severity=severity, message=message, evidence=evidence)
-        for code, severity, message, evidence in flags
+        defaults={
+            "c2pa_state": manifest.state,
+            "c2pa": manifest.summary,
+            "container_tags": tags.tags,
+            "tools_found": tools_found,
+        },
     )
     Shot.objects.filter(film=film).delete()
-    Shot.objects.bulk_create(
+    new_shots = Shot.objects.bulk_create(
         Shot(
             film=film,
             index=span.index,
@@ -147,6 +159,10 @@ def _replace_evidence(
         )
         for span, thumbnail in shots
     )
+    flags = consistency_flags(
+        declared=declared, manifest=manifest, tags=tags, shot_labels=[shot.label for shot in new_shots]
+    )
+    _store_flags(film, flags)
     FrameHash.objects.filter(film=film).delete()
     FrameHash.objects.bulk_create(
         (FrameHash(film=film, group_key=film.group_key, at_seconds=t, phash=h) for t, h in hashes), batch_size=500
@@ -155,17 +171,56 @@ def _replace_evidence(
         actor=None,
         action="media.ai_usage.recorded",
         target=film,
-        after={"c2pa_state": c2pa_state, "flags": [code for code, *_ in flags], "shots": len(shots)},
+        after={"c2pa_state": manifest.state, "flags": [f.code for f in flags], "shots": len(shots)},
     )
-    transaction.on_commit(lambda: _delete_files(old_thumbnails))
+    film_id = film.pk
+    transaction.on_commit(lambda: _prune_thumbnails(film_id=film_id, keep_run=run))
 
 
-def _delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError as exc:  # a leftover thumbnail is harmless; a failed re-run is not
-            logger.warning("could not delete %s: %s", name, exc)
+def _store_flags(film: Film, flags: list[Flag]) -> list[AIFlag]:
+    AIFlag.objects.filter(film=film).delete()
+    return AIFlag.objects.bulk_create(
+        AIFlag(film=film, code=f.code, severity=f.severity, message=f.message, evidence=f.evidence) for f in flags
+    )
+
+
+def _refresh_flags(film: Film, declared: DeclaredAIUse | None) -> list[AIFlag]:
+    """Recompute a film's flags from its stored evidence and labels (the file is not read again).
+
+    What the flags need of the evidence is stored: the texts that named a tool, the digital
+    source types, the validation failures. Does nothing before the film is analysed.
+    """
+    evidence = AIEvidence.objects.filter(film=film).first()
+    if evidence is None:
+        return []
+    found = evidence.tools_found
+    manifest = ManifestEvidence(
+        state=evidence.c2pa_state,
+        summary=evidence.c2pa,
+        generator_texts=tuple((f["where"], f["value"]) for f in found if f.get("source") == "c2pa"),
+        digital_source_types=tuple(evidence.c2pa.get("digital_source_types", [])),
+    )
+    tags = TagEvidence(
+        tags=evidence.container_tags,
+        tools=tuple((f["tool"], f["where"], f["value"]) for f in found if f.get("source") == "tags"),
+    )
+    labels = list(Shot.objects.filter(film=film).values_list("label", flat=True))
+    return _store_flags(film, consistency_flags(declared=declared, manifest=manifest, tags=tags, shot_labels=labels))
+
+
+def _prune_thumbnails(*, film_id: int, keep_run: str) -> None:
+    """Delete the thumbnails of earlier runs (replaced, or orphaned by a run that died before committing)."""
+    folder = _thumbnail_folder(film_id)
+    try:
+        runs, _ = default_storage.listdir(folder)
+        for old_run in runs:
+            if old_run == keep_run:
+                continue
+            _, files = default_storage.listdir(f"{folder}/{old_run}")
+            for name in files:
+                default_storage.delete(f"{folder}/{old_run}/{name}")
+    except OSError as exc:  # a leftover thumbnail is harmless; a failed re-run is not
+        logger.warning("could not prune old thumbnails of film %s: %s", film_id, exc)
 
 
 @transaction.atomic
@@ -193,7 +248,7 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
         as_uint64(own),
         data[:, 1].view(np.uint64),
         data[:, 0],
-        max_distance=settings.MEDIA_DUPLICATE_MAX_DISTANCE,
+        max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE,
     )
     pairs = [
         DuplicatePair(
@@ -207,8 +262,8 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
         if is_duplicate(
             m,
             new_frames=len(own),
-            min_frames=settings.MEDIA_DUPLICATE_MIN_FRAMES,
-            min_ratio=settings.MEDIA_DUPLICATE_MIN_RATIO,
+            min_frames=settings.LAUREL_DUPLICATE_MIN_FRAMES,
+            min_ratio=settings.LAUREL_DUPLICATE_MIN_RATIO,
         )
     ]
     DuplicatePair.objects.bulk_create(pairs, ignore_conflicts=True)
@@ -220,6 +275,28 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
             after={"films": sorted(m.film_a_id if m.film_b_id == film_id else m.film_b_id for m in pairs)},
         )
     return pairs
+
+
+@transaction.atomic
+def update_declaration(*, film_id: int, declared: DeclaredAIUse, actor: User | None) -> list[AIFlag]:
+    """Store a changed declaration on the film and recompute its flags from the stored evidence.
+
+    For when the entrant edits their AI disclosure after the upload: the file is not read
+    again, since the flags need only what the evidence already recorded.
+    """
+    film = Film.objects.select_for_update().get(pk=film_id)
+    before = film.declared_ai
+    film.declared_ai = declared.to_dict()
+    film.save(update_fields=["declared_ai"])
+    flags = _refresh_flags(film, declared)
+    record_audit(
+        actor=actor,
+        action="media.declaration.updated",
+        target=film,
+        before={"declared_ai": before},
+        after={"declared_ai": film.declared_ai, "flags": [f.code for f in flags]},
+    )
+    return flags
 
 
 def shot_labels_from_post(data: Mapping[str, str]) -> dict[int, str]:
@@ -255,10 +332,13 @@ def label_shots(*, film_id: int, labels: dict[int, str], user: User) -> list[Sho
         shot.label = labels[shot.index]
     Shot.objects.bulk_update(changed, ["label"])
     if changed:
+        film = Film.objects.get(pk=film_id)
+        # Labels can contradict the declaration (AI shots, no AI video declared): flags follow them.
+        _refresh_flags(film, DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None)
         record_audit(
             actor=user,
             action="media.shots.labelled",
-            target=Film.objects.get(pk=film_id),
+            target=film,
             before=before,
             after={str(shot.index): shot.label for shot in changed},
         )

@@ -86,7 +86,7 @@ def grab_frames(source: Path, times: list[float], workdir: Path) -> list[Path | 
         outputs = [out_dir / f"frame-{first + i:05d}.jpg" for i in range(len(batch))]
         argv = frame_grab_argv(settings.FFMPEG_BINARY, source, batch, outputs)
         # On a timeout whatever was written is used; a missing thumbnail is not worth failing a film.
-        with contextlib.suppress(subprocess.TimeoutExpired):
+        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
             subprocess.run(
                 argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60 + 5 * len(batch), check=False
             )

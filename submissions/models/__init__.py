@@ -2,6 +2,7 @@
 
 from submissions.models.disclosure import AITool, AIUse, AttestationRecord, ProductionStage
 from submissions.models.entries import Credit, CreditRole, Submission, SubmissionState
+from submissions.models.uploads import Upload, UploadState
 
 __all__ = [
     "AITool",
@@ -12,4 +13,6 @@ __all__ = [
     "ProductionStage",
     "Submission",
     "SubmissionState",
+    "Upload",
+    "UploadState",
 ]

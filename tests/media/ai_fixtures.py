@@ -6,7 +6,6 @@ Import the fixtures a test module uses from here (mpipe owns tests/media/conftes
 
 from __future__ import annotations
 
-import datetime
 import json
 import subprocess
 from collections.abc import Iterator
@@ -14,122 +13,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import c2pa
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from media.ai_usage.signing import (
+    TRAINED_ALGORITHMIC_MEDIA,
+    SigningChain,
+    manifest_definition,
+    sign_mp4,
+    throwaway_chain,
+)
 from media.analysis import AnalysisInputs
 
-TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+__all__ = ["manifest_definition"]  # re-exported for the tests
+
+TRAINED = TRAINED_ALGORITHMIC_MEDIA
 DIGITAL_CAPTURE = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
 
 
 @dataclass(frozen=True)
-class SigningChain:
-    chain_pem: bytes  # leaf then CA, as c2pa wants it
-    key_pem: bytes
-    ca_path: Path  # the CA alone: the trust anchor a test may configure
-
-    def signer(self) -> c2pa.Signer:
-        return c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, self.chain_pem, self.key_pem, None))
-
-
-def _key_usage(*, signing: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=signing,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=not signing,
-        crl_sign=not signing,
-        encipher_only=False,
-        decipher_only=False,
-    )
+class FixtureChain:
+    chain: SigningChain
+    ca_path: Path  # the CA alone, as a trust-anchor file a test may configure
 
 
 @pytest.fixture(scope="session")
-def c2pa_chain(tmp_path_factory: pytest.TempPathFactory) -> SigningChain:
-    """An EC P-256 CA and a signing certificate with the extensions c2pa requires (made offline)."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Laurel Test Root")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_key_usage(signing=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.COMMON_NAME, "Test Signer"),
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Generative Studio"),
-                ]
-            )
-        )
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(signing=True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    ca_pem = ca.public_bytes(serialization.Encoding.PEM)
+def c2pa_chain(tmp_path_factory: pytest.TempPathFactory) -> FixtureChain:
+    """One throw-away EC P-256 chain for the session (made offline with ``cryptography``)."""
+    chain = throwaway_chain(organization="Generative Studio")
     ca_path = tmp_path_factory.mktemp("c2pa") / "ca.pem"
-    ca_path.write_bytes(ca_pem)
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return SigningChain(leaf.public_bytes(serialization.Encoding.PEM) + ca_pem, key_pem, ca_path)
+    ca_path.write_bytes(chain.ca_pem)
+    return FixtureChain(chain, ca_path)
 
 
-def manifest_definition(
-    *, generator: str = "Runway Gen-3", source_type: str = TRAINED, agent: str | None = None
-) -> dict[str, Any]:
-    return {
-        "claim_generator_info": [{"name": generator, "version": "1.0"}],
-        "title": "film.mp4",
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {
-                            "action": "c2pa.created",
-                            "digitalSourceType": source_type,
-                            "softwareAgent": {"name": agent or generator},
-                        }
-                    ]
-                },
-            }
-        ],
-    }
-
-
-def sign_clip(chain: SigningChain, source: Path, dest: Path, definition: dict[str, Any]) -> Path:
-    builder = c2pa.Builder(definition)
-    with source.open("rb") as src, dest.open("w+b") as dst:
-        builder.sign(chain.signer(), "video/mp4", src, dst)
-    return dest
+def sign_clip(chain: FixtureChain, source: Path, dest: Path, definition: dict[str, Any]) -> Path:
+    return sign_mp4(source, dest, definition=definition, chain=chain.chain)
 
 
 def make_clip(
@@ -220,3 +137,70 @@ def ai_storage(settings: Any, tmp_path: Path) -> Iterator[Path]:
         },
     }
     yield root
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local S3-compatible server (moto in server mode); yields its endpoint URL."""
+    import socket
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(endpoint, timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"moto server did not start (exit {process.poll()})")
+                time.sleep(0.2)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def s3_storage(settings: Any, s3_server: str) -> str:
+    """Default storage on a fresh bucket of the local S3 server, as a worker on another host would use it."""
+    import uuid
+
+    import boto3
+
+    bucket = f"laurel-{uuid.uuid4().hex[:12]}"
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": s3_server,
+        "access_key": "testing",
+        "secret_key": "testing",
+        "region_name": "us-east-1",
+        "file_overwrite": False,
+        "default_acl": None,
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    ).create_bucket(Bucket=bucket)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    return bucket

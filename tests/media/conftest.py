@@ -74,6 +74,66 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     film("silent.mp4", "160x90", audio=False)
     # Variable frame rate: irregular frames dropped, timestamps kept.
     film(
-        "vfr.mkv", "160x90", post=",select='lt(t\\,0.5)+not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'", extra=("-fps_mode", "vfr")
+        "vfr.mp4", "160x90", post=",select='lt(t\\,0.5)+not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'", extra=("-fps_mode", "vfr")
     )
     yield out
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(clips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each bad input of issue 4 as a real file (generated once per session)."""
+    if not clips:
+        return {}
+    import struct
+    import zlib
+
+    root = tmp_path_factory.mktemp("bad")
+    out: dict[str, Path] = {}
+
+    def write(name: str, data: bytes) -> None:
+        (root / name).write_bytes(data)
+        out[name] = root / name
+
+    write("empty.mp4", b"")
+    write("text.mp4", b"This is not a film, just some text renamed to .mp4.\n" * 20)
+    # Truncated: the default MP4 keeps its index at the end, which the cut removes.
+    whole = clips["horizontal.mp4"].read_bytes()
+    write("truncated.mp4", whole[: len(whole) // 2])
+    # Truncated with the index at the front: probing works, the decode stops early.
+    faststart = root / "faststart.mp4"
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=8", "-c:v", "libx264", "-preset", "ultrafast",
+        "-movflags", "+faststart", str(faststart),
+    )  # fmt: skip
+    data = faststart.read_bytes()
+    write("cut_faststart.mp4", data[: len(data) // 3])
+    playlist = (
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXT-X-MEDIA-SEQUENCE:0\n"
+        f"#EXTINF:2.0,\n{clips['square.mp4']}\n#EXTINF:2.0,\nfile:///etc/passwd\n#EXTINF:2.0,\n/etc/passwd\n"
+        "#EXT-X-ENDLIST\n"
+    ).encode()
+    write("playlist.avi", playlist)
+    write("playlist.mp4", playlist)
+    write("playlist", playlist)
+    write("concat.mp4", f"ffconcat version 1.0\nfile '{clips['square.mp4']}'\nfile '/etc/passwd'\n".encode())
+    still = root / "still.jpg"
+    _ffmpeg("-f", "lavfi", "-i", "testsrc2=size=160x90", "-frames:v", "1", str(still))
+    out["still.jpg"] = still
+    audio = root / "audio.m4a"
+    _ffmpeg("-f", "lavfi", "-i", "sine=duration=2", "-c:a", "aac", str(audio))
+    out["audio.m4a"] = audio
+    png = root / "tiny.png"
+    _ffmpeg("-f", "lavfi", "-i", "color=red:size=32x32", "-frames:v", "1", str(png))
+    raw = bytearray(png.read_bytes())
+    at = raw.find(b"IHDR")
+    raw[at + 4 : at + 12] = struct.pack(">II", 20000, 20000)
+    raw[at + 17 : at + 21] = struct.pack(">I", zlib.crc32(bytes(raw[at : at + 17])))
+    write("bomb.mp4", bytes(raw))
+    many = root / "streams.mkv"
+    maps = ["-map", "0:v"] + [arg for _ in range(49) for arg in ("-map", "1:a")]
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=10:duration=1", "-f", "lavfi", "-i", "sine=duration=1",
+        *maps, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", str(many),
+    )  # fmt: skip
+    out["streams.mkv"] = many
+    return out

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
+from media.ai_usage.signing import sign_mp4
 from media.models import C2PAState
 from tests.media.ai_fixtures import (
     DIGITAL_CAPTURE,
     TRAINED,
-    SigningChain,
+    FixtureChain,
     c2pa_chain,
     make_clip,
     manifest_definition,
@@ -30,9 +31,9 @@ def clip(ffmpeg: str, tmp_path: Path) -> Path:
 
 
 def test_a_valid_manifest_is_read_and_reported_untrusted_without_anchors(
-    clip: Path, tmp_path: Path, c2pa_chain: SigningChain, settings: Any
+    clip: Path, tmp_path: Path, c2pa_chain: FixtureChain, settings: Any
 ) -> None:
-    settings.MEDIA_C2PA_TRUST_ANCHORS = ""
+    settings.LAUREL_C2PA_TRUST_ANCHORS = ""
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(generator="Runway Gen-3"))
     evidence = read_manifest(signed, format_name=MP4)
     assert evidence.state == C2PAState.UNTRUSTED
@@ -51,9 +52,9 @@ def test_a_valid_manifest_is_read_and_reported_untrusted_without_anchors(
 
 
 def test_a_signer_under_a_configured_anchor_is_trusted(
-    clip: Path, tmp_path: Path, c2pa_chain: SigningChain, settings: Any
+    clip: Path, tmp_path: Path, c2pa_chain: FixtureChain, settings: Any
 ) -> None:
-    settings.MEDIA_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
+    settings.LAUREL_C2PA_TRUST_ANCHORS = str(c2pa_chain.ca_path)
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition(source_type=DIGITAL_CAPTURE))
     evidence = read_manifest(signed, format_name=MP4)
     assert evidence.state == C2PAState.TRUSTED
@@ -65,7 +66,7 @@ def test_no_manifest_is_no_evidence(clip: Path) -> None:
     assert read_manifest(clip, format_name=MP4) == ManifestEvidence(state=C2PAState.NONE)
 
 
-def test_a_file_changed_after_signing_is_invalid(clip: Path, tmp_path: Path, c2pa_chain: SigningChain) -> None:
+def test_a_file_changed_after_signing_is_invalid(clip: Path, tmp_path: Path, c2pa_chain: FixtureChain) -> None:
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition())
     data = bytearray(signed.read_bytes())
     at = data.find(b"mdat") + 200
@@ -78,7 +79,7 @@ def test_a_file_changed_after_signing_is_invalid(clip: Path, tmp_path: Path, c2p
 
 
 def test_a_damaged_manifest_is_recorded_as_malformed_without_raising(
-    clip: Path, tmp_path: Path, c2pa_chain: SigningChain
+    clip: Path, tmp_path: Path, c2pa_chain: FixtureChain
 ) -> None:
     signed = sign_clip(c2pa_chain, clip, tmp_path / "signed.mp4", manifest_definition())
     data = bytearray(signed.read_bytes())
@@ -95,3 +96,39 @@ def test_containers_without_c2pa_support_are_no_evidence(tmp_path: Path) -> None
     webm = tmp_path / "film.webm"
     webm.write_bytes(b"\x1a\x45\xdf\xa3" + b"\0" * 64)
     assert read_manifest(webm, format_name="matroska,webm").state == C2PAState.NONE
+
+
+def test_the_demo_signs_with_a_fresh_throwaway_chain(clip: Path, tmp_path: Path) -> None:
+    signed = sign_mp4(clip, tmp_path / "demo.mp4", definition=manifest_definition(generator="OpenAI Sora"))
+    evidence = read_manifest(signed, format_name=MP4)
+    assert (evidence.state, evidence.summary["issuer"]) == (C2PAState.UNTRUSTED, "Laurel Demo Studio")
+    assert evidence.generator_texts[0] == ("active manifest claim generator", "OpenAI Sora 1.0")
+
+
+@pytest.mark.parametrize(
+    ("script", "error"),
+    [
+        ("import time; time.sleep(30)", "reading the manifest took longer than"),
+        ("import os; os.abort()", "the manifest reader failed (exit -6)"),
+        ("x = bytearray(3 * 1024**3)", "the manifest reader failed (exit 1)"),  # over the memory cap
+        ("print('garbage')", "the manifest reader gave no answer"),
+    ],
+)
+def test_a_reader_that_hangs_crashes_or_balloons_costs_the_child_not_the_worker(
+    clip: Path, tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch, script: str, error: str
+) -> None:
+    settings.LAUREL_C2PA_TIMEOUT = 1
+    child = tmp_path / "child.py"
+    child.write_text(script)
+    monkeypatch.setattr("media.ai_usage.manifest._CHILD", child)
+    evidence = read_manifest(clip, format_name=MP4)
+    assert evidence.state == C2PAState.MALFORMED
+    assert evidence.summary["error"].startswith(error)
+
+
+def test_a_missing_trust_anchor_file_is_a_configuration_error_not_a_mark_on_the_film(
+    clip: Path, tmp_path: Path, settings: Any
+) -> None:
+    settings.LAUREL_C2PA_TRUST_ANCHORS = str(tmp_path / "missing.pem")
+    with pytest.raises(FileNotFoundError):
+        read_manifest(clip, format_name=MP4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -186,6 +187,28 @@ def test_flag_matrix() -> None:
     assert _codes(DeclaredAIUse(ai_video_declared=True, tools=("Kling",)), tags=tags) == []
 
 
+def test_shots_labelled_ai_contradict_a_declaration_of_no_ai_video() -> None:
+    labels = ["ai", "hybrid", "live_action", "unlabelled"]
+    flags = consistency_flags(
+        declared=DeclaredAIUse(ai_video_declared=False), manifest=NONE, tags=NO_TAGS, shot_labels=labels
+    )
+    assert [(f.code, f.message, f.evidence) for f in flags] == [
+        (
+            "shots_ai_undeclared",
+            "The entrant labelled 2 shots AI-generated or hybrid but declared no AI-generated video.",
+            {"shots": 2},
+        )
+    ]
+    declared_video = DeclaredAIUse(ai_video_declared=True)
+    assert consistency_flags(declared=declared_video, manifest=NONE, tags=NO_TAGS, shot_labels=labels) == []
+    assert (
+        consistency_flags(
+            declared=DeclaredAIUse(ai_video_declared=False), manifest=NONE, tags=NO_TAGS, shot_labels=["live_action"]
+        )
+        == []
+    )
+
+
 def test_invalid_and_malformed_manifests_are_information_not_contradictions() -> None:
     invalid = summarise_store(
         {**_store(state="Invalid"), "validation_status": [{"code": "assertion.bmffHash.mismatch"}]}
@@ -238,10 +261,41 @@ def test_match_against_group_counts_matching_frames_per_film() -> None:
     owners = np.array([5, 5, 9, 7], dtype=np.int64)
     matches = match_against_group(new, others, owners, max_distance=2)
     assert matches == [
-        GroupMatch(film_id=5, matched_frames=2, other_frames=2),
-        GroupMatch(film_id=7, matched_frames=1, other_frames=1),
+        GroupMatch(film_id=5, matched_frames=2, other_frames=2, other_matched=2),
+        GroupMatch(film_id=7, matched_frames=1, other_frames=1, other_matched=1),
     ]
     assert match_against_group(new[:0], others, owners, max_distance=2) == []
     assert is_duplicate(matches[0], new_frames=3, min_frames=2, min_ratio=0.5) is True
     assert is_duplicate(matches[1], new_frames=3, min_frames=2, min_ratio=0.5) is False
     assert to_signed(2**64 - 1) == -1
+
+
+def test_an_excerpt_is_a_duplicate_whichever_film_is_processed_last() -> None:
+    rng = np.random.default_rng(3)
+    long_film = rng.integers(-(2**63), 2**63 - 1, size=40, dtype=np.int64)
+    excerpt = long_film[10:16]  # six frames of the forty
+    owners_long = np.full(40, 1, dtype=np.int64)
+    owners_excerpt = np.full(6, 2, dtype=np.int64)
+
+    [excerpt_last] = match_against_group(as_uint64(excerpt), as_uint64(long_film), owners_long, max_distance=4)
+    [long_last] = match_against_group(as_uint64(long_film), as_uint64(excerpt), owners_excerpt, max_distance=4)
+
+    assert (excerpt_last.matched_frames, excerpt_last.other_matched) == (6, 6)
+    assert (long_last.matched_frames, long_last.other_matched) == (6, 6)
+    assert is_duplicate(excerpt_last, new_frames=6, min_frames=3, min_ratio=0.5) is True
+    assert is_duplicate(long_last, new_frames=40, min_frames=3, min_ratio=0.5) is True
+
+
+def test_long_films_hash_an_even_spread_of_their_sampled_frames() -> None:
+    from media.ai_usage.services import _spread
+
+    frames = [(float(i), Path(f"{i}.jpg")) for i in range(10)]
+    assert [t for t, _ in _spread(frames, 4)] == [0.0, 2.0, 5.0, 7.0]
+    assert _spread(frames[:3], 4) == frames[:3]
+
+
+def test_a_missing_ffmpeg_means_no_thumbnail_not_a_failed_film(tmp_path: Path, settings: Any) -> None:
+    from media.ai_usage.shots import grab_frames
+
+    settings.FFMPEG_BINARY = str(tmp_path / "no-such-ffmpeg")
+    assert grab_frames(tmp_path / "film.mp4", [0.5, 1.5], tmp_path) == [None, None]

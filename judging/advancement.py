@@ -1,0 +1,137 @@
+"""Advancement between rounds: the top N or top share by calibrated score, and organizers' edits.
+
+The rule itself (top N / top share) is set by ``judging.services.rounds.set_advancement_rule``.
+Every write is atomic and audited (``festival.services.record_audit``). Ties across the
+cut are never broken silently: ``apply_advancement`` refuses with ``AdvancementTie``
+until the organizer either advances every tied entry or changes the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from festival.models import User
+from festival.services import record_audit
+from judging import results
+from judging.errors import JudgingError
+from judging.models import Round, RoundEntry
+from submissions.models import Submission, SubmissionState
+
+
+class AdvancementError(JudgingError):
+    """The advancement cannot be done as asked; ``message`` is shown to the organizer."""
+
+
+class AdvancementTie(AdvancementError):
+    """Entries with exactly the same calibrated score straddle the cut."""
+
+    def __init__(self, message: str, *, tied: list[int]) -> None:
+        super().__init__(message)
+        self.tied = tied
+
+
+@dataclass(frozen=True)
+class Advanced:
+    next_round: Round
+    added: list[int]  # submission ids newly entered in the next round
+    already: int  # were already there (a re-run adds only what is missing)
+
+
+def _rule(round: Round) -> dict[str, object]:
+    return {"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
+
+
+@transaction.atomic
+def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = False, ip: str | None = None) -> Advanced:
+    """Enter the round's best entries (by the judge model) in the next round.
+
+    Adds only what is missing, so running it again after more scores came in is safe;
+    it never removes an entry from the next round (use ``remove_round_entry``).
+    """
+    target = results.next_round(round)
+    if target is None:
+        raise AdvancementError("This is the last round: there is no round to advance to.")
+    outcome = results.round_results(round)
+    cut = outcome.cut()
+    if cut is None:
+        raise AdvancementError("Set an advancement rule (top N or top share) first.")
+    if cut.needs_decision and not include_tied:
+        tied = outcome.submission_ids(cut.tied)
+        raise AdvancementTie(
+            f"{len(tied)} entries have exactly the same calibrated score at the cut: "
+            f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
+            tied=tied,
+        )
+    chosen = outcome.submission_ids(cut.advancing)
+    if include_tied:
+        chosen += outcome.submission_ids(cut.tied)
+    existing = set(
+        RoundEntry.objects.filter(round=target, submission_id__in=chosen).values_list("submission_id", flat=True)
+    )
+    added = [pk for pk in chosen if pk not in existing]
+    RoundEntry.objects.bulk_create(RoundEntry(round=target, submission_id=pk) for pk in added)
+    record_audit(
+        actor=decided_by,
+        action="round.advanced",
+        target=round,
+        after={
+            "to_round": target.pk,
+            "rule": _rule(round),
+            "count": len(chosen),
+            "added": added,
+            "tied_included": outcome.submission_ids(cut.tied) if include_tied else [],
+        },
+        ip=ip,
+    )
+    return Advanced(next_round=target, added=added, already=len(existing))
+
+
+def _check_same_edition(round: Round, submission: Submission) -> None:
+    if submission.edition_id != round.edition_id:
+        raise AdvancementError("That entry belongs to another edition.")
+    if submission.state != SubmissionState.SUBMITTED:
+        raise AdvancementError(f"Entry #{submission.pk} is not a submitted entry (withdrawn, disqualified or draft).")
+
+
+@transaction.atomic
+def add_round_entry(
+    *, round: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
+) -> RoundEntry:
+    """An organizer puts an entry in a round by hand (a wild card); the reason is audited."""
+    _check_same_edition(round, submission)
+    if not reason.strip():
+        raise AdvancementError("Say why this entry is added; the reason is kept in the audit trail.")
+    entry, created = RoundEntry.objects.get_or_create(round=round, submission=submission)
+    if not created:
+        raise AdvancementError(f"Entry #{submission.pk} is already in this round.")
+    record_audit(
+        actor=decided_by,
+        action="round.entry_added",
+        target=round,
+        after={"submission": submission.pk, "reason": reason.strip()},
+        ip=ip,
+    )
+    return entry
+
+
+@transaction.atomic
+def remove_round_entry(
+    *, round: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
+) -> None:
+    """An organizer takes an entry out of a round; its scores stay on record."""
+    _check_same_edition(round, submission)
+    if not reason.strip():
+        raise AdvancementError("Say why this entry is removed; the reason is kept in the audit trail.")
+    deleted, _ = RoundEntry.objects.filter(round=round, submission=submission).delete()
+    if not deleted:
+        raise AdvancementError(f"Entry #{submission.pk} is not in this round.")
+    record_audit(
+        actor=decided_by,
+        action="round.entry_removed",
+        target=round,
+        before={"submission": submission.pk},
+        after={"reason": reason.strip()},
+        ip=ip,
+    )

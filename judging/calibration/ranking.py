@@ -1,0 +1,191 @@
+"""Rankings from calibrated estimates: 95 % intervals, disagreement flags, ties at a cut.
+
+Ties are surfaced, never hidden: entries whose estimates are equal share a rank
+(competition ranking, "1, 2, 2, 4"), and at a cut (top N) the report lists the entries
+tied exactly across the cut (a decision is required) and the entries whose interval
+contains the cut (too close to call; shown, not blocking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from judging.calibration.methods import (
+    EntryEstimates,
+    FloatArray,
+    IntArray,
+    JudgeModelFit,
+    ScoreTable,
+    fit_judge_model,
+    raw_mean,
+    zscore_mean,
+)
+
+BoolArray = NDArray[np.bool_]
+Z95 = 1.959963984540054
+# Estimates closer than this (relative to the score spread) count as equal: floating
+# point noise must not decide who advances.
+TIE_DECIMALS = 9
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Entries in rank order (best first). ``order[k]`` is the entry index at position k."""
+
+    method: str
+    order: IntArray
+    rank: IntArray  # per position: competition rank (equal estimates share a rank)
+    estimate: FloatArray  # per position
+    low: FloatArray
+    high: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+
+def rank_entries(estimates: EntryEstimates, *, z: float = Z95) -> Ranking:
+    """Rank the scored entries by estimate, best first; equal estimates share a rank.
+
+    The order among equal estimates is by entry index, so it is reproducible, but the
+    shared rank says that they are tied.
+    """
+    scored = np.flatnonzero(np.isfinite(estimates.estimate))
+    values = np.round(estimates.estimate[scored], TIE_DECIMALS)
+    # lexsort: last key first; descending estimate, then ascending index.
+    order = scored[np.lexsort((scored, -values))]
+    est = np.round(estimates.estimate[order], TIE_DECIMALS)
+    new_value = np.ones(len(order), dtype=bool)
+    new_value[1:] = est[1:] != est[:-1]
+    positions = np.arange(1, len(order) + 1)
+    rank = np.maximum.accumulate(np.where(new_value, positions, 0)).astype(np.intp)
+    se = np.nan_to_num(estimates.se[order], nan=np.inf)
+    return Ranking(
+        method=estimates.method,
+        order=order,
+        rank=rank,
+        estimate=estimates.estimate[order],
+        low=estimates.estimate[order] - z * se,
+        high=estimates.estimate[order] + z * se,
+    )
+
+
+@dataclass(frozen=True)
+class CutReport:
+    """Where a top-``count`` cut falls in a ranking and who is in contention around it."""
+
+    count: int
+    advancing: IntArray  # entry indices above the cut (exact ties across it excluded)
+    tied: IntArray  # entries with exactly the estimate at the cut, on both sides of it
+    close_calls: IntArray  # entries whose interval contains the cut value
+    cut_value: float
+
+    @property
+    def needs_decision(self) -> bool:
+        return len(self.tied) > 0
+
+
+def cut_report(ranking: Ranking, count: int) -> CutReport:
+    """The top ``count`` entries, with exact ties across the cut set apart for a decision."""
+    count = max(0, min(count, len(ranking)))
+    empty = np.zeros(0, dtype=np.intp)
+    if count == 0 or count == len(ranking):
+        cut_value = float(ranking.estimate[count - 1]) if count else float("nan")
+        return CutReport(
+            count=count, advancing=ranking.order[:count], tied=empty, close_calls=empty, cut_value=cut_value
+        )
+    rounded = np.round(ranking.estimate, TIE_DECIMALS)
+    if rounded[count - 1] == rounded[count]:
+        tied_mask = rounded == rounded[count - 1]
+        advancing = ranking.order[:count][~tied_mask[:count]]
+        tied = ranking.order[tied_mask]
+    else:
+        advancing = ranking.order[:count]
+        tied = empty
+    cut_value = float((ranking.estimate[count - 1] + ranking.estimate[count]) / 2)
+    close = (ranking.low <= cut_value) & (ranking.high >= cut_value)
+    return CutReport(count=count, advancing=advancing, tied=tied, close_calls=ranking.order[close], cut_value=cut_value)
+
+
+def share_to_count(share: float, n_entries: int) -> int:
+    """Entries a top ``share`` keeps: rounded up, so a non-zero share keeps at least one."""
+    return min(n_entries, int(np.ceil(share * n_entries - 1e-9)))
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Per entry: the spread of its raw scores and whether judges disagreed unusually."""
+
+    spread: FloatArray  # max - min of the entry's raw scores (0 with one score)
+    statistic: FloatArray  # sum of squared standardized model residuals
+    p_value: FloatArray
+    flagged: BoolArray
+
+
+def disagreement(table: ScoreTable, fit: JudgeModelFit, *, alpha: float = 0.01) -> Disagreement:
+    """Flag entries whose judges disagree more than the judges' own noise explains.
+
+    Under the judge model, the sum over an entry's judges of (residual / sigma_j)² is
+    about chi-squared with (judges - 1) degrees of freedom; an entry is flagged when that
+    is improbable (p < ``alpha``). Entries with fewer than two scores are never flagged.
+    """
+    n = table.n_entries
+    if len(table) == 0:
+        nan = np.full(n, np.nan)
+        return Disagreement(spread=np.zeros(n), statistic=nan, p_value=nan, flagged=np.zeros(n, dtype=bool))
+    standardized = fit.residual / fit.noise[table.judge]
+    statistic = np.bincount(table.entry, weights=standardized * standardized, minlength=n).astype(np.float64)
+    counts = table.entry_counts()
+    dof = counts - 1
+    p_value = np.where(dof > 0, stats.chi2.sf(statistic, np.maximum(dof, 1)), np.nan)
+    flagged = (dof > 0) & (p_value < alpha)
+    high = np.full(n, -np.inf)
+    low = np.full(n, np.inf)
+    np.maximum.at(high, table.entry, table.score)
+    np.minimum.at(low, table.entry, table.score)
+    spread = np.where(counts > 0, high - low, 0.0)
+    return Disagreement(spread=spread, statistic=statistic, p_value=p_value, flagged=flagged)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Everything the results page needs about one round's scores."""
+
+    table: ScoreTable
+    raw: EntryEstimates
+    z: EntryEstimates
+    model: JudgeModelFit
+    disagreement: Disagreement
+    rankings: dict[str, Ranking] = field(default_factory=dict)
+
+    def ranking(self, method: str = "model") -> Ranking:
+        return self.rankings[method]
+
+
+def calibrate(
+    table: ScoreTable,
+    *,
+    bounds: tuple[float, float] | None = None,
+    resolution: float = 0.0,
+    z: float = Z95,
+    alpha: float = 0.01,
+) -> Calibration:
+    """Raw mean, z-score mean and the judge model, each ranked, plus disagreement flags.
+
+    ``bounds`` and ``resolution``: the scale's ends and step (see ``fit_judge_model``).
+    """
+    raw = raw_mean(table)
+    zs = zscore_mean(table)
+    fit = fit_judge_model(table, bounds=bounds, resolution=resolution)
+    rankings = {est.method: rank_entries(est, z=z) for est in (raw, zs, fit.entries)}
+    return Calibration(
+        table=table,
+        raw=raw,
+        z=zs,
+        model=fit,
+        disagreement=disagreement(table, fit, alpha=alpha),
+        rankings=rankings,
+    )

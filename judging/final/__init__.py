@@ -1,0 +1,1 @@
+"""The final: ballots, their aggregation (Schulze, Bradley-Terry) and the award ladder."""

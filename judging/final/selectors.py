@@ -1,0 +1,121 @@
+"""Reads for the final: finalists, ballots, the aggregated order and the award ladder."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from festival.models import AwardTier, JudgeMembership
+from judging.conflicts import conflict_reason
+from judging.final.voting import Ballots, Groups, Ladder, Tier, aggregate, apply_tie_decisions, fill_ladder
+from judging.models import AwardDecision, Ballot, BallotMethod, BallotPair, BallotRanking, Round, TieDecision
+from judging.selectors import entry_profiles, judge_profiles
+from submissions.models import Submission
+
+
+def finalists_of(round: Round) -> QuerySet[Submission]:
+    """The entries of a final round, by id (a stable order that reveals nothing)."""
+    return Submission.objects.filter(round_entries__round=round).order_by("pk").only("id", "title", "logline")
+
+
+def ballot_finalists(round: Round, judge: JudgeMembership) -> list[Submission]:
+    """The finalists this juror ranks: all but those they are conflicted with (a few queries).
+
+    A conflicted juror never sees the entry (as everywhere else); their ballot simply
+    expresses no preference about it.
+    """
+    finalists = list(finalists_of(round))
+    if not finalists:
+        return []
+    profile = judge_profiles([judge])[judge.pk]
+    entries = entry_profiles([s.pk for s in finalists])
+    return [s for s in finalists if s.pk not in entries or conflict_reason(profile, entries[s.pk]) is None]
+
+
+def ballot_of(round: Round, judge_id: int) -> Ballot | None:
+    return Ballot.objects.filter(round=round, judge_id=judge_id).first()
+
+
+def ballot_order(ballot: Ballot) -> list[int]:
+    """A ranking ballot's entries, best first (empty for a pairwise ballot)."""
+    return list(ballot.rankings.order_by("position").values_list("submission_id", flat=True))
+
+
+def ballot_pairs(ballot: Ballot) -> dict[frozenset[int], int]:
+    """A pairwise ballot's answers: the pair -> the winner."""
+    return {frozenset((w, lo)): w for w, lo in ballot.pairs.values_list("winner_id", "loser_id")}
+
+
+def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
+    """Every ballot of the round in the arithmetic's terms (two queries)."""
+    rankings: dict[int, list[int]] = defaultdict(list)
+    for ballot_id, submission_id in (
+        BallotRanking.objects.filter(ballot__round=round, ballot__method=BallotMethod.RANKING)
+        .order_by("ballot_id", "position")
+        .values_list("ballot_id", "submission_id")
+    ):
+        rankings[ballot_id].append(submission_id)
+    pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for ballot_id, winner, loser in (
+        BallotPair.objects.filter(ballot__round=round, ballot__method=BallotMethod.PAIRS)
+        .order_by("ballot_id", "id")
+        .values_list("ballot_id", "winner_id", "loser_id")
+    ):
+        pairs[ballot_id].append((winner, loser))
+    return Ballots(
+        finalists=finalists,
+        rankings=tuple(tuple(rankings[key]) for key in sorted(rankings)),
+        pairs=tuple(tuple(pairs[key]) for key in sorted(pairs)),
+    )
+
+
+def group_key(entries: list[int] | tuple[int, ...]) -> str:
+    return ",".join(str(entry) for entry in sorted(entries))
+
+
+def ladder_tiers(round: Round) -> list[Tier]:
+    return [
+        Tier(key=tier.pk, name=tier.name, rank_from=tier.rank_from, rank_to=tier.rank_to)
+        for tier in AwardTier.objects.filter(edition_id=round.edition_id).order_by("rank_from")
+    ]
+
+
+@dataclass(frozen=True)
+class FinalOutcome:
+    round: Round
+    method: str
+    finalists: dict[int, Submission]
+    ballots: int
+    groups: Groups  # as the ballots say (ties included)
+    decided: Groups  # after the organizers' tie decisions
+    ladder: Ladder
+    decisions: list[TieDecision] = field(default_factory=list)
+    published: list[AwardDecision] = field(default_factory=list)
+
+    def title(self, entry: int) -> str:
+        submission = self.finalists.get(entry)
+        return submission.title if submission else f"Entry #{entry}"
+
+
+def final_outcome(round: Round, *, method: str = "schulze") -> FinalOutcome:
+    """The ballots' order, the organizers' decisions applied, on the edition's award ladder."""
+    finalists = {submission.pk: submission for submission in finalists_of(round)}
+    ballots = ballots_of(round, tuple(finalists))
+    groups = aggregate(ballots, method=method) if len(ballots) else []
+    decisions = list(TieDecision.objects.filter(round=round).select_related("decided_by"))
+    by_group = {frozenset(int(e) for e in d.group_key.split(",")): [int(e) for e in d.order] for d in decisions}
+    decided = apply_tie_decisions(groups, by_group)
+    published = list(AwardDecision.objects.filter(round=round).select_related("tier", "submission"))
+    return FinalOutcome(
+        round=round,
+        method=method,
+        finalists=finalists,
+        ballots=len(ballots),
+        groups=groups,
+        decided=decided,
+        ladder=fill_ladder(decided, ladder_tiers(round)),
+        decisions=decisions,
+        published=published,
+    )

@@ -1,0 +1,144 @@
+"""The juror's final ballot: rank the finalists (drag, or move up/down) or compare them in pairs.
+
+Blind like every judge page: finalists are shown by title and logline only. The
+up/down buttons work without JavaScript (they re-render the page in the new order
+without saving it); static/laurel/ballot.js adds dragging and keeps focus on the item.
+"""
+
+from __future__ import annotations
+
+import random
+from itertools import combinations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from festival.models import JudgeMembership, User
+from judging.final import selectors, services
+from judging.final.voting import BallotError
+from judging.models import BallotMethod, Round, RoundKind
+from judging.results_forms import parse_ids
+from submissions.models import Submission
+
+
+def _juror(request: HttpRequest, round_id: int) -> tuple[Round, JudgeMembership]:
+    assert isinstance(request.user, User)
+    round = get_object_or_404(Round.objects.select_related("edition"), pk=round_id, kind=RoundKind.FINAL)
+    membership = (
+        JudgeMembership.objects.select_related("user")
+        .filter(edition_id=round.edition_id, user=request.user, is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404  # not on this jury: the final does not exist for them
+    return round, membership
+
+
+def _initial_order(round: Round, membership: JudgeMembership, finalists: list[Submission]) -> list[Submission]:
+    ballot = selectors.ballot_of(round, membership.pk)
+    if ballot is not None and ballot.method == BallotMethod.RANKING:
+        position = {pk: i for i, pk in enumerate(selectors.ballot_order(ballot))}
+        return sorted(finalists, key=lambda s: (position.get(s.pk, len(position)), s.pk))
+    # A per-juror shuffle, so the listing order does not favour the same film on every ballot.
+    shuffled = list(finalists)
+    random.Random(f"{round.pk}:{membership.pk}").shuffle(shuffled)  # noqa: S311 (not security)
+    return shuffled
+
+
+def _moved(order: list[int], move: str) -> list[int]:
+    """Apply a no-JavaScript "up:<id>" / "down:<id>" button to the posted order."""
+    direction, _, raw = move.partition(":")
+    if not raw.isdigit() or int(raw) not in order:
+        return order
+    index = order.index(int(raw))
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(order):
+        order[index], order[target] = order[target], order[index]
+    return order
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
+    round, membership = _juror(request, round_id)
+    finalists = selectors.ballot_finalists(round, membership)
+    by_id = {s.pk: s for s in finalists}
+    order = _initial_order(round, membership, finalists)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        assert isinstance(request.user, User)
+        posted = parse_ids(request.POST.getlist("order"))
+        if posted is None:
+            error, status = "The ballot was not understood; reload the page and try again.", 400
+        else:
+            move = request.POST.get("move", "")
+            if move:
+                posted = _moved(posted, move)
+            else:
+                try:
+                    services.submit_ballot(
+                        round=round,
+                        judge=membership,
+                        actor=request.user,
+                        ranking=posted,
+                        ip=request.META.get("REMOTE_ADDR"),
+                    )
+                except BallotError as exc:
+                    error, status = exc.message, 400
+                else:
+                    messages.success(request, "Your ballot is saved. You can change it until the final closes.")
+                    return redirect("judging:final-ballot", round_id=round.pk)
+            # Keep the juror's order (nothing lost); finalists missing from it follow.
+            kept = [pk for pk in dict.fromkeys(posted) if pk in by_id]  # first place of a duplicate wins
+            order = [by_id[pk] for pk in kept] + [s for s in order if s.pk not in kept]
+    context = {
+        "round": round,
+        "order": order,
+        "error": error,
+        "ballot": selectors.ballot_of(round, membership.pk),
+        "closed": round.is_closed_at(timezone.now()),
+    }
+    return render(request, "judging/final_ballot.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def final_pairs(request: HttpRequest, round_id: int) -> HttpResponse:
+    round, membership = _juror(request, round_id)
+    finalists = selectors.ballot_finalists(round, membership)
+    ballot = selectors.ballot_of(round, membership.pk)
+    chosen: dict[frozenset[int], int] = (
+        selectors.ballot_pairs(ballot) if ballot is not None and ballot.method == BallotMethod.PAIRS else {}
+    )
+    error = ""
+    status = 200
+    if request.method == "POST":
+        assert isinstance(request.user, User)
+        chosen = {}
+        pairs: list[tuple[int, int]] = []
+        for a, b in combinations(sorted(s.pk for s in finalists), 2):
+            answer = request.POST.get(f"pair-{a}-{b}", "")
+            if answer in (str(a), str(b)):
+                winner = int(answer)
+                chosen[frozenset((a, b))] = winner
+                pairs.append((winner, b if winner == a else a))
+        try:
+            services.submit_ballot(
+                round=round, judge=membership, actor=request.user, pairs=pairs, ip=request.META.get("REMOTE_ADDR")
+            )
+        except BallotError as exc:
+            error, status = exc.message, 400
+        else:
+            messages.success(request, "Your comparisons are saved. You can change them until the final closes.")
+            return redirect("judging:final-pairs", round_id=round.pk)
+    rows = [
+        {"a": a, "b": b, "name": f"pair-{a.pk}-{b.pk}", "winner": chosen.get(frozenset((a.pk, b.pk)))}
+        for a, b in combinations(sorted(finalists, key=lambda s: s.pk), 2)
+    ]
+    context = {"round": round, "rows": rows, "error": error, "closed": round.is_closed_at(timezone.now())}
+    return render(request, "judging/final_pairs.html", context, status=status)

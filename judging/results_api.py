@@ -1,0 +1,112 @@
+"""API: an edition's results per round, for organizers only (404 for everyone else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from festival.models import Edition
+from festival.selectors import roles_of
+from judging import results
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+class ResultRowSerializer(serializers.Serializer[results.ResultRow]):
+    position = serializers.IntegerField()
+    rank = serializers.IntegerField(help_text="Judge model's rank; tied entries share it.")
+    tied = serializers.BooleanField()
+    submission_id = serializers.IntegerField()
+    title = serializers.CharField()
+    n_scores = serializers.IntegerField()
+    raw = serializers.FloatField(allow_null=True)
+    raw_rank = serializers.IntegerField()
+    z = serializers.FloatField(allow_null=True)
+    z_rank = serializers.IntegerField()
+    model = serializers.FloatField(allow_null=True, help_text="Calibrated score (0-10, the average judge's).")
+    se = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True, help_text="95 % interval, low end.")
+    high = serializers.FloatField(allow_null=True)
+    spread = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField(help_text="Judges disagree more than their noise explains.")
+    at_cut = serializers.CharField()
+    close_call = serializers.BooleanField()
+
+
+class RoundResultsSerializer(serializers.Serializer[dict[str, Any]]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    entries_in_round = serializers.IntegerField()
+    scored = serializers.IntegerField()
+    flagged = serializers.IntegerField()
+    tied_at_cut = serializers.ListField(child=serializers.IntegerField())
+    entries = ResultRowSerializer(many=True)
+
+
+class EditionResultsSerializer(serializers.Serializer[dict[str, Any]]):
+    edition = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    rounds = RoundResultsSerializer(many=True)
+
+
+def _bounded(value: str | None, default: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return max(0, min(number, high))
+
+
+class EditionResultsView(APIView):
+    """Each round's calibrated ranking (``limit`` rows from ``offset``, best first)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("round", int, description="Only this round."),
+            OpenApiParameter("limit", int, description=f"Rows per round (default {DEFAULT_LIMIT}, max {MAX_LIMIT})."),
+            OpenApiParameter("offset", int),
+        ],
+        responses=EditionResultsSerializer,
+    )
+    def get(self, request: Request, edition_id: int) -> Response:
+        edition = Edition.objects.filter(pk=edition_id).first()
+        if edition is None or not roles_of(request.user).organizes(edition.festival_id):
+            raise NotFound
+        limit = _bounded(request.query_params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
+        offset = _bounded(request.query_params.get("offset"), 0, 10**9)
+        rounds = results.rounds_of(edition)
+        wanted = request.query_params.get("round")
+        if wanted is not None:
+            rounds = [r for r in rounds if str(r.pk) == wanted]
+            if not rounds:
+                raise NotFound
+        payload = []
+        for round in rounds:
+            outcome = results.round_results(round)
+            model = outcome.calibration.ranking("model")
+            cut = outcome.cut()
+            tied = outcome.submission_ids(cut.tied) if cut else []
+            titles = results.titles_for(round, outcome.submission_ids(model.order[offset : offset + limit]))
+            payload.append(
+                {
+                    "id": round.pk,
+                    "name": round.name,
+                    "kind": round.kind,
+                    "entries_in_round": outcome.entries_in_round,
+                    "scored": outcome.scored,
+                    "flagged": int(outcome.calibration.disagreement.flagged.sum()),
+                    "tied_at_cut": tied,
+                    "entries": list(results.result_rows(outcome, titles=titles, limit=limit, offset=offset)),
+                }
+            )
+        data = {"edition": edition.pk, "limit": limit, "offset": offset, "rounds": payload}
+        return Response(EditionResultsSerializer(data).data)

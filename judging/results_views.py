@@ -1,0 +1,209 @@
+"""The organizer's results pages: ranking per round, detail, advancement, the final's ladder, exports."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from festival.models import Edition, User
+from festival.permissions import organizer_required, request_roles
+from judging import advancement, exports, results
+from judging.errors import JudgingError
+from judging.final import selectors as final_selectors
+from judging.final import services as final_services
+from judging.final.voting import METHODS
+from judging.models import Round, RoundKind
+from judging.results_forms import AdvancementRuleForm, RoundEntryForm, TieDecisionForm, parse_ids
+from judging.services.rounds import set_advancement_rule
+from submissions.models import Submission
+
+PAGE_LIMIT = 200
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def organized_edition(request: HttpRequest, edition_id: int) -> Edition:
+    edition = get_object_or_404(Edition.objects.select_related("festival"), pk=edition_id)
+    if not request_roles(request).organizes(edition.festival_id):
+        raise Http404  # another festival's edition: the same answer as a missing one
+    return edition
+
+
+def _round_of(edition: Edition, round_id: int) -> Round:
+    round = get_object_or_404(Round, pk=round_id, edition=edition)
+    round.edition = edition
+    return round
+
+
+def _method(value: str | None) -> str:
+    return value if value in METHODS else "schulze"
+
+
+@organizer_required
+@require_GET
+def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
+    edition = organized_edition(request, edition_id)
+    rounds = results.rounds_of(edition)
+    context: dict[str, object] = {"edition": edition, "rounds": rounds, "methods": METHODS}
+    if not rounds:
+        return render(request, "judging/results.html", context)
+    wanted = request.GET.get("round", "")
+    round = next((r for r in rounds if str(r.pk) == wanted), rounds[0])
+    round.edition = edition
+    show_all = request.GET.get("all") == "1"
+    method = _method(request.GET.get("method"))
+    outcome = results.round_results(round)
+    model = outcome.calibration.ranking("model")
+    shown = model.order if show_all else model.order[:PAGE_LIMIT]
+    cut = outcome.cut()
+    tied_ids = outcome.submission_ids(cut.tied) if cut else []
+    titles = results.titles_for(round, [*outcome.submission_ids(shown), *tied_ids])
+    rows = list(results.result_rows(outcome, titles=titles, limit=None if show_all else PAGE_LIMIT))
+    later = [r for r in rounds if r.position > round.position]
+    context.update(
+        round=round,
+        method=method,
+        outcome=outcome,
+        rows=rows,
+        truncated=len(model) > len(rows),
+        cut=cut,
+        tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
+        close_calls=len(cut.close_calls) if cut else 0,
+        next_round=later[0] if later else None,
+        judges=results.judge_rows(outcome),
+        criteria=results.criterion_stats(outcome),
+        rule_form=AdvancementRuleForm(
+            initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
+        ),
+        entry_form=RoundEntryForm(),
+        flagged=int(outcome.calibration.disagreement.flagged.sum()),
+    )
+    if round.kind == RoundKind.FINAL:
+        final = final_selectors.final_outcome(round, method=method)
+        pending = {entry for tie in final.ladder.pending for entry in tie.entries}
+        context["final"] = final
+        context["ladder_rows"] = [
+            {
+                "rank": p.rank,
+                "tier": p.tier.name if p.tier else "",
+                "entry": p.entry,
+                "title": final.title(p.entry),
+                "pending": p.entry in pending,
+            }
+            for p in final.ladder.placements
+        ]
+        context["pending_ties"] = [
+            {
+                "rank_from": tie.rank_from,
+                "rank_to": tie.rank_to,
+                "tiers": " / ".join(name or "no award" for name in tie.tiers),
+                "entries": [(entry, final.title(entry)) for entry in tie.entries],
+            }
+            for tie in final.ladder.pending
+        ]
+    return render(request, "judging/results.html", context)
+
+
+def _back(edition: Edition, round: Round, method: str) -> HttpResponseRedirect:
+    query = urlencode({"round": round.pk, "method": method})
+    return HttpResponseRedirect(f"{reverse('judging:results', kwargs={'edition_id': edition.pk})}?{query}")
+
+
+@organizer_required
+@require_POST
+def results_action(request: HttpRequest, edition_id: int, round_id: int) -> HttpResponse:
+    """One organizer decision on a round: advance, change the rule, add/remove an entry, ties, awards."""
+    assert isinstance(request.user, User)
+    edition = organized_edition(request, edition_id)
+    round = _round_of(edition, round_id)
+    user, ip = request.user, _client_ip(request)
+    action = request.POST.get("action", "")
+    method = _method(request.POST.get("method"))
+    try:
+        if action == "advance":
+            done = advancement.apply_advancement(
+                round=round, decided_by=user, include_tied=request.POST.get("include_tied") == "1", ip=ip
+            )
+            messages.success(
+                request,
+                f"{len(done.added)} entries entered {done.next_round.name}"
+                + (f" ({done.already} were already there)." if done.already else "."),
+            )
+        elif action == "rule":
+            rule = AdvancementRuleForm(request.POST)
+            if not rule.is_valid():
+                messages.error(
+                    request, "Check the rule: " + " ".join(str(e) for errs in rule.errors.values() for e in errs)
+                )
+            else:
+                data = rule.cleaned_data
+                set_advancement_rule(
+                    round_=round, mode=data["mode"], count=data["count"], share=data["share"], actor=user
+                )
+                messages.success(request, "Advancement rule saved.")
+        elif action in ("add", "remove"):
+            entry_form = RoundEntryForm(request.POST)
+            if not entry_form.is_valid():
+                messages.error(request, "Give the entry's number and a reason.")
+            else:
+                submission = Submission.objects.filter(
+                    pk=entry_form.cleaned_data["submission"], edition=edition
+                ).first()
+                if submission is None:
+                    messages.error(request, "There is no entry with that number in this edition.")
+                elif action == "add":
+                    advancement.add_round_entry(
+                        round=round,
+                        submission=submission,
+                        decided_by=user,
+                        reason=entry_form.cleaned_data["reason"],
+                        ip=ip,
+                    )
+                    messages.success(request, f"Entry #{submission.pk} added to {round.name}.")
+                else:
+                    advancement.remove_round_entry(
+                        round=round,
+                        submission=submission,
+                        decided_by=user,
+                        reason=entry_form.cleaned_data["reason"],
+                        ip=ip,
+                    )
+                    messages.success(request, f"Entry #{submission.pk} removed from {round.name}.")
+        elif action == "decide_tie":
+            tie = TieDecisionForm(request.POST)
+            order = parse_ids(request.POST.getlist("order"))
+            if not tie.is_valid() or order is None:
+                messages.error(request, "Order the tied entries and give a reason.")
+            else:
+                final_services.decide_tie(
+                    round=round, order=order, reason=tie.cleaned_data["reason"], decided_by=user, method=method, ip=ip
+                )
+                messages.success(request, "Tie decided.")
+        elif action == "publish":
+            awards = final_services.publish_awards(round=round, decided_by=user, method=method, ip=ip)
+            messages.success(request, f"Award ladder published: {len(awards)} awards.")
+        else:
+            return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+    except JudgingError as error:  # AdvancementError, FinalError and the rounds service's own
+        messages.error(request, error.message)
+    return _back(edition, round, method)
+
+
+@require_GET
+def results_export(request: HttpRequest, edition_id: int, round_id: int, fmt: str) -> HttpResponseBase:
+    # organizer_required's rules, inline: it is typed for HttpResponse, exports stream.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if fmt not in exports.FORMATS or not request_roles(request).is_organizer:
+        raise Http404
+    edition = organized_edition(request, edition_id)
+    round = _round_of(edition, round_id)
+    return exports.FORMATS[fmt](results.round_results(round))

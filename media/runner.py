@@ -1,0 +1,224 @@
+"""The one place ffmpeg and ffprobe run.
+
+Argv builders live next to what they build (``media.probe``, ``media.renditions``) and are
+pure functions; ``run`` executes one argv with the limits every run of an untrusted file
+needs: no stdin, no shell, a wall-clock timeout, an address-space cap, its own process
+group (a timeout kills every thread and child), stderr kept in a file of the job's own
+folder (parsed by the analysers, its tail stored on the job), and ``-progress`` lines
+handed to a callback on the calling thread (which may raise to stop the run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import queue
+import resource
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+
+# Containers an upload may be read as: every probe and decode is limited to these demuxers.
+FORMAT_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts"
+PROTOCOL_WHITELIST = "file"
+STDERR_TAIL_BYTES = 4000
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+ProgressCallback = Callable[[dict[str, str]], None]
+
+
+class RunFailed(Exception):
+    """ffmpeg/ffprobe exited with an error."""
+
+    def __init__(self, message: str, *, returncode: int | None, stderr_tail: str) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+
+class RunTimedOut(RunFailed):
+    """The run passed its wall-clock limit and was killed."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    returncode: int
+    stdout: str  # empty when progress lines were consumed by a callback
+    stderr_tail: str
+    stderr_path: Path
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float  # seconds of wall clock
+    memory_mb: int
+    threads: int
+
+
+def default_limits(*, timeout: float) -> Limits:
+    return Limits(
+        timeout=timeout, memory_mb=settings.LAUREL_MEDIA_MEMORY_LIMIT_MB, threads=settings.LAUREL_MEDIA_THREADS
+    )
+
+
+def transcode_timeout(duration_seconds: float) -> float:
+    """Wall clock allowed for the one-decode pass of a film this long."""
+    return float(settings.LAUREL_MEDIA_TIMEOUT_BASE) + settings.LAUREL_MEDIA_TIMEOUT_PER_SECOND * max(
+        0.0, duration_seconds
+    )
+
+
+def ffmpeg_base(*, threads: int) -> list[str]:
+    """Start of every ffmpeg argv: no stdin, quiet banner, no overwrite prompts, a thread count."""
+    return [settings.FFMPEG_BINARY, "-nostdin", "-hide_banner", "-nostats", "-y", "-threads", str(threads)]
+
+
+def untrusted_input(path: Path) -> list[str]:
+    """Input options for an upload: demuxer and protocol allow-lists, then the file (never a URL)."""
+    return [
+        "-protocol_whitelist",
+        PROTOCOL_WHITELIST,
+        "-format_whitelist",
+        FORMAT_WHITELIST,
+        "-i",
+        f"file:{path}",
+    ]
+
+
+def _limit_memory(megabytes: int) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child between fork and exec
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # Die with the worker (kill -9 of the worker must not leave ffmpeg running).
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return apply
+
+
+def _tail(path: Path, size: int = STDERR_TAIL_BYTES) -> str:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            end = handle.tell()
+            handle.seek(max(0, end - size))
+            return handle.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _read_progress(stream: IO[bytes], lines: queue.Queue[dict[str, str] | None]) -> None:
+    block: dict[str, str] = {}
+    for raw in stream:
+        key, _, value = raw.decode("utf-8", errors="replace").strip().partition("=")
+        if not key:
+            continue
+        block[key] = value
+        if key == "progress":
+            lines.put(block)
+            block = {}
+    lines.put(None)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    limits: Limits,
+    stderr_path: Path,
+    on_progress: ProgressCallback | None = None,
+    cwd: Path | None = None,
+) -> RunResult:
+    """Run one ffmpeg/ffprobe argv; RunTimedOut / RunFailed on timeout or a non-zero exit.
+
+    With ``on_progress`` the argv must write ``-progress pipe:1``; each complete block is
+    handed to the callback on this thread (so it may use the database), and an exception it
+    raises kills the process and propagates.
+    """
+    started = time.monotonic()
+    deadline = started + limits.timeout
+    with stderr_path.open("wb") as stderr_handle:
+        process = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr_handle,
+            cwd=cwd,
+            start_new_session=True,  # its own process group: a kill reaches every child
+            preexec_fn=_limit_memory(limits.memory_mb),  # only setrlimit: safe between fork and exec
+            close_fds=True,
+        )
+        try:
+            stdout = _wait(process, deadline=deadline, on_progress=on_progress)
+        except BaseException:
+            _kill_group(process)
+            raise
+    elapsed = time.monotonic() - started
+    tail = _tail(stderr_path)
+    if process.returncode == -signal.SIGKILL and time.monotonic() >= deadline:
+        raise RunTimedOut(
+            f"stopped after {limits.timeout:.0f} s (time limit)", returncode=process.returncode, stderr_tail=tail
+        )
+    if process.returncode != 0:
+        raise RunFailed(
+            f"{Path(argv[0]).name} exited with {process.returncode}", returncode=process.returncode, stderr_tail=tail
+        )
+    return RunResult(
+        returncode=process.returncode, stdout=stdout, stderr_tail=tail, stderr_path=stderr_path, elapsed=elapsed
+    )
+
+
+def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: ProgressCallback | None) -> str:
+    assert process.stdout is not None
+    if on_progress is None:
+        # Small outputs (ffprobe JSON): read on a thread so the timeout still applies.
+        chunks: list[bytes] = []
+        reader = threading.Thread(target=lambda: chunks.append(process.stdout.read()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+        reader.join(timeout=5)
+        return b"".join(chunks).decode("utf-8", errors="replace")
+
+    blocks: queue.Queue[dict[str, str] | None] = queue.Queue()
+    reader = threading.Thread(target=_read_progress, args=(process.stdout, blocks), daemon=True)
+    reader.start()
+    finished_reading = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            _kill_group(process)
+            break
+        try:
+            block = blocks.get(timeout=min(1.0, remaining))
+        except queue.Empty:
+            if finished_reading and process.poll() is not None:
+                break
+            continue
+        if block is None:
+            finished_reading = True
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+            break
+        on_progress(block)
+    reader.join(timeout=5)
+    return ""

@@ -1,0 +1,338 @@
+"""Every write to ``Upload`` rows: create, append a PATCH body, finish, terminate, purge.
+
+Receiving a body can take minutes, so ``append_to_upload`` deliberately does not hold a
+transaction while bytes stream in (on SQLite that would lock every writer out; on
+PostgreSQL it would pin a row lock for the whole transfer). The bytes go to a fresh
+storage object first; then one short compare-and-set on ``offset`` decides whether they
+count. The loser of a race deletes its object and answers 409.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from festival.deadlines import SubmissionsClosed
+from festival.models import User
+from festival.services import record_audit
+from media.models import Film
+from submissions.models import Submission, Upload, UploadState
+from submissions.selectors import is_editable
+from submissions.services.errors import SubmissionError
+from submissions.services.lifecycle import attach_uploaded_film, mark_upload_started
+from submissions.uploads import storage
+from submissions.uploads.protocol import (
+    CHECKSUM_MISMATCH,
+    Checksum,
+    TusError,
+    file_extension,
+    sanitize_filename,
+    sanitize_filetype,
+)
+
+logger = logging.getLogger(__name__)
+
+# File extensions each edition container name stands for (the probe has the last word).
+CONTAINER_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "mp4": ("mp4", "m4v"),
+    "mov": ("mov",),
+    "webm": ("webm",),
+    "mkv": ("mkv",),
+    "avi": ("avi",),
+}
+UNFINISHED_STATES = (UploadState.RECEIVING, UploadState.ASSEMBLING)
+# An upload still assembling this long after its last byte lost the request finishing it.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def allowed_extensions(containers: list[str]) -> list[str]:
+    return sorted({ext for name in containers for ext in CONTAINER_EXTENSIONS.get(name, ())})
+
+
+def _ensure_window_open(submission: Submission, now: datetime) -> None:
+    try:
+        submission.edition.window.ensure_accepting(now, what="Uploads")
+    except SubmissionsClosed as exc:
+        raise TusError(403, exc.message, code="deadline") from None
+
+
+def format_bytes(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover - loop always returns
+
+
+def _expiry(now: datetime) -> datetime:
+    expiry: datetime = now + settings.LAUREL_UPLOAD_EXPIRY
+    return expiry
+
+
+@transaction.atomic
+def create_upload(
+    *, user: User, submission_id: int, length: int, metadata: dict[str, str], now: datetime | None = None
+) -> Upload:
+    """tus creation: check everything that can be checked before a byte moves."""
+    now = now or timezone.now()
+    submission = Submission.objects.select_related("edition").filter(pk=submission_id, entrant=user).first()
+    if submission is None:
+        raise TusError(404, "No such submission.", code="not_found")
+    if not is_editable(submission):
+        raise TusError(409, "This submission can no longer take a new film.", code="locked")
+    _ensure_window_open(submission, now)
+    edition = submission.edition
+    if length == 0:
+        raise TusError(400, "The file is empty.", code="empty")
+    if length > edition.max_file_size_bytes:
+        raise TusError(
+            413,
+            f"The file is {format_bytes(length)}; this festival takes files up to "
+            f"{format_bytes(edition.max_file_size_bytes)}.",
+            code="too_large",
+        )
+    filename = sanitize_filename(metadata.get("filename", "") or metadata.get("name", ""))
+    extensions = allowed_extensions(list(edition.allowed_containers or []))
+    extension = file_extension(filename)
+    if extensions and extension and extension not in extensions:
+        raise TusError(
+            415,
+            f"Files of type .{extension} are not accepted; use one of: {', '.join('.' + e for e in extensions)}.",
+            code="type",
+        )
+
+    # Serialize uploads of one user so two parallel creations cannot both squeeze under
+    # the quota (a row lock on PostgreSQL; SQLite's IMMEDIATE transactions already do).
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    # Choosing a new file for the same submission abandons the old, unfinished one.
+    for old in Upload.objects.filter(submission=submission, state__in=UNFINISHED_STATES):
+        _discard(old, actor=user, reason="superseded")
+    in_flight = Upload.objects.filter(owner=user, state__in=UNFINISHED_STATES, expires_at__gt=now).aggregate(
+        count=Count("pk"), size=Sum("length")
+    )
+    if in_flight["count"] >= settings.LAUREL_UPLOAD_MAX_CONCURRENT:
+        raise TusError(
+            403,
+            f"You already have {in_flight['count']} uploads in progress; finish or cancel one first.",
+            code="quota",
+        )
+    quota: int = settings.LAUREL_UPLOAD_QUOTA_BYTES
+    if (in_flight["size"] or 0) + length > quota:
+        raise TusError(
+            403,
+            f"Your unfinished uploads would exceed your upload quota of {format_bytes(quota)}; "
+            "finish or cancel one first.",
+            code="quota",
+        )
+
+    upload = Upload.objects.create(
+        submission=submission,
+        owner=user,
+        length=length,
+        original_filename=filename,
+        filetype=sanitize_filetype(metadata.get("filetype", "")),
+        expires_at=_expiry(now),
+    )
+    try:
+        mark_upload_started(submission_id=submission.pk, actor=user)
+    except SubmissionError as exc:
+        raise TusError(exc.status, exc.message, code=exc.code) from None
+    record_audit(
+        actor=user,
+        action="upload.create",
+        target=upload,
+        after={"submission": submission.pk, "length": length, "filename": filename},
+    )
+    return upload
+
+
+def get_upload(*, upload_id: UUID, user: User, now: datetime | None = None) -> Upload:
+    """The user's upload, or the tus answer for a missing (404) or expired (410) one."""
+    now = now or timezone.now()
+    upload = Upload.objects.select_related("submission__edition").filter(pk=upload_id, owner=user).first()
+    if upload is None:
+        raise TusError(404, "No such upload.", code="not_found")
+    if upload.state != UploadState.COMPLETE and upload.expires_at <= now:
+        raise TusError(410, "This upload has expired; please start again.", code="expired")
+    return upload
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    upload: Upload
+    film: Film | None
+
+
+def append_to_upload(
+    *,
+    upload_id: UUID,
+    user: User,
+    offset: int,
+    content_length: int,
+    read: Callable[[int], bytes],
+    checksum: Checksum | None = None,
+    now: datetime | None = None,
+) -> AppendResult:
+    """tus PATCH: store the body as a new part at ``offset``; finish the upload when full."""
+    now = now or timezone.now()
+    upload = get_upload(upload_id=upload_id, user=user, now=now)
+    _ensure_window_open(upload.submission, now)
+    if upload.state != UploadState.RECEIVING or offset != upload.offset:
+        raise TusError(
+            409, f"Upload-Offset {offset} does not match the server's offset {upload.offset}.", code="offset"
+        )
+    if offset + content_length > upload.length:
+        raise TusError(413, "The request goes past the upload's declared length.", code="too_long")
+    if content_length == 0:
+        return AppendResult(upload=upload, film=None)
+
+    whole = offset == 0 and content_length == upload.length
+    name = storage.source_name(upload.pk) if whole else storage.part_name(upload.pk, offset)
+    part = storage.receive_part(read, name=name, limit=content_length, checksum=checksum, want_sha256=whole)
+    if not part.checksum_ok:
+        storage.delete_objects([part.name])
+        raise TusError(CHECKSUM_MISMATCH, "The checksum of the data does not match Upload-Checksum.", code="checksum")
+    if part.size == 0:
+        storage.delete_objects([part.name])
+        return AppendResult(upload=upload, film=None)
+
+    new_offset = offset + part.size
+    done = new_offset == upload.length
+    entry = {"name": part.name, "offset": offset, "size": part.size, "sha256": part.sha256 if whole else ""}
+    with transaction.atomic():
+        moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
+            offset=new_offset,
+            parts=[*upload.parts, entry],
+            state=UploadState.ASSEMBLING if done else UploadState.RECEIVING,
+            expires_at=_expiry(now),
+            updated_at=now,
+        )
+    if not moved:
+        storage.delete_objects([part.name])
+        raise TusError(409, "Another request changed this upload; ask for its offset and resume.", code="offset")
+    if not done:
+        upload.offset, upload.parts, upload.expires_at = new_offset, [*upload.parts, entry], _expiry(now)
+        return AppendResult(upload=upload, film=None)
+    film = complete_upload(upload_id=upload.pk, now=now)
+    upload.refresh_from_db()
+    return AppendResult(upload=upload, film=film)
+
+
+def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | None:
+    """Turn the parts of a full upload into the film's source and hand it to the pipeline.
+
+    Idempotent: only an upload in ``assembling`` is finished, by whoever wins the
+    compare-and-set; a crash before that leaves it ``assembling`` for a retry.
+    """
+    now = now or timezone.now()
+    upload = Upload.objects.select_related("owner").filter(pk=upload_id, state=UploadState.ASSEMBLING).first()
+    if upload is None:
+        return None
+    source = storage.assemble(upload.pk, list(upload.parts))
+    if source.size != upload.length:
+        storage.delete_objects([source.name] if source.name not in _part_names(upload) else [])
+        raise TusError(500, "The stored upload is incomplete.", code="storage")
+    try:
+        with transaction.atomic():
+            finished = Upload.objects.filter(pk=upload.pk, state=UploadState.ASSEMBLING).update(
+                state=UploadState.COMPLETE,
+                source_name=source.name,
+                sha256=source.sha256,
+                completed_at=now,
+                expires_at=_expiry(now),
+                updated_at=now,
+            )
+            if not finished:
+                raise _Lost
+            film = attach_uploaded_film(
+                submission_id=upload.submission_id,
+                actor=upload.owner,
+                source_name=source.name,
+                original_filename=upload.original_filename,
+                size_bytes=source.size,
+                sha256=source.sha256,
+            )
+            record_audit(
+                actor=upload.owner,
+                action="upload.complete",
+                target=upload,
+                after={"film": film.pk, "size": source.size, "sha256": source.sha256},
+            )
+            transaction.on_commit(lambda: storage.clear_folder(upload.pk, keep=source.name))
+    except _Lost:
+        if source.name not in _part_names(upload):
+            storage.delete_objects([source.name])
+        return None
+    except SubmissionError as exc:
+        raise TusError(exc.status, exc.message, code=exc.code) from None
+    return film
+
+
+class _Lost(Exception):
+    """Someone else finished or removed the upload while we assembled it."""
+
+
+def _part_names(upload: Upload) -> list[str]:
+    return [part["name"] for part in upload.parts or []]
+
+
+def _discard(upload: Upload, *, actor: User | None, reason: str) -> None:
+    """Delete an upload's row now and its bytes once that is committed (a film keeps its source)."""
+    keep = upload.source_name if upload.state == UploadState.COMPLETE else ""
+    record_audit(
+        actor=actor, action=f"upload.{reason}", target=upload, before={"offset": upload.offset, "length": upload.length}
+    )
+    upload_id = upload.pk
+    upload.delete()
+    transaction.on_commit(lambda: storage.clear_folder(upload_id, keep=keep))
+
+
+@transaction.atomic
+def terminate_upload(*, upload_id: UUID, user: User) -> None:
+    """tus termination: the entrant gives up this upload; its parts are deleted."""
+    upload = Upload.objects.filter(pk=upload_id, owner=user).first()
+    if upload is None:
+        raise TusError(404, "No such upload.", code="not_found")
+    _discard(upload, actor=user, reason="terminate")
+
+
+def purge_expired_uploads(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Delete expired uploads and their bytes; the row goes first, so a late PATCH gets 404."""
+    now = now or timezone.now()
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(Upload.objects.filter(expires_at__lte=now).order_by("expires_at")[:batch_size])
+            for upload in batch:
+                _discard(upload, actor=None, reason="expire")
+        purged += len(batch)
+        if len(batch) < batch_size:
+            return purged
+
+
+def finish_stalled_uploads(*, now: datetime | None = None) -> int:
+    """Finish uploads whose last byte arrived but whose finishing request died (server restart).
+
+    The client already saw its offset reach the length and considers the upload done, so
+    the server must finish it on its own. ``complete_upload`` is idempotent.
+    """
+    now = now or timezone.now()
+    stalled = Upload.objects.filter(
+        state=UploadState.ASSEMBLING, updated_at__lte=now - STALLED_AFTER, expires_at__gt=now
+    ).values_list("pk", flat=True)
+    finished = 0
+    for upload_id in list(stalled[:100]):
+        try:
+            finished += complete_upload(upload_id=upload_id, now=now) is not None
+        except TusError as error:
+            logger.warning("could not finish upload %s: %s", upload_id, error.message)
+    return finished

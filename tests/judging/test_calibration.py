@@ -1,0 +1,168 @@
+"""Calibration math on small hand-checked cases, and the methods' order on a seeded simulation.
+
+Tolerances: closed-form cases are exact up to float rounding (1e-12); the judge model is
+iterative and stops when no estimate moves by more than 1e-6 of the scores' spread, so
+noise-free recoveries are checked to 1e-4 points.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from judging.calibration import (
+    CalibrationError,
+    ScoreTable,
+    calibrate,
+    cut_report,
+    fit_judge_model,
+    judge_zscores,
+    rank_entries,
+    raw_mean,
+    share_to_count,
+    zscore_mean,
+)
+from judging.calibration.methods import EntryEstimates
+from judging.calibration.simulation import balanced_assignment, run_simulation
+
+
+def estimates(values: list[float], se: float = 0.0) -> EntryEstimates:
+    array = np.array(values, dtype=float)
+    return EntryEstimates("t", array, np.full(len(array), se), np.ones(len(array), dtype=np.intp))
+
+
+def test_raw_mean_and_pooled_standard_error() -> None:
+    # Entry 0: 4 and 6; entry 1: 8; entry 2 nobody scored.
+    table = ScoreTable.build([0, 1, 0], [0, 0, 1], [4, 6, 8], n_entries=3)
+    result = raw_mean(table)
+    assert result.estimate[:2].tolist() == [5.0, 8.0]
+    assert math.isnan(result.estimate[2])
+    # Residuals -1, +1, 0 over 3 - 2 scored entries: sigma = sqrt(2).
+    assert result.se[:2] == pytest.approx([1.0, math.sqrt(2)], abs=1e-12)
+    assert result.n.tolist() == [2, 1, 0]
+
+
+def test_judge_zscores_standardize_each_judge_on_their_own_spread() -> None:
+    # Judge 0 gives 2, 4, 6 (mean 4, sd 2); judge 1 gives 7, 9, 8 (mean 8, sd 1).
+    table = ScoreTable.build([0, 0, 0, 1, 1, 1], [0, 1, 2, 0, 1, 2], [2, 4, 6, 7, 9, 8])
+    assert judge_zscores(table).tolist() == pytest.approx([-1, 0, 1, -1, 1, 0], abs=1e-12)
+    assert zscore_mean(table).estimate.tolist() == pytest.approx([-1.0, 0.5, 0.5], abs=1e-12)
+
+
+def test_judge_with_one_score_or_no_spread_uses_the_pooled_spread() -> None:
+    table = ScoreTable.build([0, 0, 1], [0, 1, 2], [5, 5, 9])
+    z = judge_zscores(table)
+    # Judge 0 gave the same score twice: both at their mean. Judge 1 has one score.
+    assert z.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_judge_model_recovers_leniency_and_scale_without_noise() -> None:
+    quality = np.array([3.0, 4.0, 5.5, 6.0, 7.0, 9.0])
+    leniency = np.array([-1.0, 1.0, 0.5, -0.5])  # mean 0
+    scale = np.array([0.5, 1.5, 1.25, 0.75])  # mean 1
+    grid_judge, grid_entry = np.meshgrid(np.arange(4), np.arange(6), indexing="ij")
+    judge, entry = grid_judge.ravel(), grid_entry.ravel()
+    center = 5.0
+    score = center + leniency[judge] + scale[judge] * (quality[entry] - center)
+    fit = fit_judge_model(ScoreTable.build(judge, entry, score), prior_scores=0.0, quality_prior=False, tolerance=1e-10)
+    assert fit.converged
+    # The model centres on the mean score, which moves leniency by (c - mu)(1 - b).
+    mu = float(score.mean())
+    assert fit.entries.estimate == pytest.approx(quality, abs=1e-4)
+    assert fit.scale == pytest.approx(scale, abs=1e-4)
+    assert fit.leniency == pytest.approx(leniency + (center - mu) * (1 - scale), abs=1e-4)
+    assert fit.residual == pytest.approx(np.zeros(24), abs=1e-4)
+
+
+def test_judge_model_standard_error_shrinks_with_more_judges() -> None:
+    rng = np.random.default_rng(3)
+    judge = np.concatenate([np.arange(6), np.arange(2), rng.integers(0, 6, 60)])
+    entry = np.concatenate([np.zeros(6, int), np.ones(2, int), rng.integers(2, 22, 60)])
+    fit = fit_judge_model(ScoreTable.build(judge, entry, rng.normal(5, 1, len(judge))))
+    assert fit.entries.n[:2].tolist() == [6, 2]
+    assert fit.entries.se[0] < fit.entries.se[1]
+
+
+def test_censored_scores_at_the_top_of_the_scale_keep_the_best_entries_apart() -> None:
+    # A lenient judge gives 10 to both entries 0 and 1; a strict one separates them.
+    table = ScoreTable.build([0, 0, 0, 0, 1, 1, 1, 1], [0, 1, 2, 3, 0, 1, 2, 3], [10, 10, 8, 6, 9, 7, 5, 3], n_judges=2)
+    fit = fit_judge_model(table, bounds=(1, 10), resolution=1.0)
+    assert fit.entries.estimate[0] > fit.entries.estimate[1] > fit.entries.estimate[2] > fit.entries.estimate[3]
+
+
+def test_rank_entries_shares_ranks_between_equal_estimates() -> None:
+    ranking = rank_entries(estimates([5.0, 7.0, 7.0, 3.0], se=0.5))
+    assert ranking.order.tolist() == [1, 2, 0, 3]
+    assert ranking.rank.tolist() == [1, 1, 3, 4]
+    assert ranking.low.tolist() == pytest.approx([7 - 0.98, 7 - 0.98, 5 - 0.98, 3 - 0.98], abs=1e-3)
+
+
+def test_cut_report_sets_exact_ties_across_the_cut_apart() -> None:
+    ranking = rank_entries(estimates([9.0, 8.0, 8.0, 7.0], se=0.1))
+    report = cut_report(ranking, 2)
+    assert report.needs_decision
+    assert report.advancing.tolist() == [0]
+    assert report.tied.tolist() == [1, 2]
+    clean = cut_report(ranking, 1)
+    assert (clean.needs_decision, clean.advancing.tolist(), clean.close_calls.tolist()) == (False, [0], [])
+
+
+def test_cut_report_lists_close_calls_whose_interval_contains_the_cut() -> None:
+    ranking = rank_entries(estimates([9.0, 8.0, 7.8, 5.0], se=0.2))
+    report = cut_report(ranking, 2)
+    assert report.needs_decision is False
+    assert report.advancing.tolist() == [0, 1]
+    assert report.close_calls.tolist() == [1, 2]
+    assert report.cut_value == pytest.approx(7.9)
+
+
+def test_share_to_count_rounds_up() -> None:
+    assert [share_to_count(0.1, 95), share_to_count(0.1, 100), share_to_count(0.001, 10)] == [10, 10, 1]
+
+
+def test_disagreement_flags_an_entry_whose_judges_split() -> None:
+    rng = np.random.default_rng(5)
+    quality = rng.normal(5.5, 1.5, 200)
+    judge, entry = balanced_assignment(200, 10, 3, rng)
+    score = quality[entry] + rng.normal(0, 0.5, len(entry))
+    # Entry 0: one judge loves it, two hate it.
+    score[entry == 0] = [10.0, 1.0, 1.0]
+    result = calibrate(ScoreTable.build(judge, entry, score))
+    assert result.disagreement.spread[0] == 9.0
+    assert bool(result.disagreement.flagged[0])
+    assert int(result.disagreement.flagged.sum()) <= 6  # about 1 % false alarms at alpha 0.01
+
+
+def test_score_table_rejects_bad_input() -> None:
+    with pytest.raises(CalibrationError, match="same length"):
+        ScoreTable.build([0, 1], [0], [1, 2])
+    with pytest.raises(CalibrationError, match="finite"):
+        ScoreTable.build([0], [0], [float("nan")])
+    with pytest.raises(CalibrationError, match="out of range"):
+        ScoreTable.build([0, 3], [0, 0], [1, 2], n_judges=2)
+
+
+def test_empty_table_calibrates_to_nothing() -> None:
+    result = calibrate(ScoreTable.build([], [], [], n_judges=2, n_entries=3))
+    assert len(result.ranking("model")) == 0
+    assert result.disagreement.flagged.tolist() == [False, False, False]
+
+
+def test_balanced_assignment_is_seeded_distinct_and_balanced() -> None:
+    judge, entry = balanced_assignment(500, 30, 3, np.random.default_rng(1))
+    again, _ = balanced_assignment(500, 30, 3, np.random.default_rng(1))
+    assert judge.tolist() == again.tolist()
+    hands = judge.reshape(500, 3)
+    assert all(len(set(hand)) == 3 for hand in hands.tolist())
+    loads = np.bincount(judge, minlength=30)
+    assert int(loads.max() - loads.min()) <= 1
+    assert entry.tolist() == np.repeat(np.arange(500), 3).tolist()
+
+
+def test_model_beats_z_beats_raw_on_a_seeded_simulation() -> None:
+    report = run_simulation(n_entries=600, n_judges=20, k=3, seeds=(1, 2, 3))
+    raw, z, model = (report.mean(m) for m in ("raw", "z", "model"))
+    assert model.tau > z.tau > raw.tau
+    assert model.shortlist_recall >= 0.95

@@ -1,0 +1,124 @@
+"""Exports of a round's results (CSV, XLSX, JSON) and the results API: content, streaming, queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from judging.exports import COLUMNS
+from tests.judging.rank_factories import ScoredRound, fast_passwords, scored_round
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(fast_passwords.__name__)]
+
+Z1 = round(2.4 / math.sqrt(3.8), 4)  # judge 0 gives 9, 8, 6, 6, 4: mean 6.6, sd sqrt(3.8)
+Z2 = round(1.4 / math.sqrt(3.8), 4)
+Z3 = round(-0.6 / math.sqrt(3.8), 4)
+Z5 = round(-2.6 / math.sqrt(3.8), 4)
+
+
+def hand_round() -> ScoredRound:
+    return scored_round(
+        totals=[
+            [(0, 9.0), (1, 7.0)],
+            [(0, 8.0), (1, 6.0)],
+            [(0, 6.0), (1, 4.0)],
+            [(0, 6.0), (1, 4.0)],
+            [(0, 4.0), (1, 2.0)],
+        ],
+        n_judges=2,
+    )
+
+
+def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
+    client = Client()
+    client.force_login(data.organizer)
+    url = reverse(
+        "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
+    )
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+        assert response.status_code == 200
+        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+
+def expected_head(data: ScoredRound) -> list[list[str]]:
+    email = data.submissions[0].entrant.email
+    ids = [s.pk for s in data.submissions]
+    return [
+        ["1", "1", "False", str(ids[0]), "Film 000", email, "2", "8.0", "1", str(Z1)],
+        ["2", "2", "False", str(ids[1]), "Film 001", email, "2", "7.0", "2", str(Z2)],
+        ["3", "3", "True", str(ids[2]), "Film 002", email, "2", "5.0", "3", str(Z3)],
+        ["4", "3", "True", str(ids[3]), "Film 003", email, "2", "5.0", "3", str(Z3)],
+        ["5", "5", "False", str(ids[4]), "Film 004", email, "2", "3.0", "5", str(Z5)],
+    ]
+
+
+def test_csv_export_has_one_exact_row_per_entry(django_assert_max_num_queries) -> None:
+    data = hand_round()
+    rows = list(csv.reader(io.StringIO(export(data, "csv", django_assert_max_num_queries).decode())))
+    assert rows[0] == list(COLUMNS)
+    assert [row[:10] for row in rows[1:]] == expected_head(data)
+    for row in rows[1:]:
+        model, low, high = float(row[11]), float(row[13]), float(row[14])
+        assert low < model < high
+        assert (row[15], row[16], row[17], row[18]) == ("2.0", "False", "", "False")
+
+
+def test_json_export_matches_the_csv(django_assert_max_num_queries) -> None:
+    data = hand_round()
+    document = json.loads(export(data, "json", django_assert_max_num_queries))
+    assert document["round"] == {"id": data.round.pk, "name": "Screening", "kind": "screening"}
+    assert (document["entries_in_round"], document["scored"], document["model"]["converged"]) == (5, 5, True)
+    assert [[str(e[c]) for c in COLUMNS[:10]] for e in document["entries"]] == expected_head(data)
+
+
+def test_xlsx_export_matches_the_csv(django_assert_max_num_queries) -> None:
+    data = hand_round()
+    workbook = load_workbook(io.BytesIO(export(data, "xlsx", django_assert_max_num_queries)), read_only=True)
+    rows = [list(row) for row in workbook["Ranking"].iter_rows(values_only=True)]
+    assert rows[0] == list(COLUMNS)
+    # Spreadsheet cells are numbers: 8.0 is stored (and read back) as 8.
+    cells = [[*map(str, row[:7]), str(float(row[7])), *map(str, row[8:10])] for row in rows[1:]]
+    assert cells == expected_head(data)
+
+
+def test_export_of_an_empty_round_is_just_the_header(django_assert_max_num_queries) -> None:
+    data = scored_round(totals=[], n_judges=1)
+    assert export(data, "csv", django_assert_max_num_queries).decode().splitlines() == [",".join(COLUMNS)]
+
+
+def test_unknown_export_format_is_404() -> None:
+    data = hand_round()
+    client = Client()
+    client.force_login(data.organizer)
+    url = reverse(
+        "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": "pdf"}
+    )
+    assert client.get(url).status_code == 404
+
+
+def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) -> None:
+    data = hand_round()
+    client = Client()
+    client.force_login(data.organizer)
+    url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})
+    with django_assert_max_num_queries(12):
+        response = client.get(url, {"limit": 2, "offset": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["edition"], body["limit"], body["offset"]) == (data.edition.pk, 2, 1)
+    (round_data,) = body["rounds"]
+    assert (round_data["name"], round_data["scored"], round_data["tied_at_cut"]) == ("Screening", 5, [])
+    assert [(e["position"], e["title"], e["rank"], e["raw"]) for e in round_data["entries"]] == [
+        (2, "Film 001", 2, 7.0),
+        (3, "Film 002", 3, 5.0),
+    ]
+    assert client.get(url, {"round": "999999"}).status_code == 404
+    assert client.get(url, {"limit": "lots"}).json()["limit"] == 100
