@@ -134,3 +134,18 @@ def test_the_panel_editor_offers_only_the_organizers_own_judges() -> None:
 
     assert "Our Judge judges" in body
     assert "Their Judge" not in body
+
+
+def test_the_score_page_in_the_admin_shows_its_audit_history() -> None:
+    from judging.services.scoring import save_score
+
+    round_ = rubric_round()
+    client, _ = organizer_client(round_)
+    judge = judge_of(round_.edition)
+    a = assign(round_, judge, submitted_entry(round_.edition))
+    score = save_score(assignment=a, expected_version=0, values={}, comment_to_organizers="Hmm", actor=judge.user)
+
+    body = client.get(f"/admin/judging/score/{score.pk}/change/").content.decode()
+
+    assert "score.draft_saved" in body
+    assert "&quot;comment_to_organizers&quot;: &quot;Hmm&quot;" in body
