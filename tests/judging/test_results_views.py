@@ -137,3 +137,22 @@ def test_judges_do_not_see_the_organizer_nav_to_results() -> None:
     data = scored_round(totals=[[(0, 5.0)]], n_judges=1)
     judge = JudgeFactory.create(edition=data.edition)
     assert client_for(judge.user).get(results_url(data.edition.pk)).status_code == 404
+
+
+def test_the_demo_organizer_sees_a_ranking_and_can_export_it(settings, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from festival.models import Edition
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo_judging", stdout=StringIO())
+    edition = Edition.objects.get(rounds__name="Screening")
+    client = client_for(User.objects.get(email="organizer@laurel.test"))
+    page = client.get(results_url(edition.pk)).content.decode()
+    assert "3 of 12 entries have counted scores." in page
+    screening = edition.rounds.get(name="Screening")
+    url = reverse("judging:results-export", kwargs={"edition_id": edition.pk, "round_id": screening.pk, "fmt": "csv"})
+    lines = b"".join(client.get(url).streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 + 3

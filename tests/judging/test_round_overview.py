@@ -89,4 +89,5 @@ def test_the_api_schema_documents_the_judging_endpoints_without_warnings() -> No
         "/api/judging/assignments/{assignment_id}/score/",
         "/api/judging/assignments/{assignment_id}/score/submit/",
         "/api/judging/assignments/{assignment_id}/watch/",
+        "/api/judging/editions/{edition_id}/results/",
     ]
