@@ -120,5 +120,23 @@ def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) ->
         (2, "Film 001", 2, 7.0),
         (3, "Film 002", 3, 5.0),
     ]
+    assert round_data["awards"] == []
     assert client.get(url, {"round": "999999"}).status_code == 404
     assert client.get(url, {"limit": "lots"}).json()["limit"] == 100
+
+
+def test_results_api_lists_the_published_award_ladder_of_a_final() -> None:
+    from judging.final import services
+    from tests.judging.rank_factories import final_round
+
+    data = final_round(finalists=2, jurors=1)
+    a, b = (f.pk for f in data.finalists)
+    services.submit_ballot(round=data.round, judge=data.jurors[0], actor=data.jurors[0].user, ranking=[b, a])
+    services.publish_awards(round=data.round, decided_by=data.organizer)
+    client = Client()
+    client.force_login(data.organizer)
+    body = client.get(reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})).json()
+    assert body["rounds"][0]["awards"] == [
+        {"rank": 1, "tier": "Grand Prix", "submission_id": b, "title": "Finalist 1"},
+        {"rank": 2, "tier": "Gold", "submission_id": a, "title": "Finalist 0"},
+    ]

@@ -30,7 +30,7 @@ def hand_round():
 
 def test_round_results_rank_entries_and_share_tied_ranks(django_assert_max_num_queries) -> None:
     data = hand_round()
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(2):  # the scores, the round's entry count
         outcome = results.round_results(data.round)
     titles = results.titles_for(data.round)
     rows = list(results.result_rows(outcome, titles=titles))
@@ -54,8 +54,7 @@ def test_judge_rows_show_leniency_and_scale() -> None:
 
 
 def test_criterion_stats_per_rubric_line() -> None:
-    outcome = results.round_results(hand_round().round)
-    stats = results.criterion_stats(outcome)
+    stats = results.criterion_stats(hand_round().round)
     assert [(s.criterion.name, s.n, round(s.mean, 4)) for s in stats] == [("C0", 10, 5.6), ("C1", 10, 5.6)]
     assert stats[0].correlation == pytest.approx(1.0)
 
