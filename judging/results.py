@@ -64,8 +64,19 @@ class RoundResults:
         return [int(i) for i in self.entry_ids[indices]]
 
 
+def total_resolution(round: Round) -> float:
+    """The step of the 0-10 total at the scale's ends: a total of 10 means "every criterion at its
+    top", i.e. at least half a step below 10 before rounding. The weighted mean of the criteria's
+    steps on 0-10 (one query; 0 for a round without a rubric)."""
+    spans = list(Criterion.objects.filter(round=round).values_list("weight", "scale_min", "scale_max"))
+    total_weight = sum(weight for weight, _, _ in spans)
+    if not total_weight:
+        return 0.0
+    return float(sum(weight * 10.0 / (high - low) for weight, low, high in spans) / total_weight)
+
+
 def round_results(round: Round) -> RoundResults:
-    """Load and calibrate a round's counted scores (one query)."""
+    """Load and calibrate a round's counted scores (three queries)."""
     judges: list[int] = []
     entries: list[int] = []
     totals: list[float] = []
@@ -91,7 +102,7 @@ def round_results(round: Round) -> RoundResults:
     )
     return RoundResults(
         round=round,
-        calibration=calibrate(table, bounds=TOTAL_BOUNDS),
+        calibration=calibrate(table, bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
         entry_ids=entry_ids,
         judge_ids=judge_ids,
         entries_in_round=RoundEntry.objects.filter(round=round).count(),
