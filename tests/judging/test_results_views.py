@@ -158,3 +158,16 @@ def test_the_demo_organizer_sees_a_ranking_and_can_export_it(settings, tmp_path)
     url = reverse("judging:results-export", kwargs={"edition_id": edition.pk, "round_id": screening.pk, "fmt": "csv"})
     lines = b"".join(client.get(url).streaming_content).decode().splitlines()  # type: ignore[attr-defined]
     assert len(lines) == 1 + 3
+
+
+def test_results_page_without_rounds_or_scores_says_so() -> None:
+    organizer = OrganizerFactory.create()
+    from tests.factories import EditionFactory
+
+    edition = EditionFactory.create(festival=organizer.festival)
+    client = client_for(organizer.user)
+    assert "This edition has no judging rounds yet." in client.get(results_url(edition.pk)).content.decode()
+    RoundFactory.create(edition=edition, position=0, name="Screening")
+    page = client.get(results_url(edition.pk)).content.decode()
+    assert "0 of 0 entries have counted scores." in page
+    assert "No counted scores yet." in page
