@@ -142,6 +142,7 @@ class EditionAdmin(FestivalScopedAdmin):
                     "ai_video_required",
                     "minors_allowed",
                     "required_attestations",
+                    "blocking_qc",
                     "lock_after_submit",
                 ]
             },

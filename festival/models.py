@@ -118,6 +118,26 @@ class Attestation(models.TextChoices):
     RULES = "rules", "I accept the edition's rules"
 
 
+class QCCheck(models.TextChoices):
+    """Technical checks the media pipeline reports as warnings unless the edition makes them blocking.
+
+    The values are the finding codes of ``media.qc``; breaking a rule above (runtime,
+    container, resolution, file size) is always blocking.
+    """
+
+    NO_AUDIO = "no_audio", "The film has no audio track"
+    FRAME_RATE = "frame_rate", "Frame rate below 15 fps"
+    VARIABLE_FRAME_RATE = "variable_frame_rate", "Variable frame rate"
+    LOUDNESS = "loudness", "Integrated loudness outside -27 to -13 LUFS"
+    TRUE_PEAK = "true_peak", "True peak above -1 dBTP"
+    BLACK_HEAD = "black_head", "Black at the start"
+    BLACK_TAIL = "black_tail", "Black at the end"
+    BLACK_RUN = "black_run", "A long run of black"
+    SILENCE_HEAD = "silence_head", "Silence at the start"
+    SILENCE_TAIL = "silence_tail", "Silence at the end"
+    SILENCE_RUN = "silence_run", "A long run of silence"
+
+
 DEFAULT_ATTESTATIONS = [a.value for a in Attestation]
 DEFAULT_CONTAINERS = ["mp4", "mov", "webm", "mkv"]
 
@@ -153,6 +173,12 @@ class Edition(models.Model):
     ai_video_required = models.BooleanField(default=True, help_text="Every film must declare AI-generated video.")
     minors_allowed = models.BooleanField(default=False)
     required_attestations = models.JSONField(default=list, blank=True)
+    blocking_qc = models.JSONField(
+        "blocking QC checks",
+        default=list,
+        blank=True,
+        help_text="Technical checks that stop a film instead of warning (codes of QCCheck).",
+    )
     lock_after_submit = models.BooleanField(
         default=True, help_text="A submitted film and its details can no longer be edited."
     )
@@ -188,6 +214,9 @@ class Edition(models.Model):
         unknown = set(self.required_attestations or []) - set(Attestation.values)
         if unknown:
             errors["required_attestations"] = f"Unknown attestations: {', '.join(sorted(unknown))}."
+        unknown_qc = set(self.blocking_qc or []) - set(QCCheck.values)
+        if unknown_qc:
+            errors["blocking_qc"] = f"Unknown QC checks: {', '.join(sorted(unknown_qc))}."
         bad = set(self.allowed_containers or []) - {"mp4", "mov", "webm", "mkv", "avi"}
         if bad:
             errors["allowed_containers"] = f"Unsupported containers: {', '.join(sorted(bad))}."

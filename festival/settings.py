@@ -276,6 +276,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "state"; name each enum after its model instead of a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionStateEnum": "submissions.models.SubmissionState",
+        "UploadStateEnum": "submissions.models.UploadState",
+        "JobStateEnum": "media.models.JobState",
+        "AssignmentStateEnum": "judging.models.AssignmentState",
+        "ScoreStateEnum": "judging.models.ScoreState",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------

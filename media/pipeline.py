@@ -102,8 +102,22 @@ def _download(name: str, target: Path) -> Path:
     return target
 
 
+HEARTBEAT_EVERY = 30.0  # seconds, while uploading many files
+_last_heartbeat: dict[tuple[int, int], float] = {}
+
+
+def _heartbeat(claim: services.Claim) -> None:
+    """Keep the reaper away during long uploads (the transcode beats through its progress)."""
+    key = (claim.film_id, claim.attempt)
+    now = time.monotonic()
+    if now - _last_heartbeat.setdefault(key, now) >= HEARTBEAT_EVERY:
+        services.touch_job(claim=claim)
+        _last_heartbeat[key] = now
+
+
 def _upload(claim: services.Claim, local: Path, asset: str) -> int:
     """Store one file under its final name (replacing a leftover of a killed attempt)."""
+    _heartbeat(claim)
     name = storage_name(claim.film_id, asset)
     with _storage_step(f"storing {asset}"):
         if default_storage.exists(name):
@@ -397,6 +411,7 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
             raise JobLost(f"film {film.pk}: attempt {claim.attempt} lost the job before ready")
         return JobState.READY
     finally:
+        _last_heartbeat.pop((claim.film_id, claim.attempt), None)
         shutil.rmtree(workdir, ignore_errors=True)
         with contextlib.suppress(OSError):
             film_workdir(film.pk).rmdir()

@@ -125,6 +125,8 @@ def _video_encoder(plan: Plan, rung: Rung) -> list[str]:
     return [
         "-c:v",
         "libx264",
+        "-threads",
+        str(plan.threads),
         "-preset",
         plan.preset,
         "-profile:v",

@@ -78,8 +78,22 @@ def transcode_timeout(duration_seconds: float) -> float:
 
 
 def ffmpeg_base(*, threads: int) -> list[str]:
-    """Start of every ffmpeg argv: no stdin, quiet banner, no overwrite prompts, a thread count."""
-    return [settings.FFMPEG_BINARY, "-nostdin", "-hide_banner", "-nostats", "-y", "-threads", str(threads)]
+    """Start of every ffmpeg argv: no stdin, quiet banner, no overwrite prompts, thread counts
+    for the filters (encoders get theirs per output, the decoder from the input's ``-threads``)."""
+    count = str(threads)
+    return [
+        settings.FFMPEG_BINARY,
+        "-nostdin",
+        "-hide_banner",
+        "-nostats",
+        "-y",
+        "-filter_threads",
+        count,
+        "-filter_complex_threads",
+        count,
+        "-threads",
+        count,
+    ]
 
 
 def untrusted_input(path: Path) -> list[str]:

@@ -125,6 +125,13 @@ def report_progress(*, claim: Claim, progress: int) -> None:
         raise JobLost(f"film {claim.film_id}: attempt {claim.attempt} lost the job")
 
 
+def touch_job(*, claim: Claim) -> None:
+    """Heartbeat only (long uploads); JobLost if this attempt no longer owns the job."""
+    now = timezone.now()
+    if ProcessingJob.objects.filter(_owned(claim, *RUNNING_STATES)).update(heartbeat_at=now, updated_at=now) != 1:
+        raise JobLost(f"film {claim.film_id}: attempt {claim.attempt} lost the job")
+
+
 @transaction.atomic
 def mark_ready(*, claim: Claim, stderr_tail: str = "") -> bool:
     """analysing → ready, once. False when this attempt no longer owns the job."""

@@ -107,7 +107,8 @@ class SubmissionDetailsForm(forms.ModelForm):
 
 class CreditForm(forms.Form):
     name = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=CreditRole.choices)
+    # A blank first choice, so the empty extra rows of the formset stay unchanged (and ignored).
+    role = forms.ChoiceField(choices=[("", "— choose —"), *CreditRole.choices])
     organization = forms.CharField(max_length=150, required=False)
     is_entrant = forms.BooleanField(label="This is me", required=False)
 

@@ -37,6 +37,13 @@ def submissions_of(user: User) -> QuerySet[Submission]:
     return Submission.objects.filter(entrant=user).select_related("edition__festival", "category")
 
 
+def submitted_entries(edition_id: int) -> QuerySet[Submission]:
+    """The films in competition in an edition (for judging): submitted, not withdrawn or disqualified."""
+    return Submission.objects.filter(edition_id=edition_id, state=SubmissionState.SUBMITTED).select_related(
+        "category", "film"
+    )
+
+
 def entrant_submission(*, user: User, submission_id: int) -> Submission:
     """The user's own submission; anyone else's (or none) is a 404, which reveals nothing."""
     submission = submissions_of(user).filter(pk=submission_id).first()

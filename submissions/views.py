@@ -21,6 +21,7 @@ from festival.models import Edition, User
 from festival.selectors import edition_windows
 from submissions import selectors, services
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
+from submissions.countries import COUNTRIES
 from submissions.forms import (
     AIStatementForm,
     AttestationsForm,
@@ -30,6 +31,8 @@ from submissions.forms import (
     format_runtime,
 )
 from submissions.models import Submission
+
+COUNTRY_NAMES = dict(COUNTRIES)
 
 
 def _user(request: HttpRequest) -> User:
@@ -132,6 +135,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "row": row,
         "edition": edition,
         "runtime": format_runtime(submission.declared_runtime_seconds),
+        "country": COUNTRY_NAMES.get(submission.country, submission.country),
         "credits": list(submission.credits.all()),
         "ai_uses": list(submission.ai_uses.select_related("tool")),
         "statements": statements,

@@ -7,13 +7,14 @@ manifest never produces one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from media.ai_usage.manifest import AI_SOURCE_TYPES, ManifestEvidence
 from media.ai_usage.signatures import is_declared, normalise_declared, tool_name, tools_in
 from media.ai_usage.tags import TagEvidence
-from media.models import C2PAState, FlagSeverity
+from media.models import C2PAState, FlagSeverity, ShotLabel
 from media.rules import DeclaredAIUse
 
 
@@ -21,6 +22,7 @@ class FlagCode:
     C2PA_TOOL_UNDECLARED = "c2pa_tool_undeclared"
     C2PA_AI_MEDIA_UNDECLARED = "c2pa_ai_media_undeclared"
     TAG_TOOL_UNDECLARED = "tag_tool_undeclared"
+    SHOTS_AI_UNDECLARED = "shots_ai_undeclared"
     C2PA_INVALID = "c2pa_invalid"
     C2PA_MALFORMED = "c2pa_malformed"
 
@@ -33,7 +35,13 @@ class Flag:
     severity: str = FlagSeverity.WARNING
 
 
-def consistency_flags(*, declared: DeclaredAIUse | None, manifest: ManifestEvidence, tags: TagEvidence) -> list[Flag]:
+def consistency_flags(
+    *,
+    declared: DeclaredAIUse | None,
+    manifest: ManifestEvidence,
+    tags: TagEvidence,
+    shot_labels: Sequence[str] = (),
+) -> list[Flag]:
     # No declaration at all is compared as "no AI, no tools": the evidence still stands.
     declared = declared or DeclaredAIUse(ai_video_declared=False)
     declared_keys = normalise_declared(declared.tools)
@@ -97,6 +105,17 @@ def consistency_flags(*, declared: DeclaredAIUse | None, manifest: ManifestEvide
                 code=FlagCode.TAG_TOOL_UNDECLARED,
                 message=f"The file's {where} names {tool_name(tool)} (“{value}”), which the entrant did not declare.",
                 evidence={"tool": tool, "where": where, "value": value},
+            )
+        )
+    ai_shots = sum(1 for label in shot_labels if label in (ShotLabel.AI, ShotLabel.HYBRID))
+    if ai_shots and not declared.ai_video_declared:
+        # Both are the entrant's words, but they disagree: organizers should ask which is right.
+        flags.append(
+            Flag(
+                code=FlagCode.SHOTS_AI_UNDECLARED,
+                message=f"The entrant labelled {ai_shots} shot{'s' if ai_shots != 1 else ''} AI-generated or hybrid "
+                "but declared no AI-generated video.",
+                evidence={"shots": ai_shots},
             )
         )
     return flags

@@ -8,9 +8,12 @@ valid signature is then reported as "untrusted", which is still evidence).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import logging
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 AI_SOURCE_TYPES = frozenset({"trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia"})
 UNTRUSTED_CODES = frozenset({"signingCredential.untrusted"})
 _CHILD = Path(__file__).with_name("c2pa_child.py")
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _MAX_ITEMS = 50  # a hostile manifest may carry thousands of actions; keep the summary small
 _MAX_TEXT = 300
 
@@ -174,8 +178,12 @@ def c2pa_mime(format_name: str) -> str | None:
     return None
 
 
-def _limit_memory(megabytes: int) -> None:
+def _limit_child(megabytes: int) -> None:
+    """In the child between fork and exec: an address-space cap, no core dump, die with the worker."""
     resource.setrlimit(resource.RLIMIT_AS, (megabytes * 1024 * 1024, megabytes * 1024 * 1024))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _malformed(error: str) -> ManifestEvidence:
@@ -205,7 +213,7 @@ def read_manifest(path: Path, *, format_name: str) -> ManifestEvidence:
             timeout=timeout,
             check=False,
             # preexec_fn is unsafe only in threaded parents; Celery workers here are prefork.
-            preexec_fn=lambda: _limit_memory(memory),
+            preexec_fn=lambda: _limit_child(memory),
         )
     except subprocess.TimeoutExpired:
         logger.warning("C2PA reading of %s timed out after %.0f s", path.name, timeout)

@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from festival.models import User
 from festival.services import record_audit
-from media.ai_usage.flags import consistency_flags
+from media.ai_usage.flags import Flag, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
 from media.ai_usage.phash import as_uint64, frame_hash, is_duplicate, match_against_group
 from media.ai_usage.shots import ShotSpan, grab_frames, nearest_sampled_frame, save_thumbnail, shots_from_cuts
@@ -130,7 +130,6 @@ def _replace_evidence(
     # read the declaration under the lock so a concurrent update_declaration is not undone.
     locked = Film.objects.select_for_update().only("pk", "declared_ai").get(pk=film.pk)
     declared = DeclaredAIUse.from_dict(locked.declared_ai) if locked.declared_ai else None
-    flags = consistency_flags(declared=declared, manifest=manifest, tags=tags)
     tools_found = [
         {"tool": tool, "source": "c2pa", "where": where, "value": text}
         for where, text in manifest.generator_texts
@@ -148,12 +147,8 @@ def _replace_evidence(
             "tools_found": tools_found,
         },
     )
-    AIFlag.objects.filter(film=film).delete()
-    AIFlag.objects.bulk_create(
-        AIFlag(film=film, code=f.code, severity=f.severity, message=f.message, evidence=f.evidence) for f in flags
-    )
     Shot.objects.filter(film=film).delete()
-    Shot.objects.bulk_create(
+    new_shots = Shot.objects.bulk_create(
         Shot(
             film=film,
             index=span.index,
@@ -164,6 +159,10 @@ def _replace_evidence(
         )
         for span, thumbnail in shots
     )
+    flags = consistency_flags(
+        declared=declared, manifest=manifest, tags=tags, shot_labels=[shot.label for shot in new_shots]
+    )
+    _store_flags(film, flags)
     FrameHash.objects.filter(film=film).delete()
     FrameHash.objects.bulk_create(
         (FrameHash(film=film, group_key=film.group_key, at_seconds=t, phash=h) for t, h in hashes), batch_size=500
@@ -176,6 +175,37 @@ def _replace_evidence(
     )
     film_id = film.pk
     transaction.on_commit(lambda: _prune_thumbnails(film_id=film_id, keep_run=run))
+
+
+def _store_flags(film: Film, flags: list[Flag]) -> list[AIFlag]:
+    AIFlag.objects.filter(film=film).delete()
+    return AIFlag.objects.bulk_create(
+        AIFlag(film=film, code=f.code, severity=f.severity, message=f.message, evidence=f.evidence) for f in flags
+    )
+
+
+def _refresh_flags(film: Film, declared: DeclaredAIUse | None) -> list[AIFlag]:
+    """Recompute a film's flags from its stored evidence and labels (the file is not read again).
+
+    What the flags need of the evidence is stored: the texts that named a tool, the digital
+    source types, the validation failures. Does nothing before the film is analysed.
+    """
+    evidence = AIEvidence.objects.filter(film=film).first()
+    if evidence is None:
+        return []
+    found = evidence.tools_found
+    manifest = ManifestEvidence(
+        state=evidence.c2pa_state,
+        summary=evidence.c2pa,
+        generator_texts=tuple((f["where"], f["value"]) for f in found if f.get("source") == "c2pa"),
+        digital_source_types=tuple(evidence.c2pa.get("digital_source_types", [])),
+    )
+    tags = TagEvidence(
+        tags=evidence.container_tags,
+        tools=tuple((f["tool"], f["where"], f["value"]) for f in found if f.get("source") == "tags"),
+    )
+    labels = list(Shot.objects.filter(film=film).values_list("label", flat=True))
+    return _store_flags(film, consistency_flags(declared=declared, manifest=manifest, tags=tags, shot_labels=labels))
 
 
 def _prune_thumbnails(*, film_id: int, keep_run: str) -> None:
@@ -258,25 +288,7 @@ def update_declaration(*, film_id: int, declared: DeclaredAIUse, actor: User | N
     before = film.declared_ai
     film.declared_ai = declared.to_dict()
     film.save(update_fields=["declared_ai"])
-    evidence = AIEvidence.objects.filter(film=film).first()
-    flags: list[AIFlag] = []
-    if evidence is not None:
-        found = evidence.tools_found
-        manifest = ManifestEvidence(
-            state=evidence.c2pa_state,
-            summary=evidence.c2pa,
-            generator_texts=tuple((f["where"], f["value"]) for f in found if f.get("source") == "c2pa"),
-            digital_source_types=tuple(evidence.c2pa.get("digital_source_types", [])),
-        )
-        tags = TagEvidence(
-            tags=evidence.container_tags,
-            tools=tuple((f["tool"], f["where"], f["value"]) for f in found if f.get("source") == "tags"),
-        )
-        AIFlag.objects.filter(film=film).delete()
-        flags = AIFlag.objects.bulk_create(
-            AIFlag(film=film, code=f.code, severity=f.severity, message=f.message, evidence=f.evidence)
-            for f in consistency_flags(declared=declared, manifest=manifest, tags=tags)
-        )
+    flags = _refresh_flags(film, declared)
     record_audit(
         actor=actor,
         action="media.declaration.updated",
@@ -320,10 +332,13 @@ def label_shots(*, film_id: int, labels: dict[int, str], user: User) -> list[Sho
         shot.label = labels[shot.index]
     Shot.objects.bulk_update(changed, ["label"])
     if changed:
+        film = Film.objects.get(pk=film_id)
+        # Labels can contradict the declaration (AI shots, no AI video declared): flags follow them.
+        _refresh_flags(film, DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None)
         record_audit(
             actor=user,
             action="media.shots.labelled",
-            target=Film.objects.get(pk=film_id),
+            target=film,
             before=before,
             after={str(shot.index): shot.label for shot in changed},
         )

@@ -126,7 +126,7 @@ def create_submission(
     """Start a draft. Refused when the edition is closed or the entrant has all the films it allows."""
     ensure_window_open(edition)
     # Serialize this entrant's creations so two tabs cannot both take the last slot.
-    User.objects.select_for_update().filter(pk=entrant.pk).exists()
+    list(User.objects.select_for_update().filter(pk=entrant.pk).values_list("pk", flat=True))
     if active_entries_count(entrant_id=entrant.pk, edition_id=edition.pk) >= edition.films_per_entrant:
         allowed = edition.films_per_entrant
         raise EntryLimitReached(

@@ -58,6 +58,7 @@ def film_rules_for(edition: Edition) -> FilmRules:
         max_file_size_bytes=edition.max_file_size_bytes,
         allowed_containers=tuple(edition.allowed_containers or ()),
         min_short_side_px=edition.min_short_side_px,
+        blocking_qc=tuple(edition.blocking_qc or ()),
     )
 
 

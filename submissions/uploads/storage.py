@@ -10,6 +10,7 @@ written straight to a ``source`` name, so finishing it costs no copy.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +40,7 @@ def part_name(upload_id: Any, offset: int) -> str:
     return f"{upload_folder(upload_id)}/part-{offset:016d}-{secrets.token_hex(4)}"
 
 
-class IncomingBody:
+class IncomingBody(io.RawIOBase):
     """A request body as a read-once file for ``Storage.save``.
 
     Reads the source at most ``settings.LAUREL_UPLOAD_CHUNK_BYTES`` at a time and never
@@ -51,6 +52,7 @@ class IncomingBody:
     name = "upload-part"
 
     def __init__(self, source: Callable[[int], bytes], *, limit: int, hashers: Iterable[Any] = ()) -> None:
+        super().__init__()
         self._source = source
         self._remaining = limit
         self._hashers = list(hashers)
@@ -98,9 +100,6 @@ class IncomingBody:
         while piece := self._read_piece(self.chunk_size):
             yield piece
 
-    def close(self) -> None:
-        return None
-
 
 @dataclass(frozen=True)
 class ReceivedPart:
@@ -146,12 +145,13 @@ def receive_part(
     )
 
 
-class _Concatenation:
+class _Concatenation(io.RawIOBase):
     """The parts, in order, as one read-once file for ``Storage.save``, hashed on the way."""
 
     name = "source"
 
     def __init__(self, names: list[str]) -> None:
+        super().__init__()
         self._names = names
         self.sha256 = hashlib.sha256()
         self.size = 0
@@ -186,9 +186,6 @@ class _Concatenation:
             self._buffer += piece
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
-
-    def close(self) -> None:
-        return None
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,12 @@ from tests.media.ai_fixtures import (
     make_clip,
     manifest_definition,
     reencode,
+    s3_server,
+    s3_storage,
     sign_clip,
 )
 
-__all__ = ["ai_storage", "c2pa_chain"]  # fixtures used below
+__all__ = ["ai_storage", "c2pa_chain", "s3_server", "s3_storage"]  # fixtures used below
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +118,12 @@ def test_a_rerun_replaces_evidence_keeps_labels_of_unmoved_shots_and_deletes_old
         record_ai_usage(inputs)
 
     assert [(s.index, s.label) for s in shot_list(film.pk)] == [(0, "ai"), (1, "unlabelled"), (2, "live_action")]
-    assert (AIEvidence.objects.filter(film=film).count(), AIFlag.objects.filter(film=film).count()) == (1, 1)
+    assert AIEvidence.objects.filter(film=film).count() == 1
+    # The kept AI label contradicts "no declaration"; the Kling comment is undeclared.
+    assert sorted(AIFlag.objects.filter(film=film).values_list("code", flat=True)) == [
+        "shots_ai_undeclared",
+        "tag_tool_undeclared",
+    ]
     assert FrameHash.objects.filter(film=film).count() == 12
     # The old thumbnails go only once the new rows are committed.
     assert len(callbacks) == 1
@@ -135,6 +142,7 @@ def test_label_shots_is_audited_and_rejects_unknown_labels_and_shots(
     shots = label_shots(film_id=film.pk, labels={1: "hybrid"}, user=entrant)
 
     assert [(s.index, s.label) for s in shots] == [(0, "unlabelled"), (1, "hybrid")]
+    assert [(f.code, f.evidence) for f in ai_usage_for(film.pk).flags] == [("shots_ai_undeclared", {"shots": 1})]
     event = AuditEvent.objects.get(action="media.shots.labelled")
     assert (event.actor, event.before, event.after) == (entrant, {"1": "unlabelled"}, {"1": "hybrid"})
     with pytest.raises(ShotLabelError, match="Unknown shot label: robot"):
@@ -142,6 +150,8 @@ def test_label_shots_is_audited_and_rejects_unknown_labels_and_shots(
     with pytest.raises(ShotLabelError, match="This film has no shot 7"):
         label_shots(film_id=film.pk, labels={7: "ai"}, user=entrant)
     assert [(s.index, s.label) for s in shot_list(film.pk)] == [(0, "unlabelled"), (1, "hybrid")]
+    label_shots(film_id=film.pk, labels={1: "live_action"}, user=entrant)
+    assert ai_usage_for(film.pk).flags == []
 
 
 def test_a_reencoded_resized_copy_is_a_possible_duplicate_and_a_different_film_is_not(
@@ -237,3 +247,23 @@ def test_flag_summaries_count_per_film_in_two_queries(django_assert_max_num_quer
         c.pk: FlagSummary(notes=1),
     }
     assert [summaries[f.pk].needs_review for f in (a, b, c)] == [True, True, False]
+
+
+def test_thumbnails_and_pruning_work_on_s3_compatible_storage(
+    ffmpeg: str, tmp_path: Path, s3_storage: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    clip = make_clip(ffmpeg, tmp_path / "clip.mp4", sources=("testsrc", "smptebars"))
+    film = _film()
+    inputs = analysis_inputs(film.pk, clip, tmp_path / "work", scene_cuts=[1.0])
+    with django_capture_on_commit_callbacks(execute=True):
+        record_ai_usage(inputs)
+    first = list(Shot.objects.filter(film=film).order_by("index").values_list("thumbnail", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        record_ai_usage(inputs)
+    second = list(Shot.objects.filter(film=film).order_by("index").values_list("thumbnail", flat=True))
+
+    assert all(default_storage.exists(name) for name in second) and len(second) == 2
+    assert not any(default_storage.exists(name) for name in first)
+    assert default_storage.url(second[0]).startswith("http://127.0.0.1:")
+    with default_storage.open(second[0]) as handle:
+        assert handle.read(3) == b"\xff\xd8\xff"  # a JPEG

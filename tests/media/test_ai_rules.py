@@ -187,6 +187,28 @@ def test_flag_matrix() -> None:
     assert _codes(DeclaredAIUse(ai_video_declared=True, tools=("Kling",)), tags=tags) == []
 
 
+def test_shots_labelled_ai_contradict_a_declaration_of_no_ai_video() -> None:
+    labels = ["ai", "hybrid", "live_action", "unlabelled"]
+    flags = consistency_flags(
+        declared=DeclaredAIUse(ai_video_declared=False), manifest=NONE, tags=NO_TAGS, shot_labels=labels
+    )
+    assert [(f.code, f.message, f.evidence) for f in flags] == [
+        (
+            "shots_ai_undeclared",
+            "The entrant labelled 2 shots AI-generated or hybrid but declared no AI-generated video.",
+            {"shots": 2},
+        )
+    ]
+    declared_video = DeclaredAIUse(ai_video_declared=True)
+    assert consistency_flags(declared=declared_video, manifest=NONE, tags=NO_TAGS, shot_labels=labels) == []
+    assert (
+        consistency_flags(
+            declared=DeclaredAIUse(ai_video_declared=False), manifest=NONE, tags=NO_TAGS, shot_labels=["live_action"]
+        )
+        == []
+    )
+
+
 def test_invalid_and_malformed_manifests_are_information_not_contradictions() -> None:
     invalid = summarise_store(
         {**_store(state="Invalid"), "validation_status": [{"code": "assertion.bmffHash.mismatch"}]}

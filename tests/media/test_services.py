@@ -39,6 +39,8 @@ def test_a_stale_attempt_cannot_write_after_the_job_moved_on() -> None:
     with pytest.raises(JobLost):
         services.report_progress(claim=first, progress=50)
     with pytest.raises(JobLost):
+        services.touch_job(claim=first)
+    with pytest.raises(JobLost):
         services.advance_job(claim=first, from_state=JobState.PROBING, to_state=JobState.TRANSCODING)
     with pytest.raises(JobLost):
         services.record_output(claim=first, kind="mp4", key="mp4", files=["mp4/x.mp4"])

@@ -319,6 +319,7 @@ def test_upload_started_then_film_attached_hands_the_film_to_media(django_captur
         "max_file_size_bytes": edition.max_file_size_bytes,
         "allowed_containers": ["mp4", "mov", "webm", "mkv"],
         "min_short_side_px": 480,
+        "blocking_qc": [],
     }
     assert film.declared_ai == {"ai_video_declared": True, "tools": ["sora"]}
     assert ProcessingJob.objects.get(film=film).state == JobState.QUEUED

@@ -119,9 +119,12 @@ def test_upload_through_the_page_reaches_100_percent_and_the_film_is_registered(
           "url": live_server.url}]
     )  # fmt: skip
     browser_page.goto(f"{live_server.url}{page_url(submission)}")
+    # Served by the site itself (static/vendor, from npm), never a CDN.
+    assert browser_page.evaluate("typeof window.tus.Upload") == "function"
     browser_page.set_input_files("#film-file", str(clip))
     browser_page.click("#upload-start")
-    browser_page.wait_for_selector("#upload-done:not([hidden])", timeout=30_000)
+    browser_page.wait_for_selector("#upload-done:not([hidden]), #upload-error:not([hidden])", timeout=30_000)
+    assert browser_page.inner_text("#upload-error") == ""
     assert browser_page.eval_on_selector("#upload-progress", "el => el.value") == 100
     assert browser_page.inner_text("#upload-percent") == "100%"
     assert browser_page.inner_text("#upload-status") == "Upload complete: 100% sent. Your film is processing."

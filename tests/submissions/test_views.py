@@ -348,3 +348,10 @@ def test_a_stranger_cannot_see_the_entrant_pages() -> None:
     client = Client()
     client.force_login(UserFactory.create())
     assert client.get(f"/me/submissions/{submission.pk}/").status_code == 404
+
+
+def test_review_page_shows_country_names_and_times_in_the_editions_zone(entrant: User, entrant_client: Client) -> None:
+    submission = ready_submission(entrant=entrant, country="FR")
+    page = entrant_client.get(f"/me/submissions/{submission.pk}/").content.decode()
+    assert "<dt>Country</dt><dd>France</dd>" in page
+    assert "(America/New_York)" in page
