@@ -328,6 +328,9 @@ def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Pat
             stderr_tail=exc.stderr_tail,
         ) from exc
     except RunFailed as exc:
+        if exc.returncode is not None and exc.returncode < 0:
+            # Killed by a signal from outside (OOM killer, an operator): not the file's fault.
+            raise TransientError(f"ffmpeg was killed by signal {-exc.returncode}") from exc
         if "Cannot allocate memory" in exc.stderr_tail:
             reason = f"Decoding the film needs more than the {limits.memory_mb} MB of memory allowed."
         else:

@@ -43,3 +43,23 @@ def test_reaper_task_and_its_schedule(settings: Any) -> None:
     ProcessingJob.objects.filter(film=film).update(attempts=1, heartbeat_at=timezone.now() - timedelta(hours=2))
     assert tasks.reap_stuck_jobs.run() == [film.pk]
     assert settings.CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"]["task"] == "media.reap_stuck_jobs"
+
+
+@pytest.mark.services
+def test_ffmpeg_killed_from_outside_is_retried_not_failed(
+    ffmpeg: str, clips: dict[str, Any], media_storage: Any, monkeypatch: Any
+) -> None:
+    import signal
+
+    from media.runner import RunFailed
+    from tests.media.helpers import register
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        raise RunFailed("ffmpeg exited with -9", returncode=-signal.SIGKILL, stderr_tail="")
+
+    film = register(clips["horizontal.mp4"])
+    monkeypatch.setattr("media.pipeline.run", killed)
+    with pytest.raises(TransientError):
+        tasks.process_film.run(film.pk)
+    job = ProcessingJob.objects.get(film=film)
+    assert (job.state, job.failure_reason) == ("queued", "ffmpeg was killed by signal 9")

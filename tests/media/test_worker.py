@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -89,13 +90,18 @@ def test_films_and_bad_inputs_through_a_real_worker(
     assert FilmOutput.objects.filter(film=bad).count() == 0
 
 
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False).stdout
+    return [int(line) for line in out.split()]
+
+
 def _long_clip(tmp_path: Path) -> Path:
     path = tmp_path / "long.mp4"
     subprocess.run(
         [
             settings.FFMPEG_BINARY, "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=40",
-            "-f", "lavfi", "-i", "sine=duration=40",
+            "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25:duration=24",
+            "-f", "lavfi", "-i", "sine=duration=24",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(path),
         ],
         check=True,
@@ -120,7 +126,12 @@ def test_worker_killed_mid_transcode_ends_ready_exactly_once(
         film = register(_long_clip(tmp_path))
         cleanup_films.append(film)
         wait_for(film, (JobState.TRANSCODING,), progress_over=10, timeout=60)
-        first.process.send_signal(signal.SIGKILL)
+        # kill -9 the whole worker (its main process and the pool process running the task),
+        # as when its host or container dies.
+        pool = _children(first.process.pid)
+        assert pool, "the worker has no pool process"
+        for pid in [first.process.pid, *pool]:
+            os.kill(pid, signal.SIGKILL)
         first.process.wait(timeout=10)
     finally:
         first.stop(signal.SIGKILL)
@@ -144,7 +155,7 @@ def test_worker_killed_mid_transcode_ends_ready_exactly_once(
     )
     assert stored(film.pk) == recorded  # one set of outputs, no leftovers of the killed attempt
     assert sorted(o.key for o in FilmOutput.objects.filter(film=film)) == [
-        "hls/360p",
+        "hls/270p",
         "hls/master",
         "mp4",
         "poster",
