@@ -36,6 +36,8 @@ setup: $(STAMP) system-packages static/vendor/.stamp
 
 demo: setup
 	LAUREL_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_submissions
+	$(PY) manage.py seed_demo_judging
 	@bash scripts/run-demo.sh $(HOST) $(PORT)
 
 lint: $(STAMP)

@@ -7,6 +7,7 @@ assignment) are explicit actions with a reason.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -15,11 +16,14 @@ from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from festival.admin import FestivalScopedAdmin, OrganizerInline
 from festival.models import Category, Edition, JudgeMembership, User
+from festival.permissions import request_roles
 from festival.services import record_audit
+from judging import selectors
 from judging.errors import JudgingError
 from judging.models import (
     Assignment,
@@ -95,6 +99,21 @@ class PanelInline(OrganizerInline):
     extra = 0
     fields = ["name", "category", "judges"]
     filter_horizontal = ["judges"]
+
+    # Judges and categories on offer: the organizer's own festivals only (never another's jury).
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "judges" and not request.user.is_superuser:
+            festivals = request_roles(request).organizer_of
+            kwargs["queryset"] = JudgeMembership.objects.filter(edition__festival__in=festivals).select_related(
+                "user", "edition"
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "category" and not request.user.is_superuser:
+            festivals = request_roles(request).organizer_of
+            kwargs["queryset"] = Category.objects.filter(edition__festival__in=festivals)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 def _round_state(round_: Round) -> dict[str, Any]:
@@ -244,8 +263,28 @@ class ScoreAdmin(JudgingScopedAdmin):
     list_display = ["submission", "judge", "round", "state", "total", "excluded", "version", "updated_at"]
     list_filter = ["round", "state", "excluded"]
     list_select_related = ["submission", "judge__user", "round__edition"]
-    readonly_fields = [f.name for f in Score._meta.fields]
+    readonly_fields = [*(f.name for f in Score._meta.fields), "history"]
     actions = ["reopen", "exclude_scores", "restore"]
+
+    @admin.display(description="History (append-only)")
+    def history(self, obj: Score) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (
+                    e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    e.action,
+                    e.actor or "—",
+                    e.real_actor if e.real_actor_id != e.actor_id else "",
+                    e.ip or "",
+                    json.dumps(e.after, sort_keys=True)[:300],
+                )
+                for e in selectors.score_history(obj).select_related("actor", "real_actor")
+            ),
+        )
+        head = "<tr><th>When</th><th>What</th><th>Who</th><th>Really</th><th>IP</th><th>After</th></tr>"
+        return format_html("<table>{}{}</table>", mark_safe(head), rows)  # noqa: S308 (constant markup)
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

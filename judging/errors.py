@@ -42,7 +42,9 @@ class InvalidScore(JudgingError):
 
 
 class WatchRequired(JudgingError):
-    status = 409
+    """Not watched enough yet: the judge can fix it by watching (so not a 409 that stops the page)."""
+
+    status = 400
 
 
 class AssignmentRefused(JudgingError):

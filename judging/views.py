@@ -33,6 +33,14 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """A row id from the POST; anything else is a 404 (never a 500 on a tampered form)."""
+    value = request.POST.get(name, "")
+    if not value.isdigit() or len(value) > 18:
+        raise Http404
+    return int(value)
+
+
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
@@ -158,7 +166,7 @@ def judge_profile(request: HttpRequest, edition_id: int) -> HttpResponse:
                 )
                 messages.success(request, "Conflict recorded. Entries it touches are no longer yours.")
             elif action == "remove":
-                conflict = get_object_or_404(DeclaredConflict, pk=request.POST.get("conflict"), judge=judge)
+                conflict = get_object_or_404(DeclaredConflict, pk=_posted_id(request, "conflict"), judge=judge)
                 conflict_services.remove_conflict(conflict=conflict, actor=user, ip=client_ip(request))
                 messages.success(request, "Conflict removed.")
             elif action == "preferences":
@@ -236,7 +244,7 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                     request, f"{result.created} assignments made; {len(result.short)} entries are short of judges."
                 )
             elif action == "withdraw":
-                judge = get_object_or_404(JudgeMembership, pk=request.POST.get("judge"), edition=round_.edition)
+                judge = get_object_or_404(JudgeMembership, pk=_posted_id(request, "judge"), edition=round_.edition)
                 result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
                 messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
             elif action == "open":

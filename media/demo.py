@@ -9,7 +9,6 @@ does the rest.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from media.ai_usage.signing import manifest_definition, sign_mp4
 from media.models import Film
 from media.rules import DeclaredAIUse, FilmRules
 from media.services import register_film
@@ -33,7 +33,6 @@ SOURCES = (
     "cellauto=rule=30",
     "life=mold=10:ratio=0.1:death_color=#2a1a05:life_color=#f0c040",
 )
-TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 
 
 @dataclass(frozen=True)
@@ -95,87 +94,41 @@ def generate_clip(film: DemoFilm, dest: Path, *, short_side: int, seconds: int, 
     return dest
 
 
-def _throwaway_signer() -> object:
-    """A c2pa signer with a self-made CA and signing certificate (demo only, never trusted)."""
-    import c2pa
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+def make_demo_file(spec: DemoFilm, folder: Path, *, rules: FilmRules, short_side: int, index: int = 0) -> Path:
+    """Generate one demo film in ``folder``, fitted to ``rules`` (or breaking them, if it should).
 
-    now = datetime.datetime.now(datetime.UTC)
-
-    def usage(signing: bool) -> x509.KeyUsage:
-        return x509.KeyUsage(
-            digital_signature=signing,
-            content_commitment=False,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=not signing,
-            crl_sign=not signing,
-            encipher_only=False,
-            decipher_only=False,
-        )
-
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Laurel Demo Root")])
-    start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=365)
-    ca = (
-        x509.CertificateBuilder()
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(usage(False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    leaf = (
-        x509.CertificateBuilder()
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Demo Generative Studio")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(usage(True), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    chain = leaf.public_bytes(pem) + ca.public_bytes(pem)
-    key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key_pem, None))
+    Frames are small (``short_side``, raised to the rules' minimum so only the rule-breaking
+    film fails); the rule-breaking film is made shorter than the rules allow.
+    """
+    short = max(short_side, rules.min_short_side_px)
+    short += short % 2
+    if spec.breaks_rule:  # shorter than allowed, or (when short films are allowed) too long
+        too_short = rules.runtime_min_seconds // 2
+        seconds = too_short if too_short >= 5 else rules.runtime_max_seconds + 5
+    else:
+        seconds = min(max(spec.seconds, rules.runtime_min_seconds + 1), rules.runtime_max_seconds - 1)
+    path = generate_clip(spec, folder / f"{spec.slug}.mp4", short_side=short, seconds=seconds, index=index)
+    if spec.c2pa:
+        path = sign_mp4(path, folder / f"{spec.slug}-signed.mp4", definition=manifest_definition())
+    return path
 
 
-def sign_with_manifest(source: Path, dest: Path, *, generator: str = "Runway Gen-3") -> Path:
-    import c2pa
+@dataclass(frozen=True)
+class StoredFile:
+    name: str
+    size_bytes: int
+    sha256: str
 
-    definition = {
-        "claim_generator_info": [{"name": generator, "version": "1.0"}],
-        "title": source.name,
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {"action": "c2pa.created", "digitalSourceType": TRAINED, "softwareAgent": {"name": generator}}
-                    ]
-                },
-            }
-        ],
-    }
-    builder = c2pa.Builder(definition)
-    with source.open("rb") as src, dest.open("w+b") as dst:
-        builder.sign(_throwaway_signer(), "video/mp4", src, dst)
-    return dest
+
+def store_demo_file(path: Path, *, slug: str) -> StoredFile:
+    """Save a generated film through the storage API, as a finished upload would be."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+        handle.seek(0)
+        name = default_storage.save(f"uploads/demo/{slug}.mp4", File(handle, name=f"{slug}.mp4"))
+    return StoredFile(name=name, size_bytes=path.stat().st_size, sha256=digest.hexdigest())
 
 
 def seed_demo_films(
@@ -186,35 +139,17 @@ def seed_demo_films(
     declared_ai: DeclaredAIUse | None = None,
     short_side: int = 180,
 ) -> list[tuple[DemoFilm, Film]]:
-    """Generate, store and register the demo films; returns each spec with its registered film.
-
-    Frames are small (``short_side``, raised to the rules' minimum so only the rule-breaking
-    film fails); the rule-breaking film is made shorter than the rules allow.
-    """
-    short = max(short_side, rules.min_short_side_px)
-    short += short % 2
+    """Generate, store and register the demo films; returns each spec with its registered film."""
     seeded: list[tuple[DemoFilm, Film]] = []
     with tempfile.TemporaryDirectory(prefix="laurel-demo-") as folder:
         for index, spec in enumerate(films):
-            seconds = spec.seconds
-            if spec.breaks_rule:  # shorter than allowed, or (when short films are allowed) too long
-                too_short = rules.runtime_min_seconds // 2
-                seconds = too_short if too_short >= 5 else rules.runtime_max_seconds + 5
-            else:
-                seconds = min(max(seconds, rules.runtime_min_seconds + 1), rules.runtime_max_seconds - 1)
-            path = generate_clip(
-                spec, Path(folder) / f"{spec.slug}.mp4", short_side=short, seconds=seconds, index=index
-            )
-            if spec.c2pa:
-                path = sign_with_manifest(path, Path(folder) / f"{spec.slug}-signed.mp4")
-            data = path.read_bytes()
-            with path.open("rb") as handle:
-                name = default_storage.save(f"uploads/demo/{spec.slug}.mp4", File(handle, name=f"{spec.slug}.mp4"))
+            path = make_demo_file(spec, Path(folder), rules=rules, short_side=short_side, index=index)
+            stored = store_demo_file(path, slug=spec.slug)
             film = register_film(
-                source_name=name,
+                source_name=stored.name,
                 original_filename=f"{spec.slug}.mp4",
-                size_bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
+                size_bytes=stored.size_bytes,
+                sha256=stored.sha256,
                 group_key=group_key,
                 rules=rules,
                 declared_ai=declared_ai,

@@ -8,7 +8,10 @@ same rules the entrant was shown.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from festival.models import Edition
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,18 @@ class FilmRules:
         data["allowed_containers"] = list(self.allowed_containers)
         data["blocking_qc"] = list(self.blocking_qc)
         return data
+
+    @classmethod
+    def for_edition(cls, edition: Edition) -> FilmRules:
+        """The edition's rules as plain values, as whoever hands media a film passes them."""
+        return cls(
+            runtime_min_seconds=edition.runtime_min_seconds,
+            runtime_max_seconds=edition.runtime_max_seconds,
+            max_file_size_bytes=edition.max_file_size_bytes,
+            allowed_containers=tuple(edition.allowed_containers or ()),
+            min_short_side_px=edition.min_short_side_px,
+            blocking_qc=tuple(edition.blocking_qc or ()),
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FilmRules:

@@ -305,11 +305,14 @@ class DiscoveredConflict:
 
 
 @transaction.atomic
-def resolve_conflicts(*, round_: Round, actor: User | None, seed: int = 0) -> list[DiscoveredConflict]:
+def resolve_conflicts(
+    *, round_: Round, actor: User | None, seed: int = 0, reassign: bool = True
+) -> list[DiscoveredConflict]:
     """Find active assignments that are now conflicted; exclude their scores and re-assign.
 
-    Run when a judge declares a conflict or credits change. The excluded score stays, with
-    its reason, for the record.
+    Run when a judge declares a conflict or credits change (``submissions`` should call it
+    after a credit edit). The excluded score stays, with its reason, for the record. A
+    closed round gets the exclusions but no new assignments (``reassign=False``).
     """
     active = list(
         Assignment.objects.filter(round=round_, state=AssignmentState.ACTIVE).values_list(
@@ -344,13 +347,14 @@ def resolve_conflicts(*, round_: Round, actor: User | None, seed: int = 0) -> li
                 assignment_id=pk, submission_id=submission_id, judge_id=judge_id, score_excluded=score is not None
             )
         )
-    assign_round(
-        round_=round_,
-        actor=actor,
-        seed=seed,
-        submission_ids=sorted({d.submission_id for d in discovered}),
-        source=AssignmentSource.REASSIGNED,
-    )
+    if reassign:
+        assign_round(
+            round_=round_,
+            actor=actor,
+            seed=seed,
+            submission_ids=sorted({d.submission_id for d in discovered}),
+            source=AssignmentSource.REASSIGNED,
+        )
     return discovered
 
 

@@ -15,9 +15,10 @@ from submissions.models import Submission
 VALUE_MAX = 300
 
 
-def _open_rounds(judge: JudgeMembership) -> list[Round]:
+def _rounds(judge: JudgeMembership) -> list[tuple[Round, bool]]:
+    """The edition's rounds, each with whether it is still open (closed ones are not re-assigned)."""
     now = timezone.now()
-    return [r for r in Round.objects.filter(edition_id=judge.edition_id) if not r.is_closed_at(now)]
+    return [(r, not r.is_closed_at(now)) for r in Round.objects.filter(edition_id=judge.edition_id)]
 
 
 @transaction.atomic
@@ -50,8 +51,8 @@ def declare_conflict(
     record_audit(actor=actor, ip=ip, action="conflict.declared", target=conflict, after={"kind": kind, "value": value})
     from judging.services.assignment import resolve_conflicts
 
-    for round_ in _open_rounds(judge):
-        resolve_conflicts(round_=round_, actor=actor)
+    for round_, still_open in _rounds(judge):
+        resolve_conflicts(round_=round_, actor=actor, reassign=still_open)
     return conflict
 
 

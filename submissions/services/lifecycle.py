@@ -50,18 +50,6 @@ def _move(submission: Submission, *, expected: Iterable[str], to: str, **fields:
         setattr(submission, name, value)
 
 
-def film_rules_for(edition: Edition) -> FilmRules:
-    """The edition's rules as the plain values the media pipeline checks a film against."""
-    return FilmRules(
-        runtime_min_seconds=edition.runtime_min_seconds,
-        runtime_max_seconds=edition.runtime_max_seconds,
-        max_file_size_bytes=edition.max_file_size_bytes,
-        allowed_containers=tuple(edition.allowed_containers or ()),
-        min_short_side_px=edition.min_short_side_px,
-        blocking_qc=tuple(edition.blocking_qc or ()),
-    )
-
-
 def declared_ai_for(submission: Submission) -> DeclaredAIUse:
     """What the entrant declared, for the pipeline's consistency check against the evidence."""
     uses = AIUse.objects.filter(submission=submission).select_related("tool")
@@ -131,7 +119,7 @@ def attach_uploaded_film(
         size_bytes=size_bytes,
         sha256=sha256,
         group_key=f"edition:{submission.edition_id}",
-        rules=film_rules_for(submission.edition),
+        rules=FilmRules.for_edition(submission.edition),
         declared_ai=declared_ai_for(submission),
     )
     _move(submission, expected=[SubmissionState.UPLOADING], to=SubmissionState.UPLOADED, film=film)

@@ -122,3 +122,30 @@ def test_a_manual_assignment_of_a_conflicted_judge_is_refused_on_the_form() -> N
     assert foreign.status_code == 200  # not offered: the form says the choice is invalid
     assert Assignment.objects.count() == 0
     assert not Assignment.objects.filter(state=AssignmentState.ACTIVE).exists()
+
+
+def test_the_panel_editor_offers_only_the_organizers_own_judges() -> None:
+    round_ = rubric_round()
+    client, _ = organizer_client(round_)
+    judge_of(round_.edition, name="Our Judge")
+    judge_of(EditionFactory.create(), name="Their Judge")
+
+    body = client.get(f"/admin/judging/round/{round_.pk}/change/").content.decode()
+
+    assert "Our Judge judges" in body
+    assert "Their Judge" not in body
+
+
+def test_the_score_page_in_the_admin_shows_its_audit_history() -> None:
+    from judging.services.scoring import save_score
+
+    round_ = rubric_round()
+    client, _ = organizer_client(round_)
+    judge = judge_of(round_.edition)
+    a = assign(round_, judge, submitted_entry(round_.edition))
+    score = save_score(assignment=a, expected_version=0, values={}, comment_to_organizers="Hmm", actor=judge.user)
+
+    body = client.get(f"/admin/judging/score/{score.pk}/change/").content.decode()
+
+    assert "score.draft_saved" in body
+    assert "&quot;comment_to_organizers&quot;: &quot;Hmm&quot;" in body

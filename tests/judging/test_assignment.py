@@ -269,3 +269,29 @@ def test_only_submitted_entries_of_the_edition_enter_round_one() -> None:
 
     assert add_entries_to_round(round_=round_, actor=None) == 1
     assert list(RoundEntry.objects.values_list("submission_id", flat=True)) == [kept.pk]
+
+
+@pytest.mark.django_db
+def test_a_conflict_found_after_the_round_closed_excludes_the_score_without_reassigning() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    round_ = rubric_round(
+        judges_per_entry=1, opens_at=timezone.now() - timedelta(days=3), closes_at=timezone.now() - timedelta(days=1)
+    )
+    judge = judge_of(round_.edition)
+    judge_of(round_.edition)  # someone who could have taken it
+    entry = submitted_entry(round_.edition)
+    RoundEntry.objects.create(round=round_, submission=entry)
+    assignment = Assignment.objects.create(round=round_, judge=judge, submission=entry)
+    score = Score.objects.create(
+        round=round_, judge=judge, submission=entry, assignment=assignment,
+        state=ScoreState.SUBMITTED, submitted_at=assignment.created_at, values={}, total=9.0,
+    )  # fmt: skip
+
+    declare_conflict(judge=judge, kind=ConflictKind.ENTRY, submission=entry, actor=judge.user)
+
+    score.refresh_from_db()
+    assert score.excluded is True
+    assert list(Assignment.objects.values_list("judge_id", "state")) == [(judge.pk, AssignmentState.CONFLICTED)]

@@ -91,3 +91,15 @@ def test_the_api_schema_documents_the_judging_endpoints_without_warnings() -> No
         "/api/judging/assignments/{assignment_id}/watch/",
         "/api/judging/editions/{edition_id}/results/",
     ]
+
+
+def test_tampered_forms_get_404_not_500() -> None:
+    round_ = rubric_round()
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    judge = judge_of(round_.edition)
+    client = Client()
+    client.force_login(organizer)
+    assert client.post(f"/organize/rounds/{round_.pk}/", {"action": "withdraw", "judge": "x"}).status_code == 404
+    client.force_login(judge.user)
+    profile = f"/judge/editions/{judge.edition_id}/profile/"
+    assert client.post(profile, {"action": "remove", "conflict": "1 OR 1"}).status_code == 404

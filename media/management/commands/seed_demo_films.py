@@ -37,14 +37,7 @@ def _rules_for(group_key: str) -> FilmRules:
         edition = Edition.objects.filter(pk=int(raw) if raw.isdigit() else -1).first()
         if edition is None:
             raise CommandError(f"no edition {raw!r}")
-        return FilmRules(
-            runtime_min_seconds=edition.runtime_min_seconds,
-            runtime_max_seconds=edition.runtime_max_seconds,
-            max_file_size_bytes=edition.max_file_size_bytes,
-            allowed_containers=tuple(edition.allowed_containers or ()),
-            min_short_side_px=edition.min_short_side_px,
-            blocking_qc=tuple(edition.blocking_qc or ()),
-        )
+        return FilmRules.for_edition(edition)
     return FilmRules(
         runtime_min_seconds=60,
         runtime_max_seconds=600,
