@@ -98,11 +98,8 @@ class SubmissionAdmin(FestivalScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return (
-            super()
-            .get_queryset(request)
-            .select_related("edition__festival", "category", "entrant", "film__job")
-            .distinct()  # the credit-name search joins credits
-        )
+            super().get_queryset(request).select_related("edition__festival", "category", "entrant", "film__job")
+        )  # (a search by credit name joins credits: the admin adds DISTINCT only then)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         return [field.name for field in Submission._meta.fields]

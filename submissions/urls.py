@@ -15,5 +15,6 @@ urlpatterns = [
     path("me/submissions/<int:pk>/statements/", views.submission_attestations, name="attestations"),
     path("me/submissions/<int:pk>/submit/", views.submission_submit, name="submit"),
     path("me/submissions/<int:pk>/withdraw/", views.submission_withdraw, name="withdraw"),
+    path("me/submissions/<int:pk>/shots/", views.submission_shots, name="shots"),
 ]
 urlpatterns += upload_urlpatterns

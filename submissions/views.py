@@ -13,11 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from festival.models import Edition, User
 from festival.selectors import edition_windows
+from media.ai_usage import ShotLabelError, ai_usage_context, label_shots, shot_labels_from_post
 from submissions import selectors, services
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
 from submissions.countries import COUNTRIES
@@ -122,9 +124,21 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"code": code, "text": attestation_text(code), "required": code in required, "record": made.get(code)}
         for code in applicable_attestations(edition)
     ]
+    # What the file itself says about AI (no flags: those are for organizers); the entrant
+    # labels the shots while the entry can still change.
+    ai_usage = (
+        ai_usage_context(
+            submission.film_id,
+            show_flags=False,
+            label_form_action=reverse("submissions:shots", kwargs={"pk": submission.pk}) if row.editable else "",
+        )
+        if submission.film_id is not None
+        else None
+    )
     context = {
         "submission": submission,
         "row": row,
+        "ai_usage": ai_usage,
         "edition": edition,
         "runtime": format_runtime(submission.declared_runtime_seconds),
         "country": COUNTRY_NAMES.get(submission.country, submission.country),
@@ -276,3 +290,22 @@ def submission_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"“{submission.title}” is withdrawn.")
         return redirect("submissions:dashboard")
     return _page(request, "withdraw.html", {"submission": submission})
+
+
+@login_required
+@require_POST
+def submission_shots(request: HttpRequest, pk: int) -> HttpResponse:
+    """The entrant labels each shot of the film: AI-generated, hybrid or live action."""
+    submission = _own(request, pk)
+    if refused := _refuse_locked(request, submission):
+        return refused
+    if submission.film_id is None:
+        raise Http404("This submission has no film yet.")
+    try:
+        labels = shot_labels_from_post(request.POST)
+        label_shots(film_id=submission.film_id, labels=labels, user=_user(request))
+    except ShotLabelError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Shot labels saved.")
+    return redirect(reverse("submissions:detail", kwargs={"pk": submission.pk}) + "#ai-usage")

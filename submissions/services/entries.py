@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from festival.models import Category, Edition, User
 from festival.services import record_audit
+from media.ai_usage import update_declaration
+from media.rules import DeclaredAIUse
 from submissions.attestations import applicable_attestations, attestation_text
 from submissions.models import AITool, AIUse, AttestationRecord, Credit, ProductionStage, Submission
 from submissions.selectors import active_entries_count, is_editable
@@ -244,6 +246,19 @@ def _ai_use_dict(use: AIUse) -> dict[str, Any]:
     }
 
 
+def declared_ai_for(submission: Submission) -> DeclaredAIUse:
+    """What the entrant declared, for the pipeline's consistency check against the evidence."""
+    uses = AIUse.objects.filter(submission=submission).select_related("tool")
+    tools: set[str] = set()
+    video = False
+    for use in uses:
+        video = video or use.stage == ProductionStage.VIDEO
+        name = use.tool.slug if use.tool else use.tool_other.strip().lower()
+        if name:
+            tools.add(name)
+    return DeclaredAIUse(ai_video_declared=video, tools=tuple(sorted(tools)))
+
+
 @transaction.atomic
 def set_ai_disclosure(
     *, submission: Submission, actor: User, uses: Sequence[AIUseInput], statement: str
@@ -289,9 +304,13 @@ def set_ai_disclosure(
         check_text_lengths(locked, ["ai_statement"])
     except ValidationError as error:
         raise SubmissionError(_validation_message(error)) from error
+    declared_before = declared_ai_for(locked) if locked.film_id else None
     locked.ai_uses.all().delete()
     created = AIUse.objects.bulk_create(rows)
     locked.save(update_fields=["ai_statement", "updated_at"])
+    if locked.film_id is not None and declared_ai_for(locked) != declared_before:
+        # The film's consistency flags compare the evidence with the declaration: keep them current.
+        update_declaration(film_id=locked.film_id, declared=declared_ai_for(locked), actor=actor)
     record_audit(
         actor=actor,
         action="submission.ai_disclosure_set",

@@ -18,11 +18,11 @@ from festival.models import Edition, User
 from festival.selectors import roles_of
 from festival.services import record_audit
 from media.models import Film
-from media.rules import DeclaredAIUse, FilmRules
+from media.rules import FilmRules
 from media.services import register_film
-from submissions.models import AIUse, ProductionStage, Submission, SubmissionState
+from submissions.models import Submission, SubmissionState
 from submissions.selectors import ACTIVE_STATES, submission_problems
-from submissions.services.entries import ensure_editable, ensure_window_open, lock_submission
+from submissions.services.entries import declared_ai_for, ensure_editable, ensure_window_open, lock_submission
 from submissions.services.errors import (
     EntryLimitReached,
     NotAllowed,
@@ -48,19 +48,6 @@ def _move(submission: Submission, *, expected: Iterable[str], to: str, **fields:
     submission.updated_at = now
     for name, value in fields.items():
         setattr(submission, name, value)
-
-
-def declared_ai_for(submission: Submission) -> DeclaredAIUse:
-    """What the entrant declared, for the pipeline's consistency check against the evidence."""
-    uses = AIUse.objects.filter(submission=submission).select_related("tool")
-    tools: set[str] = set()
-    video = False
-    for use in uses:
-        video = video or use.stage == ProductionStage.VIDEO
-        name = use.tool.slug if use.tool else use.tool_other.strip().lower()
-        if name:
-            tools.add(name)
-    return DeclaredAIUse(ai_video_declared=video, tools=tuple(sorted(tools)))
 
 
 @transaction.atomic

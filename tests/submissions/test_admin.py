@@ -9,7 +9,14 @@ from django.test import Client
 from festival.models import AuditEvent
 from submissions.models import Submission
 from submissions.models import SubmissionState as S
-from tests.factories import EditionFactory, FilmFactory, OrganizerFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    CreditFactory,
+    EditionFactory,
+    FilmFactory,
+    OrganizerFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 from tests.submissions.factories import ready_submission
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +95,14 @@ def test_the_ai_tool_vocabulary_is_managed_by_platform_admins(ai_tools: None) ->
     response = client.get("/admin/submissions/aitool/")
     assert response.status_code == 200
     assert "ElevenLabs" in response.content.decode()
+
+
+def test_searching_by_a_credit_name_lists_each_submission_once(organizer_setup) -> None:
+    client, _membership, edition = organizer_setup
+    submission = SubmissionFactory.create(edition=edition, title="Twice credited")
+    CreditFactory.create(submission=submission, name="Ada Lovelace")
+    CreditFactory.create(submission=submission, name="Ada Byron")
+
+    response = client.get(LIST, {"q": "Ada"})
+
+    assert response.content.decode().count(f"/admin/submissions/submission/{submission.pk}/change/") == 1

@@ -590,3 +590,24 @@ def test_submit_needs_a_film_that_passed_the_qc_checks() -> None:
     assert caught.value.problems == [
         "The film does not meet the edition's rules: The film runs 0:12; the minimum is 1:00. Upload a corrected file."
     ]
+
+
+def test_a_changed_disclosure_reaches_the_films_declaration() -> None:
+    submission = ready_submission()  # declares Runway video
+    film = submission.film
+    assert film is not None
+    Film.objects.filter(pk=film.pk).update(declared_ai=services.declared_ai_for(submission).to_dict())
+    same = [services.AIUseInput(stage="video", tool_id=ai_tool("runway").pk, runtime_share_percent=80)]
+    services.set_ai_disclosure(submission=submission, actor=submission.entrant, uses=same, statement="Same tools.")
+    assert AuditEvent.objects.filter(action="media.declaration.updated").count() == 0
+
+    services.set_ai_disclosure(
+        submission=submission,
+        actor=submission.entrant,
+        uses=[services.AIUseInput(stage="image", tool_id=ai_tool("flux").pk, runtime_share_percent=30)],
+        statement="Stills only.",
+    )
+
+    film.refresh_from_db()
+    assert film.declared_ai == {"ai_video_declared": False, "tools": ["flux"]}
+    assert AuditEvent.objects.filter(action="media.declaration.updated", actor=submission.entrant).count() == 1

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import User
-from media.models import JobState, QCReport
+from media.models import AIEvidence, AIFlag, JobState, QCReport, Shot
 from submissions.models import AttestationRecord, Credit, Submission
 from submissions.models import SubmissionState as S
 from tests.factories import CategoryFactory, EditionFactory, FilmFactory, SubmissionFactory, UserFactory
@@ -91,6 +91,7 @@ def test_dashboard_needs_sign_in() -> None:
         ("post", "submit/"),
         ("get", "withdraw/"),
         ("post", "withdraw/"),
+        ("post", "shots/"),
     ],
 )
 def test_another_users_submission_is_a_404_everywhere(entrant_client: Client, method: str, suffix: str) -> None:
@@ -374,3 +375,51 @@ def test_a_10_mb_form_with_csrf_checks_gets_a_clear_413_page(entrant: User) -> N
     assert "The form was too large to accept (over 2 MB)." in response.content.decode()
     submission.refresh_from_db()
     assert submission.synopsis == "Kept."
+
+
+# --- AI-usage evidence and shot labels --------------------------------------------------
+
+
+def film_with_shots(submission: Submission, count: int = 2) -> None:
+    film = submission.film
+    assert film is not None
+    AIEvidence.objects.create(film=film)
+    for index in range(count):
+        Shot.objects.create(film=film, index=index, start_seconds=index * 2.0, end_seconds=index * 2.0 + 2)
+
+
+def test_the_entrant_sees_the_evidence_without_flags_and_labels_the_shots(
+    entrant: User, entrant_client: Client
+) -> None:
+    submission = ready_submission(entrant=entrant)
+    film_with_shots(submission)
+    assert submission.film is not None
+    AIFlag.objects.create(film=submission.film, code="undeclared_tool", severity="warning", message="Secret flag.")
+
+    page = entrant_client.get(f"/me/submissions/{submission.pk}/").content.decode()
+    assert "AI-usage evidence" in page
+    assert f'action="/me/submissions/{submission.pk}/shots/"' in page
+    assert "Secret flag." not in page
+
+    response = entrant_client.post(f"/me/submissions/{submission.pk}/shots/", {"shot-0": "ai", "shot-1": "live_action"})
+
+    assert response.status_code == 302 and response["Location"] == f"/me/submissions/{submission.pk}/#ai-usage"
+    assert list(Shot.objects.order_by("index").values_list("label", flat=True)) == ["ai", "live_action"]
+
+
+def test_a_bad_shot_label_is_a_clear_message(entrant: User, entrant_client: Client) -> None:
+    submission = ready_submission(entrant=entrant)
+    film_with_shots(submission)
+    response = entrant_client.post(f"/me/submissions/{submission.pk}/shots/", {"shot-0": "robot", "shot-7": "ai"})
+    assert texts(response)[-1].startswith("Unknown shot label: robot.")
+    assert set(Shot.objects.values_list("label", flat=True)) == {"unlabelled"}
+
+
+def test_shot_labels_lock_with_the_submission(entrant: User, entrant_client: Client) -> None:
+    submission = ready_submission(entrant=entrant, state=S.SUBMITTED)
+    film_with_shots(submission)
+    page = entrant_client.get(f"/me/submissions/{submission.pk}/").content.decode()
+    assert "/shots/" not in page
+    response = entrant_client.post(f"/me/submissions/{submission.pk}/shots/", {"shot-0": "ai"})
+    assert texts(response)[-1] == "This film can no longer be changed."
+    assert Shot.objects.get(index=0).label == "unlabelled"
