@@ -207,7 +207,9 @@ def append_to_upload(
 
     new_offset = offset + part.size
     done = new_offset == upload.length
-    entry = {"name": part.name, "offset": offset, "size": part.size, "sha256": part.sha256 if whole else ""}
+    # The hash of a whole-file part lets the finished upload skip re-reading it; a body cut
+    # short is only the first of several parts, whose hash assembly computes again.
+    entry = {"name": part.name, "offset": offset, "size": part.size, "sha256": "" if part.interrupted else part.sha256}
     with transaction.atomic():
         moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
             offset=new_offset,
