@@ -326,6 +326,11 @@ CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
     "task": "submissions.purge_expired_uploads",
     "schedule": timedelta(minutes=env.positive_int("LAUREL_UPLOAD_PURGE_MINUTES", default=15)),
 }
+# Entrant forms (submissions app): a form over DATA_UPLOAD_MAX_MEMORY_SIZE gets a clear
+# 413 page instead of the bare 400 that CsrfViewMiddleware's read of the body would give.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "submissions.middleware.FormTooLargeMiddleware"
+)
 
 
 # --- Media pipeline (media app) ---------------------------------------------------------

@@ -67,11 +67,10 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
     chosen = outcome.submission_ids(cut.advancing)
     if include_tied:
         chosen += outcome.submission_ids(cut.tied)
-    existing = set(
-        RoundEntry.objects.filter(round=target, submission_id__in=chosen).values_list("submission_id", flat=True)
-    )
+    # The next round's entries, not an IN list of the chosen (a top share can be tens of thousands).
+    existing = set(RoundEntry.objects.filter(round=target).values_list("submission_id", flat=True))
     added = [pk for pk in chosen if pk not in existing]
-    RoundEntry.objects.bulk_create(RoundEntry(round=target, submission_id=pk) for pk in added)
+    RoundEntry.objects.bulk_create((RoundEntry(round=target, submission_id=pk) for pk in added), batch_size=1000)
     record_audit(
         actor=decided_by,
         action="round.advanced",
@@ -85,7 +84,7 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
         },
         ip=ip,
     )
-    return Advanced(next_round=target, added=added, already=len(existing))
+    return Advanced(next_round=target, added=added, already=len(chosen) - len(added))
 
 
 def _check_same_edition(round: Round, submission: Submission) -> None:

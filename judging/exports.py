@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from openpyxl import Workbook
 
 from judging.models import Round
-from judging.results import CHUNK, ResultRow, RoundResults, result_rows
+from judging.results import CHUNK, ResultRow, RoundResults, judge_rows, result_rows
 from submissions.models import Submission
 
 COLUMNS = (
@@ -119,7 +119,7 @@ def _json_chunks(results: RoundResults) -> Iterator[str]:
     yield json.dumps(head)[:-1] + ', "entries": ['
     for index, item in enumerate(export_records(results)):
         yield ("," if index else "") + json.dumps(item)
-    yield "]}"
+    yield '], "judges": ' + json.dumps(judge_records(results)) + "}"
 
 
 def json_response(results: RoundResults) -> StreamingHttpResponse:
@@ -128,12 +128,24 @@ def json_response(results: RoundResults) -> StreamingHttpResponse:
     return response
 
 
+JUDGE_COLUMNS = ("membership_id", "name", "n_scores", "mean", "leniency", "scale", "noise")
+
+
+def judge_records(results: RoundResults) -> list[dict[str, Any]]:
+    """Per judge: the model's leniency, scale and noise (a few hundred rows at most)."""
+    return [asdict(row) for row in judge_rows(results)]
+
+
 def xlsx_response(results: RoundResults) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Ranking")
     sheet.append(list(COLUMNS))
     for item in export_records(results):
         sheet.append([item[c] for c in COLUMNS])
+    judges = workbook.create_sheet(title="Judges")
+    judges.append(list(JUDGE_COLUMNS))
+    for item in judge_records(results):
+        judges.append([item[c] for c in JUDGE_COLUMNS])
     # The temporary file is deleted when the response closes it (FileResponse closes it).
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
     workbook.save(handle)

@@ -42,7 +42,6 @@ class RoundResults:
     calibration: Calibration
     entry_ids: NDArray[np.int64]  # entry index -> submission id
     judge_ids: NDArray[np.int64]  # judge index -> JudgeMembership id
-    criterion_values: dict[str, list[tuple[int, float, float]]]  # criterion id -> (entry index, value, total)
     entries_in_round: int
 
     @property
@@ -65,24 +64,33 @@ class RoundResults:
         return [int(i) for i in self.entry_ids[indices]]
 
 
+def total_resolution(round: Round) -> float:
+    """The step of the 0-10 total at the scale's ends: a total of 10 means "every criterion at its
+    top", i.e. at least half a step below 10 before rounding. The weighted mean of the criteria's
+    steps on 0-10 (one query; 0 for a round without a rubric)."""
+    spans = list(Criterion.objects.filter(round=round).values_list("weight", "scale_min", "scale_max"))
+    total_weight = sum(weight for weight, _, _ in spans)
+    if not total_weight:
+        return 0.0
+    return float(sum(weight * 10.0 / (high - low) for weight, low, high in spans) / total_weight)
+
+
 def round_results(round: Round) -> RoundResults:
-    """Load and calibrate a round's counted scores (one query)."""
+    """Load and calibrate a round's counted scores (three queries)."""
     judges: list[int] = []
     entries: list[int] = []
     totals: list[float] = []
-    values: list[dict[str, float]] = []
     rows = (
         counted_scores(round)
         .filter(total__isnull=False)
         .order_by()
-        .values_list("judge_id", "submission_id", "total", "values")
+        .values_list("judge_id", "submission_id", "total")
         .iterator(chunk_size=CHUNK)
     )
-    for judge_id, submission_id, total, value in rows:
+    for judge_id, submission_id, total in rows:
         judges.append(judge_id)
         entries.append(submission_id)
         totals.append(float(total or 0.0))  # the filter excludes missing totals
-        values.append(value or {})
     judge_ids, judge_index = np.unique(np.asarray(judges, dtype=np.int64), return_inverse=True)
     entry_ids, entry_index = np.unique(np.asarray(entries, dtype=np.int64), return_inverse=True)
     table = ScoreTable.build(
@@ -92,17 +100,11 @@ def round_results(round: Round) -> RoundResults:
         n_judges=len(judge_ids),
         n_entries=len(entry_ids),
     )
-    by_criterion: dict[str, list[tuple[int, float, float]]] = {}
-    for entry, total, value in zip(entry_index.tolist(), totals, values, strict=True):
-        for key, raw in value.items():
-            if isinstance(raw, int | float) and not isinstance(raw, bool):
-                by_criterion.setdefault(str(key), []).append((entry, float(raw), total))
     return RoundResults(
         round=round,
-        calibration=calibrate(table, bounds=TOTAL_BOUNDS),
+        calibration=calibrate(table, bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
         entry_ids=entry_ids,
         judge_ids=judge_ids,
-        criterion_values=by_criterion,
         entries_in_round=RoundEntry.objects.filter(round=round).count(),
     )
 
@@ -222,19 +224,34 @@ def judge_rows(results: RoundResults) -> list[JudgeRow]:
     return rows
 
 
-def criterion_stats(results: RoundResults) -> list[CriterionStats]:
-    """Per rubric criterion: how many values, their mean and spread, correlation with totals."""
+def criterion_stats(round: Round) -> list[CriterionStats]:
+    """Per rubric criterion: how many values, their mean and spread, correlation with totals.
+
+    Reads the counted scores' values in one streamed query (only the results page needs them).
+    """
+    pairs: dict[str, list[tuple[float, float]]] = {}
+    rows = (
+        counted_scores(round)
+        .filter(total__isnull=False)
+        .order_by()
+        .values_list("values", "total")
+        .iterator(chunk_size=CHUNK)
+    )
+    for values, total in rows:
+        for key, raw in (values or {}).items():
+            if isinstance(raw, int | float) and not isinstance(raw, bool):
+                pairs.setdefault(str(key), []).append((float(raw), float(total or 0.0)))
     stats = []
-    for criterion in Criterion.objects.filter(round=results.round).order_by("position", "pk"):
-        values = results.criterion_values.get(str(criterion.pk), [])
-        if values:
-            array = np.asarray([(v, t) for _, v, t in values], dtype=np.float64)
+    for criterion in Criterion.objects.filter(round=round).order_by("position", "pk"):
+        found = pairs.get(str(criterion.pk), [])
+        if found:
+            array = np.asarray(found, dtype=np.float64)
             mean, sd = float(array[:, 0].mean()), float(array[:, 0].std())
-            varies = len(values) > 2 and array[:, 0].std() > 0 and array[:, 1].std() > 0
+            varies = len(found) > 2 and array[:, 0].std() > 0 and array[:, 1].std() > 0
             correlation = float(np.corrcoef(array[:, 0], array[:, 1])[0, 1]) if varies else float("nan")
         else:
             mean = sd = correlation = float("nan")
-        stats.append(CriterionStats(criterion=criterion, n=len(values), mean=mean, sd=sd, correlation=correlation))
+        stats.append(CriterionStats(criterion=criterion, n=len(found), mean=mean, sd=sd, correlation=correlation))
     return stats
 
 

@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 from festival.models import Edition
 from festival.selectors import roles_of
 from judging import results
+from judging.final.selectors import published_awards
+from judging.models import RoundKind
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -40,6 +42,13 @@ class ResultRowSerializer(serializers.Serializer[results.ResultRow]):
     close_call = serializers.BooleanField()
 
 
+class AwardSerializer(serializers.Serializer[dict[str, Any]]):
+    rank = serializers.IntegerField()
+    tier = serializers.CharField()
+    submission_id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
 class RoundResultsSerializer(serializers.Serializer[dict[str, Any]]):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -49,6 +58,7 @@ class RoundResultsSerializer(serializers.Serializer[dict[str, Any]]):
     flagged = serializers.IntegerField()
     tied_at_cut = serializers.ListField(child=serializers.IntegerField())
     entries = ResultRowSerializer(many=True)
+    awards = AwardSerializer(many=True, help_text="The published award ladder (final rounds).")
 
 
 class EditionResultsSerializer(serializers.Serializer[dict[str, Any]]):
@@ -106,6 +116,17 @@ class EditionResultsView(APIView):
                     "flagged": int(outcome.calibration.disagreement.flagged.sum()),
                     "tied_at_cut": tied,
                     "entries": list(results.result_rows(outcome, titles=titles, limit=limit, offset=offset)),
+                    "awards": [
+                        {
+                            "rank": a.rank,
+                            "tier": a.tier.name,
+                            "submission_id": a.submission_id,
+                            "title": a.submission.title,
+                        }
+                        for a in published_awards(round)
+                    ]
+                    if round.kind == RoundKind.FINAL
+                    else [],
                 }
             )
         data = {"edition": edition.pk, "limit": limit, "offset": offset, "rounds": payload}

@@ -65,7 +65,12 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     shown = model.order if show_all else model.order[:PAGE_LIMIT]
     cut = outcome.cut()
     tied_ids = outcome.submission_ids(cut.tied) if cut else []
-    titles = results.titles_for(round, [*outcome.submission_ids(shown), *tied_ids])
+    # All titles are streamed for "show all" (an IN list of 100,000 ids would not do).
+    titles = (
+        results.titles_for(round)
+        if show_all
+        else results.titles_for(round, [*outcome.submission_ids(shown), *tied_ids])
+    )
     rows = list(results.result_rows(outcome, titles=titles, limit=None if show_all else PAGE_LIMIT))
     later = [r for r in rounds if r.position > round.position]
     context.update(
@@ -79,7 +84,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         close_calls=len(cut.close_calls) if cut else 0,
         next_round=later[0] if later else None,
         judges=results.judge_rows(outcome),
-        criteria=results.criterion_stats(outcome),
+        criteria=results.criterion_stats(round),
         rule_form=AdvancementRuleForm(
             initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
         ),

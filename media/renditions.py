@@ -169,7 +169,11 @@ def filter_graph(plan: Plan) -> str:
     """The filtergraph of the pass (one decode of video and audio, split into every branch)."""
     parts: list[str] = []
     video_branches = [f"r{i}" for i in range(len(plan.rungs))]
-    if plan.frames or plan.analysis:
+    wants_analysis = plan.frames or plan.analysis
+    # The analysis branch is a further downscale of the smallest rung when there is one
+    # (cheaper than scaling the full-size picture a second time).
+    smallest = min(range(len(plan.rungs)), key=lambda i: plan.rungs[i].short_side) if plan.rungs else None
+    if wants_analysis and smallest is None:
         video_branches.append("an")
     if plan.frames:
         video_branches.append("po")
@@ -179,8 +183,9 @@ def filter_graph(plan: Plan) -> str:
         + "".join(f"[{name}]" for name in video_branches)
     )
     for i, rung in enumerate(plan.rungs):
-        parts.append(f"[r{i}]scale={rung.width}:{rung.height}:flags=bicubic,setsar=1[vo{i}]")
-    if plan.frames or plan.analysis:
+        tail = f"split=2[vo{i}][an]" if wants_analysis and i == smallest else f"null[vo{i}]"
+        parts.append(f"[r{i}]scale={rung.width}:{rung.height}:flags=bicubic,setsar=1,{tail}")
+    if wants_analysis:
         chain = f"[an]scale=-2:{ANALYSIS_HEIGHT}:flags=fast_bilinear,setsar=1"
         if plan.analysis:
             chain += f",blackdetect=d={BLACK_MIN_SECONDS}:pix_th=0.10"

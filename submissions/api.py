@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -400,8 +401,6 @@ class SubmissionViewSet(
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def problems(self, request: Request, pk: str | None = None) -> Response:
-        from django.utils import timezone
-
         submission = self.get_object()
         found = (
             selectors.submission_problems(submission, now=timezone.now()) if selectors.is_editable(submission) else []

@@ -6,8 +6,9 @@ demo, which takes the submitted ones into its screening round. Each film is made
 disclosure, attestations, then the upload hand-off), so the demo's worker processes it
 exactly as it would a filmmaker's.
 
-Emma Entrant (entrant@laurel.test) owns three: two in processing and the one that breaks
-the edition's runtime rule, so her dashboard shows progress and a clear failure. The
+Emma Entrant (entrant@laurel.test) owns three: a draft complete but for its film (so the
+upload page is one click away), one film in processing and the one that breaks the
+edition's runtime rule, so her dashboard shows each stage and a clear failure. The
 others belong to placeholder filmmakers and are entered as submitted straight away: a
 demo shortcut, because the judges need a queue before the worker has finished (their
 films become playable as soon as processing ends). Idempotent: a second run adds nothing.
@@ -26,6 +27,7 @@ from festival.demo import seed_demo_festival
 from festival.models import Category, Edition, User
 from media.demo import DEMO_FILMS, DemoFilm, make_demo_file, store_demo_file
 from media.rules import FilmRules
+from submissions.attestations import applicable_attestations
 from submissions.models import AITool, CreditRole, ProductionStage, Submission, SubmissionState
 from submissions.services import (
     AIUseInput,
@@ -39,7 +41,8 @@ from submissions.services import (
 )
 
 ENTRANT_EMAIL = "entrant@laurel.test"
-ENTRANT_FILMS = ("tide-engine", "vertical-city", "too-short")
+ENTRANT_FILMS = ("vertical-city", "too-short")
+DRAFT_TITLE = "Tidewater Lanterns"
 CATEGORIES = ("Narrative", "Experimental", "Documentary", "Music video")
 # (video tool, image tool): the signed film's manifest names Runway, so declaring Sora for
 # it gives organizers a consistency flag to look at.
@@ -52,6 +55,7 @@ class DemoSubmissions:
     edition: Edition
     created: int
     existing: int
+    draft: Submission
 
 
 def _owner(index: int, spec: DemoFilm) -> User:
@@ -89,15 +93,16 @@ def _describe(submission: Submission, owner: User, spec: DemoFilm, edition: Edit
         uses=uses,
         statement="Shots generated from our own storyboards, then cut, graded and mixed by hand.",
     )
-    record_attestations(submission=submission, actor=owner, codes=edition.required_attestations)
+    record_attestations(submission=submission, actor=owner, codes=applicable_attestations(edition))
 
 
 @transaction.atomic
 def seed_demo_submissions(*, films: tuple[DemoFilm, ...] = DEMO_FILMS, short_side: int = 180) -> DemoSubmissions:
     edition, _logins = seed_demo_festival()
+    draft = _entrant_draft(edition)
     existing = Submission.objects.filter(edition=edition, film__isnull=False).count()
     if existing:
-        return DemoSubmissions(edition=edition, created=0, existing=existing)
+        return DemoSubmissions(edition=edition, created=0, existing=existing, draft=draft)
     rules = FilmRules.for_edition(edition)
     categories = {c.name: c for c in Category.objects.filter(edition=edition)}
     created = 0
@@ -137,4 +142,57 @@ def seed_demo_submissions(*, films: tuple[DemoFilm, ...] = DEMO_FILMS, short_sid
                     state=SubmissionState.SUBMITTED, submitted_at=timezone.now()
                 )
             created += 1
-    return DemoSubmissions(edition=edition, created=created, existing=0)
+    return DemoSubmissions(edition=edition, created=created, existing=0, draft=draft)
+
+
+def _entrant_draft(edition: Edition) -> Submission:
+    """Emma's draft: everything filled in through the services, only the film missing."""
+    entrant = User.objects.get(email=ENTRANT_EMAIL)
+    existing = Submission.objects.filter(edition=edition, entrant=entrant, title=DRAFT_TITLE).first()
+    if existing is not None:
+        return existing
+    draft = create_submission(
+        entrant=entrant,
+        edition=edition,
+        title=DRAFT_TITLE,
+        details={
+            "category": Category.objects.filter(edition=edition, name="Narrative").first(),
+            "logline": "A fishing village lights paper lanterns to call its drowned boats home.",
+            "synopsis": "Every autumn the tide takes a boat. This year a girl folds lanterns that remember.",
+            "declared_runtime_seconds": 4 * 60 + 30,
+            "languages": ["en", "ja"],
+            "country": "JP",
+            "prize_contact_name": entrant.full_name,
+            "prize_contact_email": entrant.email,
+        },
+    )
+    set_credits(
+        submission=draft,
+        actor=entrant,
+        credits=[
+            CreditInput(name=entrant.full_name, role=CreditRole.DIRECTOR, is_entrant=True),
+            CreditInput(name="Kenji Sato", role=CreditRole.COMPOSER),
+        ],
+    )
+    tools = {tool.slug: tool.pk for tool in AITool.objects.filter(slug__in=["runway", "midjourney", "suno"])}
+    set_ai_disclosure(
+        submission=draft,
+        actor=entrant,
+        uses=[
+            AIUseInput(
+                stage=ProductionStage.IMAGE, tool_id=tools["midjourney"], model_version="v7", runtime_share_percent=100
+            ),
+            AIUseInput(
+                stage=ProductionStage.VIDEO, tool_id=tools["runway"], model_version="Gen-4", runtime_share_percent=90
+            ),
+            AIUseInput(
+                stage=ProductionStage.MUSIC,
+                tool_id=tools["suno"],
+                runtime_share_percent=60,
+                notes="Score arranged and mixed by the composer.",
+            ),
+        ],
+        statement="Key frames from Midjourney, animated in Runway, edited and graded by hand.",
+    )
+    record_attestations(submission=draft, actor=entrant, codes=applicable_attestations(edition))
+    return draft

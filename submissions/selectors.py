@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 
 from festival.models import Edition, User
 from media.models import JobState
@@ -22,8 +23,8 @@ ACTIVE_STATES = (*OPEN_STATES, SubmissionState.SUBMITTED)
 
 
 def upload_path(submission_id: int) -> str:
-    """Where the upload page lives (served by the tus upload views, URL name ``submissions:upload``)."""
-    return f"/me/submissions/{submission_id}/upload/"
+    """Where the film's upload page lives (``submissions.uploads``)."""
+    return reverse("submissions:upload", kwargs={"submission_id": submission_id})
 
 
 def is_editable(submission: Submission) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -30,6 +29,7 @@ from submissions.forms import (
     ai_use_forms,
     format_runtime,
 )
+from submissions.middleware import too_large_message
 from submissions.models import Submission
 
 COUNTRY_NAMES = dict(COUNTRIES)
@@ -38,14 +38,6 @@ COUNTRY_NAMES = dict(COUNTRIES)
 def _user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
-
-
-def _too_big_message() -> str:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
-    return (
-        f"The form was too large to accept (over {limit // (1024 * 1024) or 1} MB). "
-        "Shorten the longest text (a synopsis is at most 5,000 characters) and send it again."
-    )
 
 
 def _posted(request: HttpRequest) -> tuple[QueryDict | None, str | None]:
@@ -59,7 +51,7 @@ def _posted(request: HttpRequest) -> tuple[QueryDict | None, str | None]:
     try:
         return request.POST, None
     except RequestDataTooBig:
-        return None, _too_big_message()
+        return None, too_large_message()
 
 
 def _own(request: HttpRequest, pk: int) -> Submission:

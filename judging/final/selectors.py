@@ -71,6 +71,10 @@ def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
     )
 
 
+def published_awards(round: Round) -> list[AwardDecision]:
+    return list(AwardDecision.objects.filter(round=round).select_related("tier", "submission").order_by("rank", "pk"))
+
+
 def group_key(entries: list[int] | tuple[int, ...]) -> str:
     return ",".join(str(entry) for entry in sorted(entries))
 
@@ -107,7 +111,7 @@ def final_outcome(round: Round, *, method: str = "schulze") -> FinalOutcome:
     decisions = list(TieDecision.objects.filter(round=round).select_related("decided_by"))
     by_group = {frozenset(int(e) for e in d.group_key.split(",")): [int(e) for e in d.order] for d in decisions}
     decided = apply_tie_decisions(groups, by_group)
-    published = list(AwardDecision.objects.filter(round=round).select_related("tier", "submission"))
+    published = published_awards(round)
     return FinalOutcome(
         round=round,
         method=method,

@@ -2,28 +2,29 @@
 
 A shot's thumbnail is the sampled storyboard frame nearest its middle when one falls inside
 it (no extra decode); shots shorter than the sampling interval get a frame cut by one
-ffmpeg process that seeks to each of them.
+ffmpeg process that seeks to each of them (through ``media.runner``, with its limits).
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
-import subprocess
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
+
+from media import runner
+
+logger = logging.getLogger(__name__)
 
 MAX_SHOTS = 2000
 MIN_SHOT_SECONDS = 0.04  # one frame at 25 fps; closer cuts are the same cut
 THUMBNAIL_BOX = (320, 320)
 _SEEKS_PER_PROCESS = 16
-FORMAT_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts"
 
 
 @dataclass(frozen=True)
@@ -57,39 +58,32 @@ def nearest_sampled_frame(span: ShotSpan, frames: list[tuple[float, Path]]) -> P
     return min(inside, key=lambda item: item[0])[1] if inside else None
 
 
-def frame_grab_argv(ffmpeg: str, source: Path, times: list[float], outputs: list[Path]) -> list[str]:
+def frame_grab_argv(source: Path, times: list[float], outputs: list[Path]) -> list[str]:
     """One ffmpeg process, one fast input seek per time, one JPEG per time (pure: tested without ffmpeg)."""
-    argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1"]
+    argv = [*runner.ffmpeg_base(threads=1), "-loglevel", "error"]
     for t in times:
-        argv += [
-            "-protocol_whitelist",
-            "file",
-            "-format_whitelist",
-            FORMAT_WHITELIST,
-            "-ss",
-            f"{t:.3f}",
-            "-i",
-            f"file:{source}",
-        ]
+        argv += ["-ss", f"{t:.3f}", *runner.untrusted_input(source)]
     for i, out in enumerate(outputs):
-        argv += ["-map", f"{i}:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "-y", f"file:{out}"]
+        argv += ["-map", f"{i}:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", f"file:{out}"]
     return argv
 
 
 def grab_frames(source: Path, times: list[float], workdir: Path) -> list[Path | None]:
-    """Frames at ``times`` cut from the source (None where the decode gave nothing)."""
+    """Frames at ``times`` cut from the source (None where the decode gave nothing).
+
+    A failed or timed-out grab costs those shots their thumbnails, never the film.
+    """
     results: list[Path | None] = []
     out_dir = workdir / "ai-shot-frames"
     out_dir.mkdir(exist_ok=True)
     for first in range(0, len(times), _SEEKS_PER_PROCESS):
         batch = times[first : first + _SEEKS_PER_PROCESS]
         outputs = [out_dir / f"frame-{first + i:05d}.jpg" for i in range(len(batch))]
-        argv = frame_grab_argv(settings.FFMPEG_BINARY, source, batch, outputs)
-        # On a timeout whatever was written is used; a missing thumbnail is not worth failing a film.
-        with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-            subprocess.run(
-                argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60 + 5 * len(batch), check=False
-            )
+        limits = runner.default_limits(timeout=60 + 5 * len(batch))
+        try:
+            runner.run(frame_grab_argv(source, batch, outputs), limits=limits, stderr_path=out_dir / "grab.stderr")
+        except (runner.RunFailed, OSError) as exc:
+            logger.warning("shot frames of %s: %s", source.name, exc)
         results += [out if out.exists() and out.stat().st_size > 0 else None for out in outputs]
     return results
 

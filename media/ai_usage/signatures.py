@@ -52,8 +52,13 @@ _BY_KEY = {signature.key: signature for signature in SIGNATURES}
 
 
 def tools_in(text: str) -> list[str]:
-    """Keys of the known generators named in ``text``, in signature order."""
-    return [signature.key for signature in SIGNATURES if signature.pattern.search(text)]
+    """Keys of the known generators named in ``text``, in signature order.
+
+    A vendor is dropped when one of its tools is named too ("OpenAI Sora" is Sora).
+    """
+    found = [signature for signature in SIGNATURES if signature.pattern.search(text)]
+    keys = {signature.key for signature in found}
+    return [s.key for s in found if not (keys - {s.key}) & (s.covered_by - {s.key})]
 
 
 def tool_name(key: str) -> str:

@@ -23,6 +23,13 @@ class SigningChain:
     key_pem: bytes
     ca_pem: bytes  # the CA alone: the trust anchor to configure
 
+    def signer(self) -> Any:
+        """A c2pa ``Signer`` (ES256) for this chain; single use, like the Builder it signs with."""
+        import c2pa
+
+        info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, self.chain_pem, self.key_pem, None)
+        return c2pa.Signer.from_info(info)
+
 
 def _key_usage(*, signing: bool) -> Any:
     from cryptography import x509
@@ -122,8 +129,7 @@ def sign_mp4(source: Path, dest: Path, *, definition: dict[str, Any], chain: Sig
     import c2pa
 
     chain = chain or throwaway_chain()
-    signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain.chain_pem, chain.key_pem, None))
     builder = c2pa.Builder(definition)
     with source.open("rb") as src, dest.open("w+b") as dst:
-        builder.sign(signer, "video/mp4", src, dst)
+        builder.sign(chain.signer(), "video/mp4", src, dst)
     return dest

@@ -67,6 +67,8 @@ class IncomingBody(io.RawIOBase):
         return False
 
     def _read_piece(self, size: int) -> bytes:
+        if self._remaining <= 0:
+            return b""
         try:
             data = self._source(min(size, self.chunk_size, self._remaining))
         except (UnreadablePostError, OSError):

@@ -42,7 +42,8 @@ def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    with django_assert_max_num_queries(10):
+    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges: constant.
+    with django_assert_max_num_queries(11):
         response = client.get(url)
         assert response.status_code == 200
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -77,6 +78,10 @@ def test_json_export_matches_the_csv(django_assert_max_num_queries) -> None:
     assert document["round"] == {"id": data.round.pk, "name": "Screening", "kind": "screening"}
     assert (document["entries_in_round"], document["scored"], document["model"]["converged"]) == (5, 5, True)
     assert [[str(e[c]) for c in COLUMNS[:10]] for e in document["entries"]] == expected_head(data)
+    assert [(j["name"], j["n_scores"], j["mean"]) for j in document["judges"]] == [
+        ("Judge 0", 5, 6.6),
+        ("Judge 1", 5, 4.6),
+    ]
 
 
 def test_xlsx_export_matches_the_csv(django_assert_max_num_queries) -> None:
@@ -87,6 +92,9 @@ def test_xlsx_export_matches_the_csv(django_assert_max_num_queries) -> None:
     # Spreadsheet cells are numbers: 8.0 is stored (and read back) as 8.
     cells = [[*map(str, row[:7]), str(float(row[7])), *map(str, row[8:10])] for row in rows[1:]]
     assert cells == expected_head(data)
+    judges = [list(row) for row in workbook["Judges"].iter_rows(values_only=True)]
+    assert judges[0] == ["membership_id", "name", "n_scores", "mean", "leniency", "scale", "noise"]
+    assert [(row[1], row[2], row[3]) for row in judges[1:]] == [("Judge 0", 5, 6.6), ("Judge 1", 5, 4.6)]
 
 
 def test_export_of_an_empty_round_is_just_the_header(django_assert_max_num_queries) -> None:
@@ -120,5 +128,23 @@ def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) ->
         (2, "Film 001", 2, 7.0),
         (3, "Film 002", 3, 5.0),
     ]
+    assert round_data["awards"] == []
     assert client.get(url, {"round": "999999"}).status_code == 404
     assert client.get(url, {"limit": "lots"}).json()["limit"] == 100
+
+
+def test_results_api_lists_the_published_award_ladder_of_a_final() -> None:
+    from judging.final import services
+    from tests.judging.rank_factories import final_round
+
+    data = final_round(finalists=2, jurors=1)
+    a, b = (f.pk for f in data.finalists)
+    services.submit_ballot(round=data.round, judge=data.jurors[0], actor=data.jurors[0].user, ranking=[b, a])
+    services.publish_awards(round=data.round, decided_by=data.organizer)
+    client = Client()
+    client.force_login(data.organizer)
+    body = client.get(reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})).json()
+    assert body["rounds"][0]["awards"] == [
+        {"rank": 1, "tier": "Grand Prix", "submission_id": b, "title": "Finalist 1"},
+        {"rank": 2, "tier": "Gold", "submission_id": a, "title": "Finalist 0"},
+    ]

@@ -30,7 +30,7 @@ def hand_round():
 
 def test_round_results_rank_entries_and_share_tied_ranks(django_assert_max_num_queries) -> None:
     data = hand_round()
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # the scores, the rubric's steps, the round's entry count
         outcome = results.round_results(data.round)
     titles = results.titles_for(data.round)
     rows = list(results.result_rows(outcome, titles=titles))
@@ -53,9 +53,14 @@ def test_judge_rows_show_leniency_and_scale() -> None:
     assert rows[0].leniency > 0 > rows[1].leniency
 
 
+def test_total_resolution_is_the_weighted_step_of_the_rubric() -> None:
+    data = hand_round()  # two criteria on 1-10: a step of 10/9 on the 0-10 total
+    assert results.total_resolution(data.round) == pytest.approx(10 / 9)
+    assert results.total_resolution(scored_round(totals=[], n_judges=1).round) == 0.0
+
+
 def test_criterion_stats_per_rubric_line() -> None:
-    outcome = results.round_results(hand_round().round)
-    stats = results.criterion_stats(outcome)
+    stats = results.criterion_stats(hand_round().round)
     assert [(s.criterion.name, s.n, round(s.mean, 4)) for s in stats] == [("C0", 10, 5.6), ("C1", 10, 5.6)]
     assert stats[0].correlation == pytest.approx(1.0)
 

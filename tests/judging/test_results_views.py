@@ -35,7 +35,9 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     data.round.save()
     RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
     client = client_for(data.organizer)
-    with django_assert_max_num_queries(12):
+    # Session and roles (4), edition, rounds, scores, rubric steps, entry count, titles, judges,
+    # criteria and their values: 13 whatever the number of entries.
+    with django_assert_max_num_queries(13):
         response = client.get(results_url(data.edition.pk))
     assert response.status_code == 200
     body = response.content.decode()
@@ -48,7 +50,7 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
 def test_results_page_query_count_does_not_grow_with_entries(django_assert_max_num_queries) -> None:
     data = scored_round(n_entries=300, n_judges=10, k=3)
     client = client_for(data.organizer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(results_url(data.edition.pk), {"all": "1"})
     assert response.content.decode().count("Film ") == 300
 
@@ -137,3 +139,35 @@ def test_judges_do_not_see_the_organizer_nav_to_results() -> None:
     data = scored_round(totals=[[(0, 5.0)]], n_judges=1)
     judge = JudgeFactory.create(edition=data.edition)
     assert client_for(judge.user).get(results_url(data.edition.pk)).status_code == 404
+
+
+def test_the_demo_organizer_sees_a_ranking_and_can_export_it(settings, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from festival.models import Edition
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo_judging", stdout=StringIO())
+    edition = Edition.objects.get(rounds__name="Screening")
+    client = client_for(User.objects.get(email="organizer@laurel.test"))
+    page = client.get(results_url(edition.pk)).content.decode()
+    assert "3 of 12 entries have counted scores." in page
+    screening = edition.rounds.get(name="Screening")
+    url = reverse("judging:results-export", kwargs={"edition_id": edition.pk, "round_id": screening.pk, "fmt": "csv"})
+    lines = b"".join(client.get(url).streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert len(lines) == 1 + 3
+
+
+def test_results_page_without_rounds_or_scores_says_so() -> None:
+    organizer = OrganizerFactory.create()
+    from tests.factories import EditionFactory
+
+    edition = EditionFactory.create(festival=organizer.festival)
+    client = client_for(organizer.user)
+    assert "This edition has no judging rounds yet." in client.get(results_url(edition.pk)).content.decode()
+    RoundFactory.create(edition=edition, position=0, name="Screening")
+    page = client.get(results_url(edition.pk)).content.decode()
+    assert "0 of 0 entries have counted scores." in page
+    assert "No counted scores yet." in page

@@ -19,3 +19,20 @@ def test_simulate_judging_prints_each_method_and_the_targets() -> None:
 def test_simulate_judging_rejects_more_judges_per_entry_than_judges() -> None:
     with pytest.raises(CommandError, match="--k must be between 1 and the number of judges"):
         call_command("simulate_judging", entries=200, judges=2, k=3, seeds=1, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_simulate_judging_persists_an_edition_and_calibrates_it_through_the_database(settings) -> None:
+    from judging.models import Round, Score
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = StringIO()
+    call_command("simulate_judging", entries=300, judges=12, k=3, seeds=1, persist=True, stdout=out)
+    round_ = Round.objects.get(name="Screening")
+    assert Score.objects.filter(round=round_).count() == 900
+    assert round_.entries.count() == 300
+    last = out.getvalue().splitlines()[-1]
+    assert last.startswith(f"persisted as edition #{round_.edition_id}, round #{round_.pk}: through the database")
+    tau = float(last.split("has tau ")[1].split()[0])
+    in_memory = float(last.split("(in memory: ")[1].rstrip(")"))
+    assert abs(tau - in_memory) < 0.01  # the same scores, rescaled to 0-10: the same ranking

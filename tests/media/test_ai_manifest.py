@@ -132,3 +132,32 @@ def test_a_missing_trust_anchor_file_is_a_configuration_error_not_a_mark_on_the_
     settings.LAUREL_C2PA_TRUST_ANCHORS = str(tmp_path / "missing.pem")
     with pytest.raises(FileNotFoundError):
         read_manifest(clip, format_name=MP4)
+
+
+def test_a_generator_named_only_in_an_ingredients_manifest_is_still_evidence(
+    ffmpeg: str, clip: Path, tmp_path: Path, c2pa_chain: FixtureChain
+) -> None:
+    import c2pa
+
+    from media.ai_usage.flags import consistency_flags
+    from media.ai_usage.tags import TagEvidence
+    from media.rules import DeclaredAIUse
+
+    generated = sign_clip(c2pa_chain, clip, tmp_path / "sora.mp4", manifest_definition(generator="OpenAI Sora"))
+    edit = make_clip(ffmpeg, tmp_path / "edit.mp4", sources=("smptebars",))
+    builder = c2pa.Builder(manifest_definition(generator="Adobe Premiere Pro", source_type=DIGITAL_CAPTURE))
+    with generated.open("rb") as ingredient:
+        builder.add_ingredient({"title": "sora.mp4", "relationship": "componentOf"}, "video/mp4", ingredient)
+    final = tmp_path / "final.mp4"
+    with edit.open("rb") as src, final.open("w+b") as dst:
+        builder.sign(c2pa_chain.chain.signer(), "video/mp4", src, dst)
+
+    evidence = read_manifest(final, format_name=MP4)
+
+    assert evidence.summary["claim_generator"] == "Adobe Premiere Pro 1.0"
+    assert evidence.summary["ingredients"][0]["title"] == "sora.mp4"
+    assert ("ingredient manifest claim generator", "OpenAI Sora 1.0") in evidence.generator_texts
+    flags = consistency_flags(
+        declared=DeclaredAIUse(ai_video_declared=True, tools=("runway",)), manifest=evidence, tags=TagEvidence()
+    )
+    assert [(f.code, f.evidence["tool"]) for f in flags] == [("c2pa_tool_undeclared", "sora")]

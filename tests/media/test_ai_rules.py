@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from media import runner
 from media.ai_usage.flags import FlagCode, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, c2pa_mime, summarise_store
 from media.ai_usage.phash import GroupMatch, as_uint64, is_duplicate, match_against_group, to_signed
@@ -26,7 +27,8 @@ TRAINED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedi
         ("Runway Gen-3 Alpha", ["runway"]),
         ("Lavf59.27.100", []),
         ("Core Media Video", []),
-        ("OpenAI Sora 2", ["sora", "openai"]),
+        ("OpenAI Sora 2", ["sora"]),  # the vendor is implied by its tool
+        ("OpenAI API", ["openai"]),
         ("Google Veo 3", ["veo"]),
         ("video encoder", []),  # "veo" is not in "video"
         ("AAC audio", []),  # "udio" is not in "audio"
@@ -242,16 +244,18 @@ def test_nearest_sampled_frame_stays_inside_the_shot() -> None:
     assert nearest_sampled_frame(ShotSpan(1, 1.0, 1.8), frames) is None
 
 
-def test_frame_grab_argv_is_safe_and_seeks_each_input() -> None:
-    argv = frame_grab_argv("ffmpeg", Path("/w/src.mp4"), [1.25, 3.0], [Path("/w/a.jpg"), Path("/w/b.jpg")])
+def test_frame_grab_argv_is_safe_and_seeks_each_input(settings: Any) -> None:
+    settings.FFMPEG_BINARY = "ffmpeg"
+    argv = frame_grab_argv(Path("/w/src.mp4"), [1.25, 3.0], [Path("/w/a.jpg"), Path("/w/b.jpg")])
+    # The runner owns the common start (no stdin, thread caps); the seeks and outputs are ours.
     assert argv == [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-threads", "1",
-        "-protocol_whitelist", "file", "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts",
-        "-ss", "1.250", "-i", "file:/w/src.mp4",
-        "-protocol_whitelist", "file", "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts",
-        "-ss", "3.000", "-i", "file:/w/src.mp4",
-        "-map", "0:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "-y", "file:/w/a.jpg",
-        "-map", "1:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "-y", "file:/w/b.jpg",
+        *runner.ffmpeg_base(threads=1), "-loglevel", "error",
+        "-ss", "1.250", "-protocol_whitelist", "file",
+        "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts", "-i", "file:/w/src.mp4",
+        "-ss", "3.000", "-protocol_whitelist", "file",
+        "-format_whitelist", "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts", "-i", "file:/w/src.mp4",
+        "-map", "0:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "file:/w/a.jpg",
+        "-map", "1:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", "file:/w/b.jpg",
     ]  # fmt: skip
 
 

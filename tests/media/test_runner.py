@@ -76,7 +76,10 @@ def test_one_process_decodes_once_and_encodes_each_rung_once() -> None:
 
 def test_filter_graph_has_every_analysis_branch() -> None:
     graph = filter_graph(_plan())
-    assert graph.startswith("[0:v:0]fps=30000/1001,format=yuv420p,split=4[r0][r1][an][po]")
+    assert graph.startswith("[0:v:0]fps=30000/1001,format=yuv420p,split=3[r0][r1][po];")
+    # The analysis branch hangs off the smallest rung instead of scaling the source again.
+    assert "[r1]scale=854:480:flags=bicubic,setsar=1,split=2[vo1][an]" in graph
+    assert "[an]scale=-2:180" in graph
     for part in ("blackdetect=", "select='gt(scene\\,0.3)'", "ebur128=peak=true", "silencedetect=", "asplit=3"):
         assert part in graph
 

@@ -549,3 +549,52 @@ def test_an_upload_whose_finishing_request_died_is_finished_by_the_scheduled_tas
     assert stored_files(media_root) == {film.source_name: DATA}
     assert Upload.objects.get().state == UploadState.COMPLETE
     assert enqueued == [film.pk]
+
+
+def test_the_body_is_read_in_fixed_size_chunks_never_whole(
+    entrant: User, submission: Submission, media_root: Path, settings: Any
+) -> None:
+    settings.LAUREL_UPLOAD_CHUNK_BYTES = 1024
+    upload = services.create_upload(user=entrant, submission_id=submission.pk, length=len(DATA), metadata={})
+    stream = io.BytesIO(DATA[:5000])
+    asked: list[int] = []
+
+    def read(size: int) -> bytes:
+        asked.append(size)
+        return stream.read(size)
+
+    result = services.append_to_upload(upload_id=upload.pk, user=entrant, offset=0, content_length=5000, read=read)
+    assert result.upload.offset == 5000
+    assert asked == [1024, 1024, 1024, 1024, 904]
+
+
+def test_anonymous_head_and_discovery_on_the_upload_url(entrant_client: Client, submission: Submission) -> None:
+    url = upload_url(create(entrant_client, submission))
+    anonymous = Client()
+    assert anonymous.head(url, headers=TUS).status_code == 403
+    response = anonymous.options(url)
+    assert (response.status_code, response["Tus-Version"]) == (204, "1.0.0")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("sha256 AAAA", "Upload-Checksum digest has the wrong length for sha256."),
+        ("sha256", "Upload-Checksum must be '<algorithm> <base64 digest>'."),
+        ("sha1 !!!!", "Upload-Checksum digest is not base64."),
+    ],
+)
+def test_malformed_checksum_header_is_400_and_nothing_is_stored(
+    entrant_client: Client, submission: Submission, media_root: Path, header: str, message: str
+) -> None:
+    url = upload_url(create(entrant_client, submission))
+    response = patch(entrant_client, url, DATA[:100], 0, **{"Upload-Checksum": header})
+    assert (response.status_code, response.content.decode()) == (400, message)
+    assert stored_files(media_root) == {}
+
+
+@pytest.mark.parametrize("value", ["", "-1", "12abc", "99999999999999999999"])
+def test_bad_upload_length_is_400(entrant_client: Client, submission: Submission, value: str) -> None:
+    headers = {**TUS, "Upload-Length": value, "Upload-Metadata": metadata(submission=submission.pk)}
+    assert entrant_client.post(CREATE_URL, headers=headers).status_code == 400
+    assert Upload.objects.count() == 0

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -101,11 +102,13 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         try:
             yield browser.new_context().new_page()
         finally:
+            # ORM calls made while Playwright's loop runs get a connection of their own
+            # (Django's connections are per async context); close it, or it outlives the test.
+            connections.close_all()
             browser.close()
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
 def test_upload_through_the_page_reaches_100_percent_and_the_film_is_registered(
     live_server: Any, browser_page: Any, clip: Path, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -355,3 +355,22 @@ def test_review_page_shows_country_names_and_times_in_the_editions_zone(entrant:
     page = entrant_client.get(f"/me/submissions/{submission.pk}/").content.decode()
     assert "<dt>Country</dt><dd>France</dd>" in page
     assert "(America/New_York)" in page
+
+
+def test_a_10_mb_form_with_csrf_checks_gets_a_clear_413_page(entrant: User) -> None:
+    """In a real browser CsrfViewMiddleware reads the body before the view: the middleware answers first."""
+    submission = SubmissionFactory.create(entrant=entrant, synopsis="Kept.")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(entrant)
+    client.get(f"/me/submissions/{submission.pk}/details/")
+    token = client.cookies["csrftoken"].value
+
+    response = client.post(
+        f"/me/submissions/{submission.pk}/details/",
+        {**DETAILS, "csrfmiddlewaretoken": token, "synopsis": "x" * 10_000_000},
+    )
+
+    assert response.status_code == 413
+    assert "The form was too large to accept (over 2 MB)." in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.synopsis == "Kept."

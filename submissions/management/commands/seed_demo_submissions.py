@@ -14,6 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         demo = seed_demo_submissions()
+        self.stdout.write(
+            f"Draft “{demo.draft}” of {demo.draft.entrant.email} in {demo.edition}: "
+            "sign in and open /me/ to upload its film."
+        )
         if demo.existing:
             self.stdout.write(f"{demo.edition}: {demo.existing} demo films already there.")
         else:
