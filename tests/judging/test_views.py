@@ -355,3 +355,27 @@ def test_the_watched_share_uses_the_processed_films_duration(playable_film) -> N
     )
 
     assert response.json() == {"watched_seconds": 10.0, "watched_share": 0.25}
+
+
+def test_an_inactive_judge_loses_access_to_their_entries() -> None:
+    client, assignments = judge_with_queue(entries=1)
+    a = assignments[0]
+    type(a.judge).objects.filter(pk=a.judge_id).update(is_active=False)
+
+    assert client.get(page(a)).status_code == 404
+    assert client.get(f"/api/judging/assignments/{a.pk}/score/").status_code == 404
+    assert client.get("/api/judging/assignments/").json()["results"] == []
+
+
+def test_the_profile_page_query_count_is_bounded(django_assert_max_num_queries) -> None:
+    client, assignments = judge_with_queue(entries=1)
+    judge = assignments[0].judge
+    for i in range(5):
+        DeclaredConflict.objects.create(judge=judge, kind=ConflictKind.PERSON, value=f"P{i}", normalized=f"p{i}")
+        CategoryFactory.create(edition=judge.edition)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(f"/judge/editions/{judge.edition_id}/profile/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('name="categories"') == 6
