@@ -125,3 +125,19 @@ def test_the_home_page_lists_open_calls_in_their_time_zone(django_assert_max_num
 
     assert "AIFF 2027" in body and "(America/New_York)" in body
     assert "AIFF Tokyo" in body and "(Asia/Tokyo)" in body
+
+
+def test_the_organizer_console_links_each_edition_to_its_work(django_assert_max_num_queries) -> None:
+    organizer = OrganizerFactory.create()
+    editions = [EditionFactory.create(festival=organizer.festival) for _ in range(3)]
+    client = Client()
+    client.force_login(organizer.user)
+
+    with django_assert_max_num_queries(8):
+        body = client.get("/organize/").content.decode()
+
+    for edition in editions:
+        assert f'href="/organize/editions/{edition.pk}/judges/"' in body
+        assert f'href="/admin/submissions/submission/?edition__id__exact={edition.pk}"' in body
+        assert f'href="/admin/judging/round/?edition__id__exact={edition.pk}"' in body
+        assert f'href="/organize/editions/{edition.pk}/results/"' in body
