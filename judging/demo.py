@@ -38,6 +38,9 @@ DEMO_FILMS = (
 )
 
 
+DEMO_JUDGE = "judge@laurel.test"
+
+
 @dataclass(frozen=True)
 class DemoJudging:
     edition: Edition
@@ -77,7 +80,8 @@ def _demo_entries(edition: Edition) -> None:
 
 
 def _demo_scores(round_: Round) -> int:
-    """On each judge's queue: one submitted score and one draft, so the queue shows progress."""
+    """judge@ has one submitted score and one draft (a queue to work on); the other judges
+    have submitted most of theirs, so the organizer's ranking has something to rank."""
     if Score.objects.filter(round=round_).exists():
         return Score.objects.filter(round=round_).count()
     criteria = list(round_.criteria.all())
@@ -89,16 +93,24 @@ def _demo_scores(round_: Round) -> int:
         )
         if len(queue) < 2:
             continue
-        values = {str(c.pk): 5 + (i + offset) % 5 for i, c in enumerate(criteria)}
-        submit_score(assignment=queue[0], expected_version=0, values=values, actor=judge.user)
+        to_submit = 1 if judge.user.email == DEMO_JUDGE else (2 * len(queue)) // 3
+        for index, assignment in enumerate(queue[:to_submit]):
+            # Judges differ in severity (offset) and films in quality (submission id).
+            quality = (assignment.submission_id * 7 + 3) % 6
+            values = {
+                str(c.pk): min(10, max(1, 3 + quality + (i + offset + index) % 3 - offset))
+                for i, c in enumerate(criteria)
+            }
+            submit_score(assignment=assignment, expected_version=0, values=values, actor=judge.user)
+            made += 1
         save_score(
-            assignment=queue[1],
+            assignment=queue[to_submit],
             expected_version=0,
             values={str(criteria[0].pk): 7},
             comment_to_organizers="Draft: strong opening, watch again.",
             actor=judge.user,
         )
-        made += 2
+        made += 1
     return made
 
 

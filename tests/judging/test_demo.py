@@ -26,7 +26,7 @@ def test_the_demo_seeds_a_screening_round_with_assignments_and_scores(settings: 
     events = AuditEvent.objects.count()
     call_command("seed_demo_judging", stdout=StringIO())
 
-    assert counts == (3, 12, 36, 6)
+    assert counts == (3, 12, 36, 20)
     assert (
         Round.objects.count(),
         Submission.objects.count(),
@@ -34,8 +34,8 @@ def test_the_demo_seeds_a_screening_round_with_assignments_and_scores(settings: 
         Score.objects.count(),
     ) == counts
     assert AuditEvent.objects.count() == events
-    assert out.getvalue().startswith("AIFF 2027: Screening round open with 12 entries, 36 assignments and 6 scores.")
-    assert Score.objects.filter(state=ScoreState.SUBMITTED).count() == 3
+    assert out.getvalue().startswith("AIFF 2027: Screening round open with 12 entries, 36 assignments and 20 scores.")
+    assert Score.objects.filter(state=ScoreState.SUBMITTED).count() == 17
     client = Client()
     client.force_login(User.objects.get(email="judge@laurel.test"))
     body = client.get("/judge/").content.decode()
