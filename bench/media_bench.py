@@ -93,7 +93,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="laurel-bench-"))
     clip = work / "clip.mp4"
     print(f"generating a {args.seconds} s 1080p clip ...", flush=True)
-    make_clip(clip, args.seconds)
+    try:
+        make_clip(clip, args.seconds)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     threads = settings.LAUREL_MEDIA_THREADS
     preset = settings.LAUREL_MEDIA_X264_PRESET
     # A database of the bench's own (never the one pytest may be using at the same time).
