@@ -27,6 +27,8 @@ from judging import selectors
 from judging.errors import JudgingError
 from judging.models import (
     Assignment,
+    AwardDecision,
+    Ballot,
     ConflictWaiver,
     Criterion,
     DeclaredConflict,
@@ -34,6 +36,7 @@ from judging.models import (
     Round,
     RoundEntry,
     Score,
+    TieDecision,
 )
 from judging.services import assignment as assignment_services
 from judging.services import conflicts as conflict_services
@@ -373,3 +376,40 @@ class ConflictWaiverAdmin(JudgingScopedAdmin):
             judge=obj.judge, submission=obj.submission, reason=obj.reason, actor=_actor(request)
         )
         obj.pk = waiver.pk
+
+
+class FinalRecordAdmin(JudgingScopedAdmin):
+    """The final's ballots and decisions are made on the juror and results pages (audited there);
+    the admin only shows them."""
+
+    festival_path = "round__edition__festival"
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Ballot)
+class BallotAdmin(FinalRecordAdmin):
+    list_display = ["round", "judge", "method", "submitted_at"]
+    list_filter = ["round", "method"]
+    list_select_related = ["round__edition", "judge__user"]
+
+
+@admin.register(TieDecision)
+class TieDecisionAdmin(FinalRecordAdmin):
+    list_display = ["round", "group_key", "decided_by", "decided_at"]
+    list_filter = ["round"]
+    list_select_related = ["round__edition", "decided_by"]
+
+
+@admin.register(AwardDecision)
+class AwardDecisionAdmin(FinalRecordAdmin):
+    list_display = ["round", "rank", "tier", "submission", "method", "decided_by", "decided_at"]
+    list_filter = ["round", "tier"]
+    list_select_related = ["round__edition", "tier", "submission", "decided_by"]

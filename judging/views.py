@@ -21,6 +21,7 @@ from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import selectors
 from judging.errors import JudgingError, NotAssigned
+from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
 from judging.services import assignment as assignment_services
 from judging.services import conflicts as conflict_services
@@ -53,12 +54,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise Http404
     user = _user(request)
     rounds = selectors.judge_queue(user)
+    finals = final_rounds_for(user.pk)
     editions = list(editions_judged_by(user))
     waiting = [e for e in editions if e.pk not in {q.round.edition_id for q in rounds}]
     return render(
         request,
         "judging/queue.html",
-        {"rounds": rounds, "editions": editions, "waiting": waiting, "now": timezone.now()},
+        {"rounds": rounds, "finals": finals, "editions": editions, "waiting": waiting, "now": timezone.now()},
     )
 
 

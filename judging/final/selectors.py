@@ -10,7 +10,16 @@ from django.db.models import QuerySet
 from festival.models import AwardTier, JudgeMembership
 from judging.conflicts import conflict_reason
 from judging.final.voting import Ballots, Groups, Ladder, Tier, aggregate, apply_tie_decisions, fill_ladder
-from judging.models import AwardDecision, Ballot, BallotMethod, BallotPair, BallotRanking, Round, TieDecision
+from judging.models import (
+    AwardDecision,
+    Ballot,
+    BallotMethod,
+    BallotPair,
+    BallotRanking,
+    Round,
+    RoundKind,
+    TieDecision,
+)
 from judging.selectors import entry_profiles, judge_profiles
 from submissions.models import Submission
 
@@ -18,6 +27,21 @@ from submissions.models import Submission
 def finalists_of(round: Round) -> QuerySet[Submission]:
     """The entries of a final round, by id (a stable order that reveals nothing)."""
     return Submission.objects.filter(round_entries__round=round).order_by("pk").only("id", "title", "logline")
+
+
+def final_rounds_for(user_id: int) -> list[Round]:
+    """Final rounds with finalists in the editions where the user sits on the jury (the queue links them)."""
+    return list(
+        Round.objects.filter(
+            kind=RoundKind.FINAL,
+            edition__judges__user_id=user_id,
+            edition__judges__is_active=True,
+            entries__isnull=False,
+        )
+        .distinct()
+        .select_related("edition__festival")
+        .order_by("edition_id", "position")
+    )
 
 
 def ballot_finalists(round: Round, judge: JudgeMembership) -> list[Submission]:

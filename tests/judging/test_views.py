@@ -379,3 +379,22 @@ def test_the_profile_page_query_count_is_bounded(django_assert_max_num_queries) 
 
     assert response.status_code == 200
     assert response.content.decode().count('name="categories"') == 6
+
+
+def test_the_queue_links_a_juror_to_the_final_ballot_once_it_has_finalists() -> None:
+    from judging.models import RoundEntry, RoundKind
+    from tests.judging.factories import RoundFactory
+
+    client, (assignment,) = judge_with_queue(entries=1)
+    final = RoundFactory.create(edition=assignment.round.edition, name="Final", kind=RoundKind.FINAL)
+    empty_final_page = client.get("/judge/").content.decode()
+    RoundEntry.objects.create(round=final, submission=assignment.submission)
+
+    body = client.get("/judge/").content.decode()
+
+    assert f'href="/judge/final/{final.pk}/"' not in empty_final_page
+    assert f'href="/judge/final/{final.pk}/"' in body
+    assert f'href="/judge/final/{final.pk}/pairs/"' in body
+    outsider = Client()
+    outsider.force_login(judge_of(RoundFactory.create().edition).user)
+    assert f'href="/judge/final/{final.pk}/"' not in outsider.get("/judge/").content.decode()
