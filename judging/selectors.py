@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from festival.models import AuditEvent, JudgeMembership, User
 from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
@@ -110,12 +111,17 @@ class QueueItem:
     assignment: Assignment
     number: int  # 1-based place in the judge's queue
     score: Score | None
+    url: str  # the scoring page, built once here rather than per row in the template
 
     @property
     def status(self) -> str:
         if self.score is None:
             return "new"
         return "submitted" if self.score.state == ScoreState.SUBMITTED else "draft"
+
+    @property
+    def watched_percent(self) -> int:
+        return round(self.assignment.watched_share * 100)
 
 
 @dataclass
@@ -148,13 +154,37 @@ def judge_queue(user: User) -> list[RoundQueue]:
     """Per round, the user's entries in their shuffled order, with progress.
 
     Conflicts found after assignment are settled by ``resolve_conflicts`` (which moves the
-    assignment out of ACTIVE), so this list needs no per-entry conflict check.
+    assignment out of ACTIVE), so this list needs no per-entry conflict check. A judge of
+    a 6,000-entry edition has ~300 rows here: the rows load only the columns the page shows
+    and the rounds load once, not once per row.
     """
+    rows = list(
+        Assignment.objects.filter(judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
+        .select_related("submission__category", "score")
+        .only(
+            "id",
+            "round_id",
+            "position",
+            "watched_share",
+            "submission__title",
+            "submission__category__name",
+            "score__state",
+            "score__total",
+        )
+        .order_by("round__edition_id", "round__position", "position", "pk")
+    )
+    rounds = Round.objects.select_related("edition__festival").in_bulk({row.round_id for row in rows})
     queues: dict[int, RoundQueue] = {}
-    for assignment in active_assignments_of(user):
-        queue = queues.setdefault(assignment.round_id, RoundQueue(round=assignment.round))
-        score = getattr(assignment, "score", None)
-        queue.items.append(QueueItem(assignment=assignment, number=len(queue.items) + 1, score=score))
+    for assignment in rows:
+        queue = queues.setdefault(assignment.round_id, RoundQueue(round=rounds[assignment.round_id]))
+        queue.items.append(
+            QueueItem(
+                assignment=assignment,
+                number=len(queue.items) + 1,
+                score=getattr(assignment, "score", None),
+                url=reverse("judging:score", args=[assignment.round_id, assignment.pk]),
+            )
+        )
     return list(queues.values())
 
 
