@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
@@ -106,28 +107,38 @@ def judge_assignment(*, user: User, assignment_id: int, round_id: int | None = N
     return assignment
 
 
-@dataclass
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
 class QueueItem:
-    assignment: Assignment
+    """One row of a judge's queue, as plain values (a big jury has ~300 rows a judge)."""
+
+    assignment_id: int
     number: int  # 1-based place in the judge's queue
-    score: Score | None
+    title: str
+    category: str
+    watched_share: float
+    score_state: str | None
+    score_total: float | None
     url: str  # the scoring page, built once here rather than per row in the template
 
     @property
     def status(self) -> str:
-        if self.score is None:
+        if self.score_state is None:
             return "new"
-        return "submitted" if self.score.state == ScoreState.SUBMITTED else "draft"
+        return "submitted" if self.score_state == ScoreState.SUBMITTED else "draft"
 
     @property
     def watched_percent(self) -> int:
-        return round(self.assignment.watched_share * 100)
+        return round(self.watched_share * 100)
 
 
 @dataclass
 class RoundQueue:
     round: Round
     items: list[QueueItem] = field(default_factory=list)
+    page: Page[QueueItem] | None = None  # the rows shown; see ``show_page``
 
     @property
     def total(self) -> int:
@@ -140,6 +151,13 @@ class RoundQueue:
     @property
     def next_item(self) -> QueueItem | None:
         return next((item for item in self.items if item.status != "submitted"), None)
+
+    def show_page(self, number: str | None) -> None:
+        """Show one page of rows: the one asked for, else the one holding the next entry to score."""
+        if number is None:
+            following = self.next_item
+            number = str((following.number - 1) // QUEUE_PAGE_SIZE + 1) if following else "1"
+        self.page = Paginator(self.items, QUEUE_PAGE_SIZE).get_page(number)
 
 
 def active_assignments_of(user: User) -> QuerySet[Assignment]:
@@ -158,34 +176,36 @@ def judge_queue(user: User) -> list[RoundQueue]:
     a 6,000-entry edition has ~300 rows here: the rows load only the columns the page shows
     and the rounds load once, not once per row.
     """
-    rows = list(
+    rows = (
         Assignment.objects.filter(judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
-        .select_related("submission__category", "score")
-        .only(
+        .order_by("round__edition_id", "round__position", "position", "pk")
+        .values_list(
             "id",
             "round_id",
-            "position",
-            "watched_share",
             "submission__title",
             "submission__category__name",
+            "watched_share",
             "score__state",
             "score__total",
         )
-        .order_by("round__edition_id", "round__position", "position", "pk")
     )
-    rounds = Round.objects.select_related("edition__festival").in_bulk({row.round_id for row in rows})
-    queues: dict[int, RoundQueue] = {}
-    for assignment in rows:
-        queue = queues.setdefault(assignment.round_id, RoundQueue(round=rounds[assignment.round_id]))
-        queue.items.append(
+    queues: dict[int, list[QueueItem]] = {}
+    for assignment_id, round_id, title, category, watched, state, total in rows:
+        items = queues.setdefault(round_id, [])
+        items.append(
             QueueItem(
-                assignment=assignment,
-                number=len(queue.items) + 1,
-                score=getattr(assignment, "score", None),
-                url=reverse("judging:score", args=[assignment.round_id, assignment.pk]),
+                assignment_id=assignment_id,
+                number=len(items) + 1,
+                title=title,
+                category=category or "",
+                watched_share=watched,
+                score_state=state,
+                score_total=total,
+                url=reverse("judging:score", args=[round_id, assignment_id]),
             )
         )
-    return list(queues.values())
+    rounds = Round.objects.select_related("edition__festival").in_bulk(list(queues))
+    return [RoundQueue(round=rounds[round_id], items=items) for round_id, items in queues.items()]
 
 
 def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:

@@ -54,6 +54,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise Http404
     user = _user(request)
     rounds = selectors.judge_queue(user)
+    for round_queue in rounds:
+        round_queue.show_page(request.GET.get(f"page-{round_queue.round.pk}"))
     finals = final_rounds_for(user.pk)
     editions = list(editions_judged_by(user))
     waiting = [e for e in editions if e.pk not in {q.round.edition_id for q in rounds}]

@@ -398,3 +398,27 @@ def test_the_queue_links_a_juror_to_the_final_ballot_once_it_has_finalists() -> 
     outsider = Client()
     outsider.force_login(judge_of(RoundFactory.create().edition).user)
     assert f'href="/judge/final/{final.pk}/"' not in outsider.get("/judge/").content.decode()
+
+
+def test_a_long_queue_is_paged_and_opens_on_the_page_of_the_next_entry(django_assert_max_num_queries) -> None:
+    client, assignments = judge_with_queue(entries=55)
+    round_id = assignments[0].round_id
+    first = client.get("/judge/").content.decode()
+    for a in assignments[:52]:  # the judge is past the first page
+        Score.objects.create(
+            round=a.round,
+            judge=a.judge,
+            submission=a.submission,
+            assignment=a,
+            state=ScoreState.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+
+    with django_assert_max_num_queries(8):
+        resumed = client.get("/judge/").content.decode()
+    chosen = client.get(f"/judge/?page-{round_id}=1").content.decode()
+
+    assert "Entries 1–50 of 55" in first and page(assignments[0]) in first and page(assignments[50]) not in first
+    assert "Entries 51–55 of 55" in resumed and page(assignments[52]) in resumed
+    assert "<strong>52 of 55</strong> scores submitted." in resumed
+    assert "Entries 1–50 of 55" in chosen
