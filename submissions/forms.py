@@ -14,7 +14,7 @@ from submissions.countries import COUNTRIES
 from submissions.models import AITool, AIUse, CreditRole, ProductionStage, Submission
 from submissions.models.entries import RUNTIME_MAX_SECONDS, SYNOPSIS_MAX
 from submissions.services import AIUseInput, CreditInput
-from submissions.services.entries import MAX_CREDITS
+from submissions.services.entries import DETAIL_FIELDS, MAX_CREDITS
 from submissions.validation import normalize_languages
 
 _RUNTIME = re.compile(r"^\s*(?:(\d{1,3}):)?(\d{1,5})\s*$")
@@ -59,18 +59,7 @@ class SubmissionDetailsForm(forms.ModelForm):
 
     class Meta:
         model = Submission
-        fields = [
-            "title",
-            "category",
-            "logline",
-            "synopsis",
-            "declared_runtime_seconds",
-            "languages",
-            "country",
-            "prize_contact_name",
-            "prize_contact_email",
-            "prize_contact_phone",
-        ]
+        fields = list(DETAIL_FIELDS)
         labels = {"prize_contact_name": "Prize contact: name", "prize_contact_email": "Prize contact: e-mail"}
         widgets = {"synopsis": forms.Textarea(attrs={"rows": 8, "maxlength": SYNOPSIS_MAX})}
 

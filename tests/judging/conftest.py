@@ -42,9 +42,3 @@ def playable_film(judging_storage: Path) -> Film:
     )
     FilmOutput.objects.create(film=film, kind=OutputKind.MP4, key="mp4", files=["mp4/720p.mp4"], width=160, height=90)
     return film
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Factories hash a password per user; the production hasher makes that the slowest step."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

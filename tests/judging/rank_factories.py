@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import factory
 import numpy as np
-import pytest
 from django.utils import timezone
 
 from festival.models import AwardTier, Edition, JudgeMembership, User
@@ -15,12 +14,6 @@ from judging.calibration.simulation import balanced_assignment
 from judging.models import Criterion, Round, RoundEntry, RoundKind, Score, ScoreState
 from submissions.models import Submission, SubmissionState
 from tests.factories import EditionFactory, JudgeFactory, OrganizerFactory, SubmissionFactory, UserFactory
-
-
-@pytest.fixture
-def fast_passwords(settings) -> None:
-    """Hash the factories' passwords cheaply: PBKDF2 costs ~0.3 s per user on the shared CI box."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class RoundFactory(factory.django.DjangoModelFactory[Round]):

@@ -13,9 +13,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from judging.exports import COLUMNS
-from tests.judging.rank_factories import ScoredRound, fast_passwords, scored_round
+from tests.judging.rank_factories import ScoredRound, scored_round
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(fast_passwords.__name__)]
+pytestmark = pytest.mark.django_db
 
 Z1 = round(2.4 / math.sqrt(3.8), 4)  # judge 0 gives 9, 8, 6, 6, 4: mean 6.6, sd sqrt(3.8)
 Z2 = round(1.4 / math.sqrt(3.8), 4)

@@ -11,12 +11,10 @@ from django.test import Client
 from judging.final import selectors
 from judging.models import Ballot
 from tests.conftest import service_missing
-from tests.judging.rank_factories import fast_passwords, final_round
+from tests.judging.rank_factories import final_round
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
 
 
 @pytest.mark.browser

@@ -12,9 +12,9 @@ from judging.final import selectors, services
 from judging.final.voting import BallotError
 from judging.models import AwardDecision, Ballot, BallotRanking, ConflictKind, DeclaredConflict
 from tests.factories import JudgeFactory
-from tests.judging.rank_factories import FinalRound, fast_passwords, final_round
+from tests.judging.rank_factories import FinalRound, final_round
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(fast_passwords.__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def ids(data: FinalRound, *indices: int) -> list[int]:

@@ -10,9 +10,9 @@ from festival.models import User
 from judging.final import selectors
 from judging.models import Ballot
 from tests.factories import JudgeFactory, OrganizerFactory
-from tests.judging.rank_factories import FinalRound, fast_passwords, final_round
+from tests.judging.rank_factories import FinalRound, final_round
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(fast_passwords.__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def client_for(user: User) -> Client:

@@ -8,9 +8,9 @@ from festival.models import AuditEvent
 from judging import advancement, results
 from judging.models import AdvancementMode, RoundEntry, RoundKind
 from tests.factories import SubmissionFactory
-from tests.judging.rank_factories import RoundFactory, fast_passwords, scored_round
+from tests.judging.rank_factories import RoundFactory, scored_round
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(fast_passwords.__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def hand_round():

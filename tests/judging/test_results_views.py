@@ -9,9 +9,9 @@ from django.urls import reverse
 from festival.models import AuditEvent, User
 from judging.models import AdvancementMode, RoundEntry, RoundKind
 from tests.factories import JudgeFactory, OrganizerFactory, UserFactory
-from tests.judging.rank_factories import RoundFactory, ScoredRound, fast_passwords, final_round, scored_round
+from tests.judging.rank_factories import RoundFactory, ScoredRound, final_round, scored_round
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures(fast_passwords.__name__)]
+pytestmark = pytest.mark.django_db
 
 
 def client_for(user: User) -> Client:

@@ -25,7 +25,6 @@ def test_simulate_judging_rejects_more_judges_per_entry_than_judges() -> None:
 def test_simulate_judging_persists_an_edition_and_calibrates_it_through_the_database(settings) -> None:
     from judging.models import Round, Score
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     out = StringIO()
     call_command("simulate_judging", entries=300, judges=12, k=3, seeds=1, persist=True, stdout=out)
     round_ = Round.objects.get(name="Screening")
