@@ -1,8 +1,9 @@
 """Exports of a round's results: CSV, XLSX and JSON, streamed so large editions stay cheap.
 
-Rows come from ``judging.results.result_rows`` (one per scored entry, best first); the
-titles and entrants of the round's entries are read with ``.iterator()``. CSV and JSON
-are generated row by row into a ``StreamingHttpResponse``; XLSX is written by openpyxl in
+Rows come from the round's stored ranking (``judging.rankings.StoredRanking``, one row per
+scored entry, best first), joined in SQL with the entry's title and entrant and read with
+``.iterator()``, so memory stays flat at any size. CSV and JSON are generated row by row
+into a ``StreamingHttpResponse``; XLSX is written by openpyxl in
 write-only mode to a temporary file (the format is a zip, which needs its directory at
 the end) and then streamed from disk in chunks. Exports are for organizers only.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
@@ -21,9 +21,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from openpyxl import Workbook
 
-from judging.models import Round
-from judging.results import CHUNK, ResultRow, RoundResults, judge_rows, result_rows
-from submissions.models import Submission
+from judging.rankings import StoredRanking
+from judging.results import ResultRow
 
 COLUMNS = (
     "position",
@@ -48,26 +47,9 @@ COLUMNS = (
 )
 
 
-def entries_of(round: Round) -> tuple[dict[int, str], dict[int, str]]:
-    """Titles and entrants' e-mails of a round's entries, streamed from the database."""
-    titles: dict[int, str] = {}
-    entrants: dict[int, str] = {}
-    rows = (
-        Submission.objects.filter(round_entries__round=round)
-        .order_by()
-        .values_list("pk", "title", "entrant__email")
-        .iterator(chunk_size=CHUNK)
-    )
-    for pk, title, email in rows:
-        titles[pk] = title
-        entrants[pk] = email
-    return titles, entrants
-
-
-def export_records(results: RoundResults) -> Iterator[dict[str, Any]]:
-    titles, entrants = entries_of(results.round)
-    for row in result_rows(results, titles=titles):
-        yield record(row, entrants.get(row.submission_id, ""))
+def export_records(ranking: StoredRanking) -> Iterator[dict[str, Any]]:
+    for row, entrant in ranking.iter_rows_with_entrants():
+        yield record(row, entrant)
 
 
 def record(row: ResultRow, entrant: str) -> dict[str, Any]:
@@ -76,8 +58,8 @@ def record(row: ResultRow, entrant: str) -> dict[str, Any]:
     return {column: data[column] for column in COLUMNS}
 
 
-def _filename(results: RoundResults, extension: str) -> str:
-    round = results.round
+def _filename(ranking: StoredRanking, extension: str) -> str:
+    round = ranking.round
     return f"results-{slugify(round.edition.name)}-{slugify(round.name)}.{extension}"
 
 
@@ -95,56 +77,52 @@ def _csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
         yield writer.writerow(["" if item[c] is None else item[c] for c in COLUMNS])
 
 
-def csv_response(results: RoundResults) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(export_records(results)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(results, "csv")}"'
+def csv_response(ranking: StoredRanking) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_csv_lines(export_records(ranking)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "csv")}"'
     return response
 
 
-def _json_chunks(results: RoundResults) -> Iterator[str]:
-    round = results.round
-    sigma = results.calibration.model.sigma
+def _json_chunks(ranking: StoredRanking) -> Iterator[str]:
+    round = ranking.round
     head = {
         "edition": round.edition_id,
         "round": {"id": round.pk, "name": round.name, "kind": round.kind},
-        "entries_in_round": results.entries_in_round,
-        "scored": results.scored,
-        "model": {
-            "sigma": sigma if math.isfinite(sigma) else None,
-            "iterations": results.calibration.model.iterations,
-            "converged": results.calibration.model.converged,
-        },
+        "entries_in_round": ranking.entries_in_round,
+        "scored": ranking.scored,
+        "computed_at": ranking.computed_at.isoformat() if ranking.computed_at else None,
+        "model": ranking.summary.get("model", {}),
     }
     # The head object, left open for the entries array that follows it.
     yield json.dumps(head)[:-1] + ', "entries": ['
-    for index, item in enumerate(export_records(results)):
+    for index, item in enumerate(export_records(ranking)):
         yield ("," if index else "") + json.dumps(item)
-    yield '], "judges": ' + json.dumps(judge_records(results)) + "}"
+    yield '], "judges": ' + json.dumps(judge_records(ranking)) + "}"
 
 
-def json_response(results: RoundResults) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_json_chunks(results), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(results, "json")}"'
+def json_response(ranking: StoredRanking) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_json_chunks(ranking), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "json")}"'
     return response
 
 
 JUDGE_COLUMNS = ("membership_id", "name", "n_scores", "mean", "leniency", "scale", "noise")
 
 
-def judge_records(results: RoundResults) -> list[dict[str, Any]]:
+def judge_records(ranking: StoredRanking) -> list[dict[str, Any]]:
     """Per judge: the model's leniency, scale and noise (a few hundred rows at most)."""
-    return [asdict(row) for row in judge_rows(results)]
+    return [asdict(row) for row in ranking.judges()]
 
 
-def xlsx_response(results: RoundResults) -> FileResponse:
+def xlsx_response(ranking: StoredRanking) -> FileResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Ranking")
     sheet.append(list(COLUMNS))
-    for item in export_records(results):
+    for item in export_records(ranking):
         sheet.append([item[c] for c in COLUMNS])
     judges = workbook.create_sheet(title="Judges")
     judges.append(list(JUDGE_COLUMNS))
-    for item in judge_records(results):
+    for item in judge_records(ranking):
         judges.append([item[c] for c in JUDGE_COLUMNS])
     # The temporary file is deleted when the response closes it (FileResponse closes it).
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
@@ -153,7 +131,7 @@ def xlsx_response(results: RoundResults) -> FileResponse:
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=_filename(results, "xlsx"),
+        filename=_filename(ranking, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 

@@ -29,6 +29,7 @@ from judging.models.scores import (
     ScoreState,
     WatchSession,
 )
+from judging.models.snapshots import RankingRow, RankingSnapshot
 
 __all__ = [
     "AdvancementMode",
@@ -47,6 +48,8 @@ __all__ = [
     "Criterion",
     "DeclaredConflict",
     "Panel",
+    "RankingRow",
+    "RankingSnapshot",
     "Round",
     "RoundEntry",
     "RoundKind",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from judging.exports import COLUMNS
-from tests.judging.rank_factories import ScoredRound, scored_round
+from tests.judging.rank_factories import ScoredRound, ranked, scored_round
 
 pytestmark = pytest.mark.django_db
 
@@ -37,12 +37,13 @@ def hand_round() -> ScoredRound:
 
 
 def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
+    ranked(data.round)
     client = Client()
     client.force_login(data.organizer)
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges: constant.
+    # Session and roles, edition, round, snapshot, its state key (2), rows, judges: constant.
     with django_assert_max_num_queries(11):
         response = client.get(url)
         assert response.status_code == 200
@@ -114,6 +115,7 @@ def test_unknown_export_format_is_404() -> None:
 
 def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) -> None:
     data = hand_round()
+    ranked(data.round)
     client = Client()
     client.force_login(data.organizer)
     url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})

@@ -1,0 +1,23 @@
+"""Thin Celery tasks of judging: primitive ids in, a service called."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from judging.services import rankings
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="judging.refresh_ranking", acks_late=True, reject_on_worker_lost=True)
+def refresh_ranking(round_id: int) -> int | None:
+    try:
+        snapshot = rankings.refresh_round_ranking(round_id=round_id)
+    finally:
+        rankings.release_refresh_lock(round_id=round_id)
+    if snapshot is None:
+        logger.info("round %s is gone; no ranking to compute", round_id)
+        return None
+    return snapshot.pk
