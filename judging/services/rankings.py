@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 BATCH = 2000
 # Longer than a 100,000-entry computation; a crashed worker's lock expires by itself.
 REFRESH_LOCK_SECONDS = 120
+# Score changes wait this long before the refresh runs, so a burst of submissions during
+# judging costs one computation; an organizer's page view or "Recompute now" does not wait.
+SCORE_CHANGE_DELAY_SECONDS = 15
 # A round whose scores keep changing while it is computed is recomputed at most this often
 # in one task; readers still see the result as stale and ask again.
 MAX_PASSES = 3
@@ -118,18 +121,23 @@ def refresh_round_ranking(*, round_id: int) -> RankingSnapshot | None:
     return snapshot
 
 
-def enqueue_ranking_refresh(*, round_id: int) -> None:
+def enqueue_ranking_refresh(*, round_id: int, delay: int = 0) -> None:
     from festival.celery import app
 
-    app.send_task("judging.refresh_ranking", args=[round_id])
+    app.send_task("judging.refresh_ranking", args=[round_id], countdown=delay or None)
 
 
-def request_ranking_refresh(*, round_id: int) -> bool:
+def request_ranking_refresh(*, round_id: int, delay: int = 0) -> bool:
     """Queue a refresh of the round's ranking on commit, unless one is already queued or running."""
-    if not cache.add(_lock_key(round_id), "queued", timeout=REFRESH_LOCK_SECONDS):
+    if not cache.add(_lock_key(round_id), "queued", timeout=REFRESH_LOCK_SECONDS + delay):
         return False
-    transaction.on_commit(lambda: enqueue_ranking_refresh(round_id=round_id))
+    transaction.on_commit(lambda: enqueue_ranking_refresh(round_id=round_id, delay=delay))
     return True
+
+
+def counted_scores_changed(*, round_id: int) -> None:
+    """Called by the scoring services when a score starts or stops counting, or its total changes."""
+    request_ranking_refresh(round_id=round_id, delay=SCORE_CHANGE_DELAY_SECONDS)
 
 
 def release_refresh_lock(*, round_id: int) -> None:
