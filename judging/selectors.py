@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from festival.models import AuditEvent, JudgeMembership, User
@@ -298,42 +298,6 @@ def round_judges(round_: Round) -> list[JudgeMembership]:
 
 def conflict_of_assignment(assignment: Assignment) -> str | None:
     return conflict_between(assignment.judge, assignment.submission_id)
-
-
-@dataclass(frozen=True)
-class JudgeLoad:
-    judge: JudgeMembership
-    assigned: int  # active assignments
-    submitted: int  # of which with a counted, submitted score
-
-
-def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
-    """Counts for the organizer's round page, and each judge's load and progress."""
-    active = Assignment.objects.filter(round=round_, state=AssignmentState.ACTIVE)
-    counts = {
-        "entries": round_.entries.count(),
-        "assignments": active.count(),
-        "submitted": counted_scores(round_).count(),
-        "excluded": Score.objects.filter(round=round_, excluded=True).count(),
-    }
-    loads = (
-        JudgeMembership.objects.filter(edition_id=round_.edition_id)
-        .select_related("user")
-        .annotate(
-            assigned=Count(
-                "assignments",
-                filter=Q(assignments__round=round_, assignments__state=AssignmentState.ACTIVE),
-                distinct=True,
-            ),
-            submitted=Count(
-                "scores",
-                filter=Q(scores__round=round_, scores__state=ScoreState.SUBMITTED, scores__excluded=False),
-                distinct=True,
-            ),
-        )
-        .order_by("user__email")
-    )
-    return counts, [JudgeLoad(judge=j, assigned=j.assigned, submitted=j.submitted) for j in loads]
 
 
 def counted_scores(round_: Round) -> QuerySet[Score]:

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from judging.services import rankings
+from judging.services import assignment_runs, rankings
 
 logger = logging.getLogger(__name__)
 
@@ -21,3 +21,9 @@ def refresh_ranking(round_id: int) -> int | None:
         logger.info("round %s is gone; no ranking to compute", round_id)
         return None
     return snapshot.pk
+
+
+@shared_task(name="judging.run_assignment", acks_late=True, reject_on_worker_lost=True)
+def run_assignment(run_id: int) -> str | None:
+    run = assignment_runs.carry_out_assignment_run(run_id=run_id)
+    return run.state if run else None

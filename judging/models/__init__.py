@@ -21,6 +21,7 @@ from judging.models.rounds import (
     RoundEntry,
     RoundKind,
 )
+from judging.models.runs import AssignmentRun, RunState
 from judging.models.scores import (
     Assignment,
     AssignmentSource,
@@ -35,6 +36,7 @@ __all__ = [
     "AdvancementMode",
     "AggregationMethod",
     "Assignment",
+    "AssignmentRun",
     "AssignmentSource",
     "AssignmentState",
     "AwardDecision",
@@ -53,6 +55,7 @@ __all__ = [
     "Round",
     "RoundEntry",
     "RoundKind",
+    "RunState",
     "Score",
     "ScoreState",
     "TieDecision",
