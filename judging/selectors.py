@@ -209,17 +209,19 @@ def judge_queue(user: User) -> list[RoundQueue]:
 
 
 def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:
-    """Ids of the previous and next active assignments in the judge's queue for the round."""
-    ids = list(
-        Assignment.objects.filter(
-            round_id=assignment.round_id, judge_id=assignment.judge_id, state=AssignmentState.ACTIVE
-        )
-        .order_by("position", "pk")
-        .values_list("pk", flat=True)
+    """Ids of the previous and next active assignments in the judge's queue for the round.
+
+    Two indexed ``LIMIT 1`` queries (``assignment_queue``), not the whole queue: a judge with
+    3,000 entries pays the same as one with 30.
+    """
+    queue = Assignment.objects.filter(
+        round_id=assignment.round_id, judge_id=assignment.judge_id, state=AssignmentState.ACTIVE
     )
-    index = ids.index(assignment.pk) if assignment.pk in ids else -1
-    previous = ids[index - 1] if index > 0 else None
-    following = ids[index + 1] if 0 <= index < len(ids) - 1 else None
+    here = assignment.position
+    before = Q(position__lt=here) | Q(position=here, pk__lt=assignment.pk)
+    after = Q(position__gt=here) | Q(position=here, pk__gt=assignment.pk)
+    previous = queue.filter(before).order_by("-position", "-pk").values_list("pk", flat=True).first()
+    following = queue.filter(after).order_by("position", "pk").values_list("pk", flat=True).first()
     return previous, following
 
 
