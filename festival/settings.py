@@ -294,6 +294,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
 CELERY_BEAT_SCHEDULE["notifications.sweep"] = {"task": "notifications.sweep", "schedule": 60}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# Excel exports of rounds with more ranked entries than this are built by a worker (the
+# results page links the file when it is ready); smaller ones are built in the request.
+LAUREL_XLSX_INLINE_MAX_ROWS = env.positive_int("LAUREL_XLSX_INLINE_MAX_ROWS", default=20_000)
+
 # --- Media tools ----------------------------------------------------------------------
 FFMPEG_BINARY = env.str("LAUREL_FFMPEG", default="ffmpeg")
 FFPROBE_BINARY = env.str("LAUREL_FFPROBE", default="ffprobe")

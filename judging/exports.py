@@ -13,9 +13,9 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from typing import Any
+from typing import IO, Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
@@ -114,26 +114,40 @@ def judge_records(ranking: StoredRanking) -> list[dict[str, Any]]:
     return [asdict(row) for row in ranking.judges()]
 
 
-def xlsx_response(ranking: StoredRanking) -> FileResponse:
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROGRESS_EVERY = 5000
+
+
+def write_xlsx(ranking: StoredRanking, handle: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+    """Write the ranking as an Excel workbook (openpyxl's write-only mode) to ``handle``; return the rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="Ranking")
     sheet.append(list(COLUMNS))
+    rows = 0
     for item in export_records(ranking):
         sheet.append([item[c] for c in COLUMNS])
+        rows += 1
+        if progress is not None and rows % PROGRESS_EVERY == 0:
+            progress(rows)
     judges = workbook.create_sheet(title="Judges")
     judges.append(list(JUDGE_COLUMNS))
     for item in judge_records(ranking):
         judges.append([item[c] for c in JUDGE_COLUMNS])
+    workbook.save(handle)
+    return rows
+
+
+def xlsx_filename(ranking: StoredRanking) -> str:
+    return _filename(ranking, "xlsx")
+
+
+def xlsx_response(ranking: StoredRanking) -> FileResponse:
+    """A small round's workbook, built in the request (large ones: ``judging.services.exports``)."""
     # The temporary file is deleted when the response closes it (FileResponse closes it).
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
-    workbook.save(handle)
+    write_xlsx(ranking, handle)
     handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=_filename(ranking, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return FileResponse(handle, as_attachment=True, filename=xlsx_filename(ranking), content_type=XLSX_CONTENT_TYPE)
 
 
 FORMATS = {"csv": csv_response, "json": json_response, "xlsx": xlsx_response}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -18,8 +19,9 @@ from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
 from judging.final.voting import METHODS
-from judging.models import Round, RoundKind
+from judging.models import ExportFile, Round, RoundKind, RunState
 from judging.results_forms import AdvancementRuleForm, RoundEntryForm, TieDecisionForm, parse_ids
+from judging.services import exports as export_services
 from judging.services import rankings as refresh_rankings
 from judging.services.rounds import set_advancement_rule
 from submissions.models import Submission
@@ -86,6 +88,8 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         ),
         entry_form=RoundEntryForm(),
         flagged=ranking.flagged,
+        xlsx_job=export_services.latest_export(ranking),
+        xlsx_inline=ranking.scored <= settings.LAUREL_XLSX_INLINE_MAX_ROWS,
     )
     if round.kind == RoundKind.FINAL:
         final = final_selectors.final_outcome(round, method=method)
@@ -221,4 +225,32 @@ def results_export(request: HttpRequest, edition_id: int, round_id: int, fmt: st
             content_type="text/plain",
             headers={"Retry-After": "10"},
         )
+    if fmt == "xlsx" and ranking.scored > settings.LAUREL_XLSX_INLINE_MAX_ROWS:
+        # Too large to build inside a request: a worker builds it; the results page links it.
+        export_services.request_xlsx_export(
+            ranking=ranking, actor=request.user if isinstance(request.user, User) else None
+        )
+        messages.info(
+            request, "The Excel file is being prepared; a download link appears on this page when it is ready."
+        )
+        return _back(edition, round, "schulze")
     return exports.FORMATS[fmt](ranking)
+
+
+@require_GET
+def results_file(request: HttpRequest, edition_id: int, round_id: int, export_id: int) -> HttpResponseBase:
+    """A built export file, read through the storage API (any host can serve it)."""
+    # organizer_required's rules, inline, as for results_export: a file response streams.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request_roles(request).is_organizer:
+        raise Http404
+    edition = organized_edition(request, edition_id)
+    round = _round_of(edition, round_id)
+    export = get_object_or_404(ExportFile, pk=export_id, round=round, state=RunState.DONE)
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.file.name.rsplit("/", 1)[-1],
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )

@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from judging.services import assignment_runs, rankings
+from judging.services import assignment_runs, exports, rankings
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +27,9 @@ def refresh_ranking(round_id: int) -> int | None:
 def run_assignment(run_id: int) -> str | None:
     run = assignment_runs.carry_out_assignment_run(run_id=run_id)
     return run.state if run else None
+
+
+@shared_task(name="judging.build_export", acks_late=True, reject_on_worker_lost=True)
+def build_export(export_id: int) -> str | None:
+    export = exports.build_xlsx_export(export_id=export_id)
+    return export.state if export else None

@@ -1,5 +1,6 @@
 """judging's tables, split by entity. Each module's models are re-exported here."""
 
+from judging.models.exports import ExportFile
 from judging.models.final import (
     AggregationMethod,
     AwardDecision,
@@ -49,6 +50,7 @@ __all__ = [
     "ConflictWaiver",
     "Criterion",
     "DeclaredConflict",
+    "ExportFile",
     "Panel",
     "RankingRow",
     "RankingSnapshot",

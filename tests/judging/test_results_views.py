@@ -37,8 +37,8 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     ranked(data.round)
     client = client_for(data.organizer)
     # Session and roles (4), edition, rounds, snapshot, its state key (2), rows, judges,
-    # criteria, the unread-notifications count: the same whatever the number of entries.
-    with django_assert_max_num_queries(13):
+    # criteria, the Excel job, the unread-notifications count: the same whatever the number of entries.
+    with django_assert_max_num_queries(14):
         response = client.get(results_url(data.edition.pk))
     assert response.status_code == 200
     body = response.content.decode()
