@@ -1,24 +1,19 @@
 """Conflict matching as pure functions: names are compared after normalization.
 
-``normalize_name`` is what ``DeclaredConflict.normalized`` stores and what credits are
-compared with: case-folded, accents stripped, punctuation dropped, spaces collapsed, so
-"José  García-Löw" and "jose garcia low" match.
+``normalize_name`` (``submissions.names``) is what ``DeclaredConflict.normalized`` and
+``Credit.normalized_name`` store: case-folded, accents stripped, punctuation dropped,
+spaces collapsed, so "José  García-Löw" and "jose garcia low" match. Which pairs to
+compare is chosen in SQL by ``judging.conflict_check``; the rule itself is here.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+from submissions.names import normalize_name
 
-
-def normalize_name(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", stripped).replace("_", " ").split())
+__all__ = ["normalize_name"]  # judging normalizes declarations with the credits' own function
 
 
 @dataclass(frozen=True)
@@ -75,10 +70,6 @@ def conflicted_pairs(judges: Iterable[JudgeProfile], entries: Iterable[EntryProf
         if found:
             result[entry.submission_id] = found
     return result
-
-
-def names_of(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(n for n in (normalize_name(v) for v in values) if n)
 
 
 def group_names(rows: Iterable[tuple[int, str]]) -> Mapping[int, frozenset[str]]:

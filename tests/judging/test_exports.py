@@ -42,8 +42,9 @@ def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges: constant.
-    with django_assert_max_num_queries(11):
+    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges, and
+    # the round's conflicts (jury, declarations, waivers, naming credits, entrants): constant.
+    with django_assert_max_num_queries(16):
         response = client.get(url)
         assert response.status_code == 200
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -117,7 +118,7 @@ def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) ->
     client = Client()
     client.force_login(data.organizer)
     url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(17):  # + the round's conflicts (5, constant)
         response = client.get(url, {"limit": 2, "offset": 1})
     assert response.status_code == 200
     body = response.json()
