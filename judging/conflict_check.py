@@ -20,7 +20,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import reduce
 from operator import or_
-
 from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet

@@ -19,8 +19,8 @@ from numpy.typing import NDArray
 from festival.models import Edition, JudgeMembership
 from judging.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
 from judging.competition import competing, competing_entries, competing_submissions
-from judging.models import AdvancementMode, Criterion, Round
 from judging.conflict_check import Conflicts, round_conflicts
+from judging.models import AdvancementMode, Criterion, Round
 from judging.selectors import counted_scores
 from submissions.models import Submission
 

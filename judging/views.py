@@ -264,7 +264,11 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
                 messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
             elif action == "reassign":
-                assignment = get_object_or_404(Assignment, pk=_posted_id(request, "assignment"), round=round_)
+                assignment = get_object_or_404(
+                    Assignment.objects.select_related("round__edition", "judge__user"),
+                    pk=_posted_id(request, "assignment"),
+                    round=round_,
+                )
                 result = assignment_services.reassign_conflicted(assignment=assignment, actor=user)
                 if result.created:
                     messages.success(request, f"Entry #{assignment.submission_id} given to another judge.")

@@ -305,14 +305,19 @@ class DiscoveredConflict:
     score_excluded: bool
 
 
-def _take_off(
-    *, assignment_id: int, round_id: int, judge_id: int, submission_id: int, reason: str, actor: User | None
-) -> DiscoveredConflict:
-    """Mark one assignment CONFLICTED; its score stays, excluded with the reason, audited."""
+def _take_off(*, assignment: Assignment, reason: str, actor: User | None) -> DiscoveredConflict:
+    """Mark one assignment CONFLICTED; its score stays, excluded with the reason, audited.
+
+    ``assignment`` comes with its round and edition loaded: the audit row is filed in the
+    festival's chain without another query.
+    """
     from judging.services.scoring import exclude_score
 
-    Assignment.objects.filter(pk=assignment_id).update(state=AssignmentState.CONFLICTED)
-    score = Score.objects.filter(round_id=round_id, judge_id=judge_id, submission_id=submission_id).first()
+    Assignment.objects.filter(pk=assignment.pk).update(state=AssignmentState.CONFLICTED)
+    assignment.state = AssignmentState.CONFLICTED
+    score = Score.objects.filter(
+        round_id=assignment.round_id, judge_id=assignment.judge_id, submission_id=assignment.submission_id
+    ).first()
     excluded = False
     if score is not None and not score.excluded:
         exclude_score(score=score, reason=f"Conflict of interest found after assignment: {reason}", actor=actor)
@@ -320,15 +325,20 @@ def _take_off(
     record_audit(
         actor=actor,
         action="assignment.conflict_found",
-        target=Assignment(pk=assignment_id),
+        target=assignment,
         before={"state": AssignmentState.ACTIVE},
-        after={"state": AssignmentState.CONFLICTED, "judge": judge_id, "submission": submission_id, "reason": reason},
+        after={
+            "state": AssignmentState.CONFLICTED,
+            "judge": assignment.judge_id,
+            "submission": assignment.submission_id,
+            "reason": reason,
+        },
     )
     return DiscoveredConflict(
-        assignment_id=assignment_id,
-        round_id=round_id,
-        submission_id=submission_id,
-        judge_id=judge_id,
+        assignment_id=assignment.pk,
+        round_id=assignment.round_id,
+        submission_id=assignment.submission_id,
+        judge_id=assignment.judge_id,
         score_excluded=excluded,
     )
 
@@ -348,17 +358,10 @@ def settle_judge_conflicts(*, judge: JudgeMembership, actor: User | None) -> lis
         return []
     rows = Assignment.objects.filter(
         judge=judge, state=AssignmentState.ACTIVE, submission_id__in=[sid for _, sid in conflicts]
-    ).values_list("pk", "round_id", "submission_id")
+    ).select_related("round__edition")
     return [
-        _take_off(
-            assignment_id=pk,
-            round_id=round_id,
-            judge_id=judge.pk,
-            submission_id=sid,
-            reason=conflicts[(judge.pk, sid)],
-            actor=actor,
-        )
-        for pk, round_id, sid in rows
+        _take_off(assignment=assignment, reason=conflicts[(judge.pk, assignment.submission_id)], actor=actor)
+        for assignment in rows
     ]
 
 
@@ -376,14 +379,7 @@ def reassign_conflicted(*, assignment: Assignment, actor: User, seed: int = 0) -
         reason = conflict_check.conflict_between(assignment.judge, assignment.submission_id)
         if reason is None:
             raise AssignmentRefused("This judge is not conflicted with the entry: nothing to re-assign.")
-        _take_off(
-            assignment_id=assignment.pk,
-            round_id=assignment.round_id,
-            judge_id=assignment.judge_id,
-            submission_id=assignment.submission_id,
-            reason=reason,
-            actor=actor,
-        )
+        _take_off(assignment=assignment, reason=reason, actor=actor)
     elif assignment.state != AssignmentState.CONFLICTED:
         raise AssignmentRefused("Only a conflicted assignment is re-assigned from here.")
     result = assign_round(

@@ -65,8 +65,8 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
         assignment=assignments[1], state=ScoreState.SUBMITTED, submitted_at=timezone.now(), total=7.0,
     )  # fmt: skip
 
-    # Constant in the number of entries: + the judge's conflicts at read time (5).
-    with django_assert_max_num_queries(13):
+    # Constant in the number of entries: + the judge's conflicts at read time (5), unread mail (1).
+    with django_assert_max_num_queries(14):
         response = client.get("/judge/")
 
     body = response.content.decode()
@@ -79,7 +79,7 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
 def test_the_scoring_page_renders_the_rubric_without_a_player_yet(django_assert_max_num_queries) -> None:
     client, assignments = judge_with_queue()
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = client.get(page(assignments[1]))
 
     body = response.content.decode()
@@ -415,7 +415,7 @@ def test_a_long_queue_is_paged_and_opens_on_the_page_of_the_next_entry(django_as
             submitted_at=timezone.now(),
         )
 
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         resumed = client.get("/judge/").content.decode()
     chosen = client.get(f"/judge/?page-{round_id}=1").content.decode()
 
