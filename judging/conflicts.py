@@ -48,30 +48,6 @@ def conflict_reason(judge: JudgeProfile, entry: EntryProfile) -> str | None:
     return None
 
 
-def conflicted_pairs(judges: Iterable[JudgeProfile], entries: Iterable[EntryProfile]) -> dict[int, set[int]]:
-    """submission id → ids of the judges conflicted with it. Indexed by name, so it is linear."""
-    by_name: dict[str, set[int]] = {}
-    by_user: dict[int, set[int]] = {}
-    by_entry: dict[int, set[int]] = {}
-    waived: dict[int, frozenset[int]] = {}
-    for judge in judges:
-        waived[judge.judge_id] = judge.waived
-        by_user.setdefault(judge.user_id, set()).add(judge.judge_id)
-        for name in judge.names:
-            by_name.setdefault(name, set()).add(judge.judge_id)
-        for submission_id in judge.entries:
-            by_entry.setdefault(submission_id, set()).add(judge.judge_id)
-    result: dict[int, set[int]] = {}
-    for entry in entries:
-        found = set(by_user.get(entry.entrant_id, ())) | by_entry.get(entry.submission_id, set())
-        for name in entry.names:
-            found |= by_name.get(name, set())
-        found = {j for j in found if entry.submission_id not in waived[j]}
-        if found:
-            result[entry.submission_id] = found
-    return result
-
-
 def group_names(rows: Iterable[tuple[int, str]]) -> Mapping[int, frozenset[str]]:
     grouped: dict[int, set[str]] = {}
     for key, value in rows:
