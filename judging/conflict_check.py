@@ -26,7 +26,7 @@ from django.db.models import Model, Q, QuerySet
 
 from festival.models import JudgeMembership
 from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
-from judging.models import ConflictKind, ConflictWaiver, DeclaredConflict, Round
+from judging.models import ConflictKind, ConflictWaiver, DeclaredConflict, Round, RoundEntry
 from submissions.models import Credit, Submission
 
 # (judge membership id, submission id) -> why the judge may not judge the entry.
@@ -70,46 +70,73 @@ def _candidates(
 ) -> dict[int, EntryProfile]:
     """The only entries that can be conflicted with these judges, with the names that matter.
 
-    Two indexed queries: credits whose normalized name or organization is one the judges
-    declared (or bear), and the entries those judges entered or declared.
+    Each lookup starts from an index and never joins towards the edition (a join lets the
+    planner start from the edition's entries instead): credits by normalized name or
+    organization, then (one UNION) entries by id — those named or declared — and by
+    entrant — those the judges entered — within the editions, then the round's by
+    (round, entry) when asked about a round.
     """
     names = set().union(*(p.names for p in profiles.values()))
     users = {p.user_id for p in profiles.values()}
     declared = set().union(*(p.entries for p in profiles.values()))
-    scope = Q(edition_id__in=edition_ids)
-    if round_ is not None:
-        scope &= Q(round_entries__round=round_)
     matched: dict[int, set[str]] = defaultdict(set)
     if names:
         for submission_id, name, organization in (
             Credit.objects.filter(Q(normalized_name__in=names) | Q(normalized_organization__in=names))
-            .filter(submission__in=Submission.objects.filter(scope))
+            .order_by()
             .values_list("submission_id", "normalized_name", "normalized_organization")
         ):
             matched[submission_id].update(n for n in (name, organization) if n in names)
-    wanted = Q(entrant_id__in=users) | Q(pk__in=declared) | Q(pk__in=list(matched))
-    entrants = Submission.objects.filter(scope).filter(wanted).values_list("pk", "entrant_id")
+    entries = Submission.objects.filter(edition_id__in=edition_ids).order_by()
+    by_id = entries.filter(pk__in={*declared, *matched}).values_list("pk", "entrant_id")
+    entered = entries.filter(entrant_id__in=users).values_list("pk", "entrant_id")
+    found = dict(by_id.union(entered))
+    if round_ is not None and found:
+        in_round = RoundEntry.objects.filter(round=round_, submission_id__in=list(found))
+        found = {pk: found[pk] for pk in in_round.values_list("submission_id", flat=True)}
     return {
         pk: EntryProfile(submission_id=pk, entrant_id=entrant_id, names=frozenset(matched.get(pk, ())))
-        for pk, entrant_id in entrants
+        for pk, entrant_id in found.items()
     }
+
+
+def _pairs_to_compare(
+    profiles: Mapping[int, JudgeProfile], entries: Mapping[int, EntryProfile]
+) -> set[tuple[int, int]]:
+    """(judge, entry) pairs sharing a name, an account or a declaration: the only ones that can
+    conflict, found through maps so a big jury is not compared with every candidate."""
+    by_name: dict[str, set[int]] = defaultdict(set)
+    by_user: dict[int, set[int]] = defaultdict(set)
+    by_entry: dict[int, set[int]] = defaultdict(set)
+    for profile in profiles.values():
+        by_user[profile.user_id].add(profile.judge_id)
+        for name in profile.names:
+            by_name[name].add(profile.judge_id)
+        for submission_id in profile.entries:
+            by_entry[submission_id].add(profile.judge_id)
+    pairs: set[tuple[int, int]] = set()
+    for entry in entries.values():
+        judges = by_user.get(entry.entrant_id, set()) | by_entry.get(entry.submission_id, set())
+        for name in entry.names:
+            judges = judges | by_name.get(name, set())
+        pairs.update((judge_id, entry.submission_id) for judge_id in judges)
+    return pairs
 
 
 def conflicts_among(judges: Sequence[JudgeMembership], *, round_: Round | None = None) -> Conflicts:
     """Every conflict between these judges and the entries of their editions (or of ``round_``).
 
-    Judges must have their user loaded. Four queries whatever the edition's size.
+    Judges must have their user loaded. Four or five queries whatever the edition's size.
     """
     if not judges:
         return {}
     profiles = judge_profiles(judges)
     entries = _candidates(profiles, edition_ids={j.edition_id for j in judges}, round_=round_)
     found: Conflicts = {}
-    for profile in profiles.values():
-        for entry in entries.values():
-            reason = conflict_reason(profile, entry)
-            if reason is not None:
-                found[(profile.judge_id, entry.submission_id)] = reason
+    for judge_id, submission_id in _pairs_to_compare(profiles, entries):
+        reason = conflict_reason(profiles[judge_id], entries[submission_id])  # the rule, with waivers
+        if reason is not None:
+            found[(judge_id, submission_id)] = reason
     return found
 
 
