@@ -36,8 +36,8 @@ def final_rounds_for(user_id: int) -> list[Round]:
             kind=RoundKind.FINAL,
             edition__judges__user_id=user_id,
             edition__judges__is_active=True,
-            entries__isnull=False,
         )
+        .filter(competing("entries__submission__"))
         .distinct()
         .select_related("edition__festival")
         .order_by("edition_id", "position")
