@@ -1,11 +1,19 @@
 """Exports of a round's results: CSV, XLSX and JSON, streamed so large editions stay cheap.
 
-Rows come from the round's stored ranking (``judging.rankings.StoredRanking``, one row per
-scored entry, best first), joined in SQL with the entry's title and entrant and read with
-``.iterator()``, so memory stays flat at any size. CSV and JSON are generated row by row
-into a ``StreamingHttpResponse``; XLSX is written by openpyxl in
-write-only mode to a temporary file (the format is a zip, which needs its directory at
-the end) and then streamed from disk in chunks. Exports are for organizers only.
+Rows come from the round's stored ranking (``judging.rankings.StoredRanking``: one row per
+scored entry, best first, computed from the entries that still compete, scored by judges
+not conflicted with them), joined in SQL with the entry's title and entrant and read with
+``.iterator()``, so memory stays flat at any size. A final round's
+exports hold its published award ladder (the final is decided by ballots, not scores).
+CSV and JSON are generated row by row into a ``StreamingHttpResponse``; XLSX is written by
+openpyxl in write-only mode to a temporary file (the format is a zip, which needs its
+directory at the end) and then streamed from disk in chunks. Exports are for organizers only.
+
+Cells are built by pure functions from a ranking row or an award (``ranking_cells``,
+``award_cells``); the writers then make text safe to open in a spreadsheet (OWASP's CSV
+injection guidance): a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return gets a leading ``'`` in CSV and is stored as a text cell, never a formula, in XLSX.
+Numbers stay numbers (a negative z-score is data, not a formula).
 """
 
 from __future__ import annotations
@@ -20,7 +28,11 @@ from typing import IO, Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from judging.final.selectors import published_awards
+from judging.models import AwardDecision, Round, RoundKind
 from judging.rankings import StoredRanking
 from judging.results import ResultRow
 
@@ -53,9 +65,42 @@ def export_records(ranking: StoredRanking) -> Iterator[dict[str, Any]]:
 
 
 def record(row: ResultRow, entrant: str) -> dict[str, Any]:
+    return dict(zip(COLUMNS, ranking_cells(row, entrant), strict=True))
+
+
+def ranking_cells(row: ResultRow, entrant: str) -> list[Any]:
+    """One ranking row as the exports' cells, in ``COLUMNS`` order (raw values)."""
     data = asdict(row)
     data["entrant"] = entrant
-    return {column: data[column] for column in COLUMNS}
+    return [data[column] for column in COLUMNS]
+
+
+AWARD_COLUMNS = ("rank", "tier", "submission_id", "title", "entrant")
+
+
+def award_cells(award: AwardDecision) -> list[Any]:
+    """One published award as the exports' cells, in ``AWARD_COLUMNS`` order (raw values)."""
+    return [award.rank, award.tier.name, award.submission_id, award.submission.title, award.submission.entrant.email]
+
+
+def awards_of(round: Round) -> list[AwardDecision]:
+    """The published ladder of a final round (awards to entries that still compete); else none."""
+    return published_awards(round) if round.kind == RoundKind.FINAL else []
+
+
+# OWASP: a spreadsheet reads a cell starting with one of these as a formula (or DDE).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value: object) -> object:
+    """A cell as CSV writes it: empty for None; text that would be a formula, quoted with ``'``."""
+    if value is None:
+        return ""
+    return f"'{value}" if is_formula_like(value) else value
 
 
 def _filename(ranking: StoredRanking, extension: str) -> str:
@@ -70,15 +115,25 @@ class _Echo:
         return value
 
 
-def _csv_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+def _csv_lines(header: Iterable[str], rows: Iterable[list[Any]]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for item in records:
-        yield writer.writerow(["" if item[c] is None else item[c] for c in COLUMNS])
+    yield writer.writerow(header)
+    for cells in rows:
+        yield writer.writerow([csv_cell(value) for value in cells])
+
+
+def _ranking_rows(ranking: StoredRanking) -> Iterator[list[Any]]:
+    for row, entrant in ranking.iter_rows_with_entrants():
+        yield ranking_cells(row, entrant)
 
 
 def csv_response(ranking: StoredRanking) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_csv_lines(export_records(ranking)), content_type="text/csv; charset=utf-8")
+    """The ranking; for a final round, its published award ladder."""
+    if ranking.round.kind == RoundKind.FINAL:
+        lines = _csv_lines(AWARD_COLUMNS, (award_cells(a) for a in awards_of(ranking.round)))
+    else:
+        lines = _csv_lines(COLUMNS, _ranking_rows(ranking))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "csv")}"'
     return response
 
@@ -97,7 +152,8 @@ def _json_chunks(ranking: StoredRanking) -> Iterator[str]:
     yield json.dumps(head)[:-1] + ', "entries": ['
     for index, item in enumerate(export_records(ranking)):
         yield ("," if index else "") + json.dumps(item)
-    yield '], "judges": ' + json.dumps(judge_records(ranking)) + "}"
+    awards = [dict(zip(AWARD_COLUMNS, award_cells(a), strict=True)) for a in awards_of(round)]
+    yield '], "judges": ' + json.dumps(judge_records(ranking)) + ', "awards": ' + json.dumps(awards) + "}"
 
 
 def json_response(ranking: StoredRanking) -> StreamingHttpResponse:
@@ -114,25 +170,43 @@ def judge_records(ranking: StoredRanking) -> list[dict[str, Any]]:
     return [asdict(row) for row in ranking.judges()]
 
 
+def xlsx_row(sheet: WriteOnlyWorksheet, cells: Iterable[Any]) -> list[Any]:
+    """Cells for ``sheet.append``: every text cell stored as text, so none is ever a formula."""
+    row: list[Any] = []
+    for value in cells:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # openpyxl would make "=..." a formula; keep it the entrant's text
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
+
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PROGRESS_EVERY = 5000
 
 
 def write_xlsx(ranking: StoredRanking, handle: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
-    """Write the ranking as an Excel workbook (openpyxl's write-only mode) to ``handle``; return the rows."""
+    """Write the workbook (openpyxl's write-only mode) to ``handle``; return the ranking rows written."""
     workbook = Workbook(write_only=True)
+    if ranking.round.kind == RoundKind.FINAL:
+        ladder = workbook.create_sheet(title="Awards")
+        ladder.append(list(AWARD_COLUMNS))
+        for award in awards_of(ranking.round):
+            ladder.append(xlsx_row(ladder, award_cells(award)))
     sheet = workbook.create_sheet(title="Ranking")
     sheet.append(list(COLUMNS))
     rows = 0
-    for item in export_records(ranking):
-        sheet.append([item[c] for c in COLUMNS])
+    for cells in _ranking_rows(ranking):
+        sheet.append(xlsx_row(sheet, cells))
         rows += 1
         if progress is not None and rows % PROGRESS_EVERY == 0:
             progress(rows)
     judges = workbook.create_sheet(title="Judges")
     judges.append(list(JUDGE_COLUMNS))
     for item in judge_records(ranking):
-        judges.append([item[c] for c in JUDGE_COLUMNS])
+        judges.append(xlsx_row(judges, [item[c] for c in JUDGE_COLUMNS]))
     workbook.save(handle)
     return rows
 

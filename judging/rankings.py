@@ -19,7 +19,8 @@ from typing import Any
 from django.db.models import Count, Max, Sum
 
 from festival.models import JudgeMembership
-from judging.models import Criterion, RankingRow, RankingSnapshot, Round, RoundEntry
+from judging.competition import competing_entries
+from judging.models import Criterion, RankingRow, RankingSnapshot, Round
 from judging.results import CHUNK, CriterionStats, JudgeRow, ResultRow
 from judging.selectors import counted_scores
 
@@ -37,7 +38,7 @@ def ranking_state_key(round_: Round) -> str:
         .order_by()
         .aggregate(n=Count("id"), ids=Sum("id"), totals=Sum("total"), latest=Max("updated_at"))
     )
-    entries = RoundEntry.objects.filter(round=round_).count()
+    entries = competing_entries(round_).count()
     state = {
         "format": SNAPSHOT_FORMAT,
         "fields": ROW_FIELDS,

@@ -217,7 +217,8 @@ def results_export(request: HttpRequest, edition_id: int, round_id: int, fmt: st
     edition = organized_edition(request, edition_id)
     round = _round_of(edition, round_id)
     ranking = rankings.ranking_of(round)
-    if not ranking.is_current:
+    # A final is decided by ballots: its exports hold the published ladder, whatever the scores.
+    if not ranking.is_current and round.kind != RoundKind.FINAL:
         refresh_rankings.request_ranking_refresh(round_id=round.pk)
         return HttpResponse(
             "The ranking is being recomputed after recent changes; export it again in a moment.",

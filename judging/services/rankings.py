@@ -66,7 +66,7 @@ def _summary(outcome: results.RoundResults) -> dict[str, Any]:
                 "sd": _finite(stat.sd),
                 "correlation": _finite(stat.correlation),
             }
-            for stat in results.criterion_stats(outcome.round)
+            for stat in results.criterion_stats(outcome.round, outcome.conflicts)
         ],
     }
 
