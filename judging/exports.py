@@ -45,6 +45,7 @@ COLUMNS = (
     "flagged",
     "at_cut",
     "close_call",
+    "p_above",
 )
 
 
@@ -113,7 +114,9 @@ def _json_chunks(results: RoundResults) -> Iterator[str]:
             "sigma": sigma if math.isfinite(sigma) else None,
             "iterations": results.calibration.model.iterations,
             "converged": results.calibration.model.converged,
+            "problem": results.calibration.model.problem,
         },
+        "ranked_by": results.calibration.primary,
     }
     # The head object, left open for the entries array that follows it.
     yield json.dumps(head)[:-1] + ', "entries": ['

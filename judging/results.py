@@ -46,7 +46,7 @@ class RoundResults:
 
     @property
     def scored(self) -> int:
-        return len(self.calibration.ranking("model"))
+        return len(self.calibration.ranking())
 
     def advance_count(self) -> int | None:
         """How many entries the round's advancement rule sends on (None: no rule)."""
@@ -58,7 +58,7 @@ class RoundResults:
 
     def cut(self) -> CutReport | None:
         count = self.advance_count()
-        return cut_report(self.calibration.ranking("model"), count) if count is not None else None
+        return cut_report(self.calibration.ranking(), count) if count is not None else None
 
     def submission_ids(self, indices: NDArray[np.intp]) -> list[int]:
         return [int(i) for i in self.entry_ids[indices]]
@@ -116,7 +116,7 @@ def _num(value: float | None) -> float | None:
 @dataclass(frozen=True)
 class ResultRow:
     position: int
-    rank: int  # judge model's rank; equal estimates share it
+    rank: int  # the primary method's rank (the judge model's unless it failed); equal estimates share it
     tied: bool  # shares its rank with another entry
     submission_id: int
     title: str
@@ -132,15 +132,19 @@ class ResultRow:
     spread: float | None
     flagged: bool
     at_cut: str  # "advances", "tied at the cut", "" (no rule or below)
-    close_call: bool
+    close_call: bool  # in the tie band: the interval contains the cut
+    p_above: float | None  # in the tie band: the probability that the entry belongs above the cut
 
 
 def result_rows(
     results: RoundResults, *, titles: dict[int, str], limit: int | None = None, offset: int = 0
 ) -> Iterator[ResultRow]:
-    """The round's entries in the model's order (best first), ``offset``..``offset+limit``."""
+    """The round's entries in the primary order (best first), ``offset``..``offset+limit``.
+
+    The interval is the primary method's (the judge model's unless it failed).
+    """
     calib = results.calibration
-    model = calib.ranking("model")
+    model = calib.ranking()
     stop = len(model) if limit is None else min(len(model), offset + limit)
     raw_rank = np.zeros(calib.table.n_entries, dtype=np.intp)
     z_rank = np.zeros(calib.table.n_entries, dtype=np.intp)
@@ -150,7 +154,7 @@ def result_rows(
     cut = results.cut()
     advancing = set(cut.advancing.tolist()) if cut else set()
     tied = set(cut.tied.tolist()) if cut else set()
-    close = set(cut.close_calls.tolist()) if cut else set()
+    band = dict(zip(cut.band.tolist(), cut.p_above.tolist(), strict=True)) if cut else {}
     for position in range(offset, stop):
         index = int(model.order[position])
         submission_id = int(results.entry_ids[index])
@@ -166,15 +170,51 @@ def result_rows(
             raw_rank=int(raw_rank[index]),
             z=_num(calib.z.estimate[index]),
             z_rank=int(z_rank[index]),
-            model=_num(model.estimate[position]),
-            se=_num(calib.model.entries.se[index]),
+            model=_num(calib.model.entries.estimate[index]),
+            se=_num(model.se[position]),
             low=_num(model.low[position]),
             high=_num(model.high[position]),
             spread=_num(calib.disagreement.spread[index]),
             flagged=bool(calib.disagreement.flagged[index]),
             at_cut="tied at the cut" if index in tied else ("advances" if index in advancing else ""),
-            close_call=index in close,
+            close_call=index in band,
+            p_above=_num(band[index]) if index in band else None,
         )
+
+
+@dataclass(frozen=True)
+class BandRow:
+    submission_id: int
+    title: str
+    estimate: float | None
+    low: float | None
+    high: float | None
+    p_above: float
+    above: bool  # above the cut by point estimate (advances if the band is confirmed)
+
+
+def band_rows(results: RoundResults, cut: CutReport, titles: dict[int, str]) -> list[BandRow]:
+    """The tie band at the cut, best first: each entry's interval and P(above the cut)."""
+    ranking = results.calibration.ranking()
+    position = np.empty(results.calibration.table.n_entries, dtype=np.intp)
+    position[ranking.order] = np.arange(len(ranking))
+    advancing = set(cut.advancing.tolist())
+    rows = []
+    for index, p_above in zip(cut.band.tolist(), cut.p_above.tolist(), strict=True):
+        at = int(position[index])
+        submission_id = int(results.entry_ids[index])
+        rows.append(
+            BandRow(
+                submission_id=submission_id,
+                title=titles.get(submission_id, f"Entry #{submission_id}"),
+                estimate=_num(ranking.estimate[at]),
+                low=_num(ranking.low[at]),
+                high=_num(ranking.high[at]),
+                p_above=float(p_above),
+                above=index in advancing,
+            )
+        )
+    return rows
 
 
 def titles_for(round: Round, submission_ids: list[int] | None = None) -> dict[int, str]:

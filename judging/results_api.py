@@ -40,6 +40,9 @@ class ResultRowSerializer(serializers.Serializer[results.ResultRow]):
     flagged = serializers.BooleanField(help_text="Judges disagree more than their noise explains.")
     at_cut = serializers.CharField()
     close_call = serializers.BooleanField()
+    p_above = serializers.FloatField(
+        allow_null=True, help_text="In the tie band at the cut: the probability that the entry belongs above it."
+    )
 
 
 class AwardSerializer(serializers.Serializer[dict[str, Any]]):
@@ -102,7 +105,7 @@ class EditionResultsView(APIView):
         payload = []
         for round in rounds:
             outcome = results.round_results(round)
-            model = outcome.calibration.ranking("model")
+            model = outcome.calibration.ranking()
             cut = outcome.cut()
             tied = outcome.submission_ids(cut.tied) if cut else []
             titles = results.titles_for(round, outcome.submission_ids(model.order[offset : offset + limit]))

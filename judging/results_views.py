@@ -61,15 +61,16 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     method = _method(request.GET.get("method"))
     outcome = results.round_results(round)
-    model = outcome.calibration.ranking("model")
+    model = outcome.calibration.ranking()  # the primary method's (z-scores when the model failed)
     shown = model.order if show_all else model.order[:PAGE_LIMIT]
     cut = outcome.cut()
     tied_ids = outcome.submission_ids(cut.tied) if cut else []
+    band_ids = outcome.submission_ids(cut.band) if cut else []
     # All titles are streamed for "show all" (an IN list of 100,000 ids would not do).
     titles = (
         results.titles_for(round)
         if show_all
-        else results.titles_for(round, [*outcome.submission_ids(shown), *tied_ids])
+        else results.titles_for(round, [*outcome.submission_ids(shown), *tied_ids, *band_ids])
     )
     rows = list(results.result_rows(outcome, titles=titles, limit=None if show_all else PAGE_LIMIT))
     later = [r for r in rounds if r.position > round.position]
@@ -81,7 +82,9 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         truncated=len(model) > len(rows),
         cut=cut,
         tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
-        close_calls=len(cut.close_calls) if cut else 0,
+        close_calls=len(cut.band) if cut else 0,
+        band=results.band_rows(outcome, cut, titles) if cut else [],
+        calibration_note=outcome.calibration.note,
         next_round=later[0] if later else None,
         judges=results.judge_rows(outcome),
         criteria=results.criterion_stats(round),
@@ -135,7 +138,11 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
     try:
         if action == "advance":
             done = advancement.apply_advancement(
-                round=round, decided_by=user, include_tied=request.POST.get("include_tied") == "1", ip=ip
+                round=round,
+                decided_by=user,
+                include_tied=request.POST.get("include_tied") == "1",
+                confirm_band=request.POST.get("confirm_band") == "1",
+                ip=ip,
             )
             messages.success(
                 request,

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from judging.calibration import (
     CalibrationError,
@@ -25,7 +26,7 @@ from judging.calibration import (
     zscore_mean,
 )
 from judging.calibration.methods import EntryEstimates
-from judging.calibration.simulation import balanced_assignment, run_simulation
+from judging.calibration.simulation import balanced_assignment, run_simulation, simulate_edition
 
 
 def estimates(values: list[float], se: float = 0.0) -> EntryEstimates:
@@ -166,3 +167,57 @@ def test_model_beats_z_beats_raw_on_a_seeded_simulation() -> None:
     raw, z, model = (report.mean(m) for m in ("raw", "z", "model"))
     assert model.tau > z.tau > raw.tau
     assert model.shortlist_recall >= 0.95
+
+
+def demo_shaped_table(seed: int) -> ScoreTable:
+    """3 judges x 11 entries, every entry scored by every judge: the demo edition's shape."""
+    rng = np.random.default_rng(seed)
+    quality = rng.integers(0, 6, 11)
+    severity = np.array([0, 1, 2])
+    grid_judge, grid_entry = np.meshgrid(np.arange(3), np.arange(11), indexing="ij")
+    judge, entry = grid_judge.ravel(), grid_entry.ravel()
+    points = np.clip(3 + quality[entry] + rng.integers(0, 3, len(entry)) - severity[judge], 1, 10)
+    return ScoreTable.build(judge, entry, (points - 1) * 10 / 9)  # totals on 0-10, as the results page sees
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_tiny_fully_crossed_edition_keeps_the_z_score_order_and_its_spread(seed: int) -> None:
+    result = calibrate(demo_shaped_table(seed), bounds=(0.0, 10.0), resolution=10 / 9)
+    model, zs = result.model.entries, result.z
+    assert result.model.converged, result.model.problem
+    assert result.primary == "model"
+    assert stats.kendalltau(model.estimate, zs.estimate).statistic >= 0.85
+    # Not collapsed: the calibrated scores spread like the raw means, with real intervals.
+    assert float(np.std(model.estimate)) >= 0.8 * float(np.std(result.raw.estimate))
+    assert len(np.unique(np.round(model.estimate, 2))) >= 5
+    assert float(np.median(model.se)) > 0.2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_two_judges_per_entry_at_6000_entries_never_collapses(seed: int) -> None:
+    edition = simulate_edition(n_entries=6000, n_judges=60, k=2, seed=seed)
+    fit = fit_judge_model(edition.table, bounds=(1.0, 10.0), resolution=1.0)
+    assert fit.converged, fit.problem
+    # The true quality sd is 1.5 points of an average judge (times the judges' mean scale).
+    assert 1.2 < fit.quality_sd < 1.9
+    raw = raw_mean(edition.table).estimate
+    assert float(np.std(fit.entries.estimate)) > 0.8 * float(np.std(raw))
+
+
+def test_pure_noise_scores_are_reported_as_a_degenerate_fit_and_ranked_by_z_scores() -> None:
+    rng = np.random.default_rng(11)
+    judge, entry = balanced_assignment(300, 20, 3, rng)
+    table = ScoreTable.build(judge, entry, rng.normal(5.5, 1.5, len(judge)))
+    result = calibrate(table)
+    assert result.model.converged is False
+    assert "collapsed" in result.model.problem
+    assert result.model.quality_sd < 0.2 * float(np.std(table.score))
+    assert result.primary == "z"
+    assert result.ranking().method == "z"
+    assert result.note.startswith("The judge model cannot be trusted on these scores (the fitted quality spread")
+
+
+def test_unsettled_iterations_are_not_reported_as_converged() -> None:
+    edition = simulate_edition(n_entries=600, n_judges=20, k=3, seed=1)
+    fit = fit_judge_model(edition.table, max_iterations=2)
+    assert (fit.converged, fit.problem) == (False, "the estimates were still moving after 2 iterations")

@@ -125,6 +125,9 @@ def test_a_tie_at_the_cut_needs_a_decision() -> None:
         "count": 4,
         "added": done.added,
         "tied_included": tied,
+        "ranked_by": "model",
+        "band": {str(pk): 0.5 for pk in tied},  # the tie band is the exact tie here: one chance in two each
+        "band_confirmed": False,  # advancing the tied entries decided the whole band
     }
 
 

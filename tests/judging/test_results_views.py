@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from festival.models import AuditEvent, User
+from judging import results
 from judging.models import AdvancementMode, RoundEntry, RoundKind
 from tests.factories import JudgeFactory, OrganizerFactory, UserFactory
 from tests.judging.rank_factories import RoundFactory, ScoredRound, final_round, scored_round
@@ -43,7 +44,11 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     body = response.content.decode()
     assert "60 of 60 entries have counted scores." in body
     assert "Advance to Jury" in body
-    assert body.count("<tr") == 1 + 60 + 1 + 6 + 1 + 2
+    band = results.round_results(data.round).cut()
+    assert band is not None and 0 < len(band.band) < 30
+    # Ranking, judges and criteria tables, and the tie band's table (header + one row per entry).
+    assert body.count("<tr") == 1 + 60 + 1 + 6 + 1 + 2 + 1 + len(band.band)
+    assert f"Tie band at the cut ({len(band.band)} entries)" in body
     assert "Judge 0" in body and "C1" in body
 
 
@@ -175,3 +180,46 @@ def test_results_page_without_rounds_or_scores_says_so() -> None:
     page = client.get(results_url(edition.pk)).content.decode()
     assert "0 of 0 entries have counted scores." in page
     assert "No counted scores yet." in page
+
+
+def test_advancing_through_a_tie_band_needs_the_organizers_confirmation() -> None:
+    data = scored_round(n_entries=40, n_judges=4, k=2, seed=3)
+    data.round.advancement_mode = AdvancementMode.TOP_N
+    data.round.advance_count = 8
+    data.round.save()
+    jury = RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
+    cut = results.round_results(data.round).cut()
+    assert cut is not None and cut.needs_confirmation and not cut.needs_decision
+    client = client_for(data.organizer)
+    page = client.get(results_url(data.edition.pk)).content.decode()
+    assert 'name="confirm_band"' in page
+    response = client.post(action_url(data), {"action": "advance"}, follow=True)
+    assert "cannot be told apart from it" in response.content.decode()
+    assert RoundEntry.objects.filter(round=jury).count() == 0
+    response = client.post(action_url(data), {"action": "advance", "confirm_band": "1"}, follow=True)
+    assert "8 entries entered Jury." in response.content.decode()
+    event = AuditEvent.objects.get(action="round.advanced")
+    assert event.after is not None and event.after["band_confirmed"] is True
+    assert len(event.after["band"]) == len(cut.band)
+    assert all(0.0 <= p <= 1.0 for p in event.after["band"].values())
+
+
+def test_a_degenerate_judge_model_is_said_on_the_page_and_the_ranking_falls_back_to_z_scores() -> None:
+    import numpy as np
+
+    from judging.calibration.simulation import balanced_assignment
+
+    rng = np.random.default_rng(4)
+    judge, entry = balanced_assignment(90, 6, 3, rng)
+    totals: list[list[tuple[int, float]]] = [[] for _ in range(90)]
+    for j, e in zip(judge.tolist(), entry.tolist(), strict=True):
+        totals[e].append((j, round(float(rng.uniform(3, 8)), 1)))  # pure noise: no film is better
+    data = scored_round(totals=totals, n_judges=6)
+    outcome = results.round_results(data.round)
+    assert (outcome.calibration.model.converged, outcome.calibration.primary) == (False, "z")
+    body = client_for(data.organizer).get(results_url(data.edition.pk)).content.decode()
+    assert "The judge model cannot be trusted on these scores (the fitted quality spread" in body
+    assert "use per-judge z-scores instead." in body
+    z_first = int(outcome.entry_ids[outcome.calibration.ranking("z").order[0]])
+    ranking_table = body.split('id="ranking-title"')[1].split("<tbody>")[1]
+    assert ranking_table.split("<td>#")[1].startswith(f"{z_first} ")  # the first row is z's best
