@@ -105,6 +105,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
                 "entry": p.entry,
                 "title": final.title(p.entry),
                 "pending": p.entry in pending,
+                "below_minimum": p.entry in final.below_minimum,
             }
             for p in final.ladder.placements
         ]
