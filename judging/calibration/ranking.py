@@ -134,16 +134,35 @@ def cut_report(ranking: Ranking, count: int) -> CutReport:
         tied = empty
     cut_value = float((ranking.estimate[count - 1] + ranking.estimate[count]) / 2)
     band = (ranking.low <= cut_value) & (ranking.high >= cut_value)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p_above = stats.norm.cdf((ranking.estimate[band] - cut_value) / ranking.se[band])
     return CutReport(
         count=count,
         advancing=advancing,
         tied=tied,
         band=ranking.order[band],
-        p_above=np.nan_to_num(p_above, nan=0.5),
+        p_above=p_above_cut(ranking, cut_value)[band],
         cut_value=cut_value,
     )
+
+
+def p_above_cut(ranking: Ranking, cut_value: float) -> FloatArray:
+    """Per position: the probability that the entry belongs above ``cut_value`` (normal approximation)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = stats.norm.cdf((ranking.estimate - cut_value) / ranking.se)
+    result: FloatArray = np.nan_to_num(p, nan=0.5)
+    return result
+
+
+def least_certain(ranking: Ranking, cut: CutReport, count: int) -> IntArray:
+    """The ``count`` entries (indices) whose side of the cut is least certain, most uncertain first.
+
+    Uncertainty is ``min(P(above), P(below))``; equal ones go by rank position. Adaptive
+    judging gives these entries one more judge each.
+    """
+    p = p_above_cut(ranking, cut.cut_value)
+    doubt = np.minimum(p, 1.0 - p)
+    positions = np.lexsort((np.arange(len(ranking)), -doubt))[: max(0, count)]
+    result: IntArray = ranking.order[positions]
+    return result
 
 
 def share_to_count(share: float, n_entries: int) -> int:

@@ -26,7 +26,19 @@ from judging.calibration import (
     zscore_mean,
 )
 from judging.calibration.methods import EntryEstimates
-from judging.calibration.simulation import balanced_assignment, run_simulation, simulate_edition
+from judging.calibration.ranking import least_certain
+from judging.calibration.simulation import (
+    WORLDS,
+    adaptive_pass,
+    assess_all,
+    balanced_assigner,
+    balanced_assignment,
+    calibrate_world,
+    first_pass,
+    make_world,
+    run_simulation,
+    simulate_edition,
+)
 
 
 def estimates(values: list[float], se: float = 0.0) -> EntryEstimates:
@@ -221,3 +233,39 @@ def test_unsettled_iterations_are_not_reported_as_converged() -> None:
     edition = simulate_edition(n_entries=600, n_judges=20, k=3, seed=1)
     fit = fit_judge_model(edition.table, max_iterations=2)
     assert (fit.converged, fit.problem) == (False, "the estimates were still moving after 2 iterations")
+
+
+def test_least_certain_entries_are_those_nearest_the_cut() -> None:
+    ranking = rank_entries(estimates([9.0, 8.0, 7.9, 7.0, 5.0], se=0.2))
+    cut = cut_report(ranking, 2)
+    assert cut.cut_value == pytest.approx(7.95)
+    assert least_certain(ranking, cut, 2).tolist() == [1, 2]
+    assert least_certain(ranking, cut, 3).tolist() == [1, 2, 3]
+    assert cut.p_above.tolist() == pytest.approx([0.5987, 0.4013], abs=1e-4)
+
+
+def test_adaptive_judging_spends_exactly_the_budget_where_the_cut_is_uncertain() -> None:
+    world = make_world("textbook", n_entries=2000, n_judges=30, seed=4)
+    rng = np.random.default_rng(4)
+    first = first_pass(world, k=2, rng=rng, assign=balanced_assigner)
+    more = adaptive_pass(world, first, budget=2000, batches=4, shortlist=0.05, rng=rng)
+    assert len(more) == len(first) + 2000
+    extra = more.entry_counts() - first.entry_counts()
+    true_rank = np.argsort(np.argsort(-world.truth))
+    near_cut = np.abs(true_rank - 100) <= 20
+    far = true_rank >= 1000  # the bottom half never needs another look
+    assert extra[near_cut].mean() > 2.5 > 0.5 > extra[far].mean()
+    quality = assess_all(calibrate_world(more, world), world)["model"]
+    uniform = assess_all(calibrate_world(first_pass(world, k=3, rng=rng, assign=balanced_assigner), world), world)
+    assert quality.recall >= uniform["model"].recall
+    assert quality.recall >= 0.95
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_every_world_scores_on_the_scale_and_the_model_does_not_collapse(name: str) -> None:
+    world = make_world(name, n_entries=1000, n_judges=20, seed=2)
+    table = first_pass(world, k=2, rng=np.random.default_rng(2), assign=balanced_assigner)
+    assert set(np.unique(table.score).tolist()) <= set(range(1, 11))
+    assert (len(table) < 2000) is (name == "unfinished")
+    result = calibrate_world(table, world)
+    assert result.model.converged, result.model.problem
