@@ -247,6 +247,25 @@ def _entry_inputs(round_: Round, submission_ids: list[int]) -> list[EntryInput]:
     ]
 
 
+def write_plan(*, round_: Round, plan: Plan, source: str) -> list[Assignment]:
+    """Write a plan's pairs, each judge's new entries after the end of their queue (one bulk insert)."""
+    start = dict(
+        Assignment.objects.filter(round=round_)
+        .values_list("judge_id")
+        .annotate(top=Max("position"))
+        .values_list("judge_id", "top")
+    )
+    rows: list[Assignment] = []
+    for judge_id, order in plan.order.items():
+        first = (start.get(judge_id) or 0) + 1
+        rows.extend(
+            Assignment(round=round_, judge_id=judge_id, submission_id=sid, source=source, position=first + i)
+            for i, sid in enumerate(order)
+        )
+    Assignment.objects.bulk_create(rows, batch_size=2000)
+    return rows
+
+
 @dataclass(frozen=True)
 class AssignmentResult:
     created: int
@@ -285,20 +304,7 @@ def assign_round(
         conflicts=conflicts,
         seed=seed,
     )
-    start = dict(
-        Assignment.objects.filter(round=round_)
-        .values_list("judge_id")
-        .annotate(top=Max("position"))
-        .values_list("judge_id", "top")
-    )
-    rows: list[Assignment] = []
-    for judge_id, order in plan.order.items():
-        first = (start.get(judge_id) or 0) + 1
-        rows.extend(
-            Assignment(round=round_, judge_id=judge_id, submission_id=sid, source=source, position=first + i)
-            for i, sid in enumerate(order)
-        )
-    Assignment.objects.bulk_create(rows, batch_size=2000)
+    rows = write_plan(round_=round_, plan=plan, source=source)
     if not rows and not plan.short:
         return AssignmentResult(created=0, short={})  # nothing to do, nothing to record
     record_audit(
