@@ -3,7 +3,9 @@
 Only counted scores take part (submitted, not excluded, with a total). ``Score.total`` is
 on 0-10 whatever the rubric, so the judge model treats a total of exactly 0 or 10 as
 censored (every criterion at the end of its scale). One query loads a round's scores
-(streamed with ``.iterator()``); calibration then runs in numpy.
+(streamed with ``.iterator()``) and one the entries' categories and AI-use levels (the
+judge x category term, and the flags for judges whose scores differ by either);
+calibration then runs in numpy.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import Max
 from numpy.typing import NDArray
 
 from festival.models import Edition, JudgeMembership
 from judging.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
+from judging.calibration.effects import attribute_flags
 from judging.models import AdvancementMode, Criterion, Round, RoundEntry
 from judging.selectors import counted_scores
 from submissions.models import Submission
 
 TOTAL_BOUNDS = (0.0, 10.0)
 CHUNK = 2000
+# The AI-use disclosure level of an entry: the largest share of runtime any stage declares.
+AI_LEVELS = ("no AI use declared", "some AI use (under half the runtime)", "heavy AI use (half the runtime or more)")
+HEAVY_AI_SHARE = 50
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,8 @@ class RoundResults:
     entry_ids: NDArray[np.int64]  # entry index -> submission id
     judge_ids: NDArray[np.int64]  # judge index -> JudgeMembership id
     entries_in_round: int
+    categories: tuple[str, ...] = ()  # category index -> name
+    ai_level: NDArray[np.intp] | None = None  # entry index -> index into AI_LEVELS
 
     @property
     def scored(self) -> int:
@@ -100,13 +109,46 @@ def round_results(round: Round) -> RoundResults:
         n_judges=len(judge_ids),
         n_entries=len(entry_ids),
     )
+    group, names, ai_level = _entry_attributes(round, entry_ids)
     return RoundResults(
         round=round,
-        calibration=calibrate(table, bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
+        calibration=calibrate(table.with_groups(group), bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
         entry_ids=entry_ids,
         judge_ids=judge_ids,
         entries_in_round=RoundEntry.objects.filter(round=round).count(),
+        categories=names,
+        ai_level=ai_level,
     )
+
+
+def _entry_attributes(
+    round: Round, entry_ids: NDArray[np.int64]
+) -> tuple[NDArray[np.intp], tuple[str, ...], NDArray[np.intp]]:
+    """Per entry index: its category (dense index, -1 none) and AI-use level; category names (one query)."""
+    position = {int(pk): i for i, pk in enumerate(entry_ids.tolist())}
+    group = np.full(len(entry_ids), -1, dtype=np.intp)
+    ai_level = np.zeros(len(entry_ids), dtype=np.intp)
+    names: dict[int, str] = {}
+    index: dict[int, int] = {}
+    rows = (
+        Submission.objects.filter(round_entries__round=round)
+        .order_by()
+        .annotate(ai_share=Max("ai_uses__runtime_share_percent"))
+        .values_list("pk", "category_id", "category__name", "ai_share")
+        .iterator(chunk_size=CHUNK)
+    )
+    for pk, category_id, category_name, ai_share in rows:
+        at = position.get(pk)
+        if at is None:
+            continue  # in the round, no counted score yet
+        if category_id is not None:
+            if category_id not in index:
+                index[category_id] = len(index)
+                names[category_id] = category_name
+            group[at] = index[category_id]
+        share = ai_share or 0
+        ai_level[at] = 0 if share <= 0 else (1 if share < HEAVY_AI_SHARE else 2)
+    return group, tuple(names[c] for c in index), ai_level
 
 
 def _num(value: float | None) -> float | None:
@@ -262,6 +304,50 @@ def judge_rows(results: RoundResults) -> list[JudgeRow]:
         )
     rows.sort(key=lambda row: (-(row.leniency or 0.0), row.membership_id))
     return rows
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """A judge whose scores differ systematically by something that should not matter."""
+
+    name: str
+    attribute: str  # "category" or "AI-use disclosure"
+    level: str
+    n_scores: int
+    difference: float  # points: at this level minus the judge's other entries, after calibration
+    p_value: float
+
+
+def flag_rows(results: RoundResults, names: dict[int, str]) -> list[FlagRow]:
+    """Flags for organizers (never an automatic change): category and AI-use disclosure level.
+
+    The category's difference is before the judge x category term corrects it (what the
+    judge did); the AI-use level is not in the model at all.
+    """
+    calib = results.calibration
+    table = calib.table
+    found: list[FlagRow] = []
+    checks: list[tuple[str, NDArray[np.intp] | None, tuple[str, ...], bool]] = [
+        ("category", table.entry_group, results.categories, True),
+        ("AI-use disclosure", results.ai_level, AI_LEVELS, False),
+    ]
+    for label, attribute, level_names, is_category in checks:
+        if attribute is None:
+            continue
+        for flag in attribute_flags(table, calib.model, attribute, is_category=is_category):
+            membership_id = int(results.judge_ids[flag.judge])
+            found.append(
+                FlagRow(
+                    name=names.get(membership_id, f"Judge #{membership_id}"),
+                    attribute=label,
+                    level=level_names[flag.level] if flag.level < len(level_names) else str(flag.level),
+                    n_scores=flag.n,
+                    difference=round(flag.difference, 2),
+                    p_value=flag.p_value,
+                )
+            )
+    found.sort(key=lambda row: (-abs(row.difference), row.name))
+    return found
 
 
 def criterion_stats(round: Round) -> list[CriterionStats]:

@@ -74,6 +74,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     )
     rows = list(results.result_rows(outcome, titles=titles, limit=None if show_all else PAGE_LIMIT))
     later = [r for r in rounds if r.position > round.position]
+    judges = results.judge_rows(outcome)
     context.update(
         round=round,
         method=method,
@@ -86,7 +87,8 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         band=results.band_rows(outcome, cut, titles) if cut else [],
         calibration_note=outcome.calibration.note,
         next_round=later[0] if later else None,
-        judges=results.judge_rows(outcome),
+        judges=judges,
+        judge_flags=results.flag_rows(outcome, {row.membership_id: row.name for row in judges}),
         criteria=results.criterion_stats(round),
         rule_form=AdvancementRuleForm(
             initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}

@@ -46,6 +46,7 @@ class ScoreTable:
     score: FloatArray
     n_judges: int
     n_entries: int
+    entry_group: IntArray | None = None  # per entry: its category (0..G-1; -1 none), for the judge x category term
 
     @classmethod
     def build(
@@ -80,6 +81,13 @@ class ScoreTable:
 
     def __len__(self) -> int:
         return len(self.score)
+
+    def with_groups(self, group: ArrayLike) -> ScoreTable:
+        """The same scores with each entry's category (dense 0..G-1, -1 for none)."""
+        g = np.asarray(group, dtype=np.intp).ravel()
+        if len(g) != self.n_entries:
+            raise CalibrationError("one category per entry is needed.")
+        return ScoreTable(self.judge, self.entry, self.score, self.n_judges, self.n_entries, entry_group=g)
 
     def entry_counts(self) -> IntArray:
         return np.bincount(self.entry, minlength=self.n_entries).astype(np.intp)
@@ -171,11 +179,15 @@ class JudgeModelFit:
     quality_sd: float = float("nan")  # the prior's sd of quality (score points), fitted by EM
     problem: str = ""  # why the fit is not to be trusted ("" when converged)
     se_posterior: FloatArray | None = None  # the posterior sd alone (judges' parameters known)
+    category_leniency: FloatArray | None = None  # judges x categories, points (shrunk; None without categories)
+    category_sd: float = 0.0  # the fitted sd of the judge x category term (0: none found)
 
 
 # A fit is degenerate when the fitted quality spread is below this share of the scores'
 # spread, or when the calibrated estimates spread less than this share of the raw means.
 DEGENERATE_SHARE = 0.2
+# The judge x category term's prior sd never goes below this (points): see ``_category_term``.
+CATEGORY_PRIOR_SD = 0.3
 
 
 def _judge_regression(
@@ -214,7 +226,7 @@ def fit_judge_model(
     resolution: float = 0.0,
     quality_prior: bool = True,
     max_iterations: int = 500,
-    tolerance: float = 1e-5,
+    tolerance: float = 1e-4,
 ) -> JudgeModelFit:
     """Fit leniency, scale and noise per judge and quality per entry (see the module docstring).
 
@@ -277,15 +289,26 @@ def fit_judge_model(
     spread = spread if spread > 0 else 1.0
     scored = entry_n > 0
     n_scored = max(int(np.count_nonzero(scored)), 1)
+    # The judge x category term: one cell per (judge, category); the last category is "none".
+    grouped = table.entry_group is not None and len(table.entry_group) == n_e
+    n_groups = int(table.entry_group.max()) + 2 if grouped and table.entry_group is not None and n_e else 1
+    if grouped and table.entry_group is not None:
+        entry_cat = np.where(table.entry_group >= 0, table.entry_group, n_groups - 1)
+        cell = judge * n_groups + entry_cat[entry]
+        cell_n = np.bincount(cell, minlength=n_j * n_groups).astype(np.float64)
+    cs = np.zeros(len(y))  # per score: its judge's leniency for the entry's category
+    cat = np.zeros(n_j * n_groups)
+    cat_var = 0.0
     dof = len(y) - int(np.count_nonzero(scored)) - 2 * int(np.count_nonzero(judge_n)) + 2
     weights = judge_n / max(int(judge_n.sum()), 1)
 
-    def e_step(a: FloatArray, b: FloatArray, w: FloatArray, precision: float) -> tuple[FloatArray, FloatArray]:
-        # Posterior mean and variance of each entry's quality; ``precision`` is the prior's
-        # (0 without the prior: least squares, and v is then only the sampling variance).
-        bw = b[judge] * w[judge]
-        num = np.bincount(entry, weights=bw * (y - a[judge]), minlength=n_e)
-        den = np.bincount(entry, weights=bw * b[judge], minlength=n_e) + precision
+    def e_step(aj: FloatArray, bj: FloatArray, wj: FloatArray, precision: float) -> tuple[FloatArray, FloatArray]:
+        # Posterior mean and variance of each entry's quality (from per-score a, b and w);
+        # ``precision`` is the prior's (0 without the prior: least squares, and v is then
+        # only the sampling variance).
+        bw = bj * wj
+        num = np.bincount(entry, weights=bw * (y - cs - aj), minlength=n_e)
+        den = np.bincount(entry, weights=bw * bj, minlength=n_e) + precision
         safe = den > 1e-12
         m: FloatArray = np.where(safe, num / np.where(safe, den, 1.0), 0.0)
         v: FloatArray = np.where(safe, 1.0 / np.where(safe, den, 1.0), 0.0)
@@ -297,7 +320,9 @@ def fit_judge_model(
     w = np.full(n_j, 1.0 / spread**2)
     prior_var = spread**2
     precision = 1.0 / prior_var if quality_prior else 0.0
-    m, v = e_step(a, b, w, precision)
+    m, v = e_step(a[judge], b[judge], w[judge], precision)
+    if censored:
+        high_at, low_at = np.flatnonzero(at_high), np.flatnonzero(at_low)
     iterations = 0
     settled = False
     for iterations in range(1, max_iterations + 1):  # noqa: B007 (used after the loop)
@@ -305,7 +330,7 @@ def fit_judge_model(
         mi = m[entry]
         vi = v[entry] if quality_prior else np.zeros(len(y))
         x_var = float(np.mean(m[scored] ** 2 + (v[scored] if quality_prior else 0.0))) or 1.0
-        a, b, *_ = _judge_regression(judge, mi, vi, y, n_j, judge_n, prior_scores, prior_scores * x_var)
+        a, b, *_ = _judge_regression(judge, mi, vi, y - cs, n_j, judge_n, prior_scores, prior_scores * x_var)
         # Fix the gauge: the average judge (weighted by scores) has a = 0 and b = 1; the
         # qualities move with it (x' = a_bar + b_bar x).
         a_bar = float(np.dot(weights, a))
@@ -318,9 +343,10 @@ def fit_judge_model(
         v = b_bar * b_bar * v
         mi = m[entry]
         vi = v[entry] if quality_prior else vi
+        aj, bj = a[judge], b[judge]
         # Judges' noise, shrunk towards the pooled noise; weights are 1 / sigma_j².
-        residual = y - a[judge] - b[judge] * mi
-        rss_j = np.bincount(judge, weights=residual * residual + b[judge] ** 2 * vi, minlength=n_j)
+        residual = y - cs - aj - bj * mi
+        rss_j = np.bincount(judge, weights=residual * residual + bj * bj * vi, minlength=n_j)
         if quality_prior:
             pooled_var = float(rss_j.sum()) / len(y)
             var_j = (rss_j + noise_prior_scores * pooled_var) / (judge_n + noise_prior_scores)
@@ -330,31 +356,35 @@ def fit_judge_model(
             var_j = (dof_factor * rss_j + noise_prior_scores * pooled_var) / (judge_n + noise_prior_scores)
         var_j = np.maximum(var_j, (0.05 * spread) ** 2)
         w = 1.0 / var_j
+        if grouped:
+            cat, cat_var = _category_term(residual + cs, cell, cell_n, var_j, n_j, n_groups)
+            cs = cat[cell]
         if censored:
-            fitted = a[judge] + b[judge] * mi
-            sd = np.sqrt(var_j[judge] + b[judge] ** 2 * vi)
-            alpha = (cut_high - fitted[at_high]) / sd[at_high]
-            y[at_high] = fitted[at_high] + sd[at_high] * np.exp(_log_pdf(alpha) - special.log_ndtr(-alpha))
-            beta = (cut_low - fitted[at_low]) / sd[at_low]
-            y[at_low] = fitted[at_low] - sd[at_low] * np.exp(_log_pdf(beta) - special.log_ndtr(beta))
+            for at, cut, sign in ((high_at, cut_high, 1.0), (low_at, cut_low, -1.0)):
+                if len(at):
+                    fitted = aj[at] + bj[at] * mi[at] + cs[at]
+                    sd = np.sqrt(var_j[judge[at]] + bj[at] ** 2 * vi[at])
+                    # E[y | y beyond the cut]: the inverse Mills ratio, on the cut's side.
+                    alpha = sign * (cut - fitted) / sd
+                    y[at] = fitted + sign * sd * np.exp(_log_pdf(alpha) - special.log_ndtr(-alpha))
         if quality_prior:
             # EM: the prior variance is the mean of E[x²] = m² + v, never of m² alone.
             prior_var = max(float(np.mean(m[scored] ** 2 + v[scored])), 1e-8 * spread**2)
             precision = 1.0 / prior_var
-        m, v = e_step(a, b, w, precision)
+        m, v = e_step(aj, bj, w[judge], precision)
         # Against the previous E-step: the gauge's shift of m is not a change of the fit.
         change = float(np.max(np.abs(m - previous))) if n_e else 0.0
         if change < tolerance * spread:
             settled = True
             break
-    residual = y - a[judge] - b[judge] * m[entry]
+    residual = y - cs - a[judge] - b[judge] * m[entry]
     sigma = float(np.sqrt(np.dot(residual, residual) / dof)) if dof > 0 else float("nan")
     if censored:
         # A score at an end of the scale says "at least / at most": it carries only the
         # share lambda (lambda - alpha) of an exact score's information (Tobit), so an entry
         # full of 10s is less certain than its imputed scores pretend.
         info = np.ones(len(y))
-        fitted = a[judge] + b[judge] * m[entry]
+        fitted = a[judge] + b[judge] * m[entry] + cs
         sd = np.sqrt(1.0 / w[judge] + b[judge] ** 2 * (v[entry] if quality_prior else 0.0))
         alpha = (cut_high - fitted[at_high]) / sd[at_high]
         lam = np.exp(_log_pdf(alpha) - special.log_ndtr(-alpha))
@@ -364,7 +394,7 @@ def fit_judge_model(
         info[at_low] = np.clip(lam * (lam + beta), 0.0, 1.0)
         den = np.bincount(entry, weights=w[judge] * b[judge] ** 2 * info, minlength=n_e) + precision
         v = np.where(den > 1e-12, 1.0 / np.where(den > 1e-12, den, 1.0), 0.0)
-    extra = _judge_parameter_variance(table, y, m, v, a, b, w, quality_prior, prior_scores)
+    extra = _judge_parameter_variance(table, y - cs, m, v, a, b, w, quality_prior, prior_scores)
     with np.errstate(invalid="ignore"):
         posterior_se = np.where(scored & (v > 0), np.sqrt(v), np.nan)
         se = np.where(scored & (v > 0), np.sqrt(v + extra), np.nan)
@@ -401,7 +431,37 @@ def fit_judge_model(
         quality_sd=quality_sd,
         problem=problem,
         se_posterior=posterior_se,
+        category_leniency=cat.reshape(n_j, n_groups) if grouped else None,
+        category_sd=float(np.sqrt(cat_var)),
     )
+
+
+def _category_term(
+    residual: FloatArray, cell: IntArray, cell_n: FloatArray, var_j: FloatArray, n_j: int, n_groups: int
+) -> tuple[FloatArray, float]:
+    """Each judge's extra leniency per category, shrunk by empirical Bayes, and its variance.
+
+    ``residual``: scores minus the rest of the fit. Per (judge, category) cell the mean
+    residual has sampling variance ``sigma_j² / n``; the term's variance is what the cells'
+    spread holds beyond that (method of moments, 0 when nothing is there), and each cell is
+    shrunk by ``n / (n + sigma_j² / variance)``. Centred per category over judges (weighted
+    by scores), so a category's films being better on average stays in their quality.
+    """
+    sums = np.bincount(cell, weights=residual, minlength=n_j * n_groups)
+    has = cell_n > 0
+    raw = np.where(has, sums / np.maximum(cell_n, 1.0), 0.0)
+    noise = np.repeat(var_j, n_groups)
+    sampling = np.where(has, noise / np.maximum(cell_n, 1.0), 0.0)
+    weight = cell_n / max(float(cell_n.sum()), 1.0)
+    variance = max(float(np.dot(weight, raw * raw)) - float(np.dot(weight, sampling)), 0.0)
+    # The prior never goes below CATEGORY_PRIOR_SD: one judge harsh on one category is a
+    # sparse effect that a population-wide variance would shrink away.
+    prior = max(variance, CATEGORY_PRIOR_SD**2)
+    shrunk = np.where(has, raw * cell_n / (cell_n + noise / prior), 0.0).reshape(n_j, n_groups)
+    per_cat_n = cell_n.reshape(n_j, n_groups)
+    centre = (shrunk * per_cat_n).sum(axis=0) / np.maximum(per_cat_n.sum(axis=0), 1.0)
+    result: FloatArray = np.where(per_cat_n > 0, shrunk - centre[None, :], 0.0).ravel()
+    return result, variance
 
 
 def _judge_parameter_variance(

@@ -318,7 +318,7 @@ def first_pass(world: World, *, k: int, rng: np.random.Generator, assign: Assign
     entry = np.concatenate(entries) if entries else np.zeros(0, dtype=np.intp)
     return ScoreTable.build(
         judge, entry, world.score(judge, entry, rng), n_judges=world.n_judges, n_entries=world.n_entries
-    )
+    ).with_groups(world.category)
 
 
 @dataclass(frozen=True)
@@ -413,7 +413,7 @@ def adaptive_pass(
             np.concatenate([table.score, score]),
             n_judges=table.n_judges,
             n_entries=table.n_entries,
-        )
+        ).with_groups(world.category)
     return table
 
 

@@ -8,6 +8,7 @@ noise-free recoveries are checked to 1e-4 points.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -25,9 +26,11 @@ from judging.calibration import (
     share_to_count,
     zscore_mean,
 )
+from judging.calibration.effects import attribute_flags
 from judging.calibration.methods import EntryEstimates
 from judging.calibration.ranking import least_certain
 from judging.calibration.simulation import (
+    N_CATEGORIES,
     WORLDS,
     adaptive_pass,
     assess_all,
@@ -269,3 +272,38 @@ def test_every_world_scores_on_the_scale_and_the_model_does_not_collapse(name: s
     assert (len(table) < 2000) is (name == "unfinished")
     result = calibrate_world(table, world)
     assert result.model.converged, result.model.problem
+
+
+def test_a_judge_harsh_on_heavy_ai_films_is_flagged_and_nobody_else() -> None:
+    world = make_world("ai_bias", n_entries=3000, n_judges=30, seed=6)
+    table = first_pass(world, k=3, rng=np.random.default_rng(6), assign=balanced_assigner)
+    result = calibrate_world(table, world)
+    flags = attribute_flags(table, result.model, world.ai_level)
+    biased = set(np.flatnonzero(world.ai_penalty > 0).tolist())
+    found = {f.judge for f in flags if f.level == 2}
+    assert found <= biased and len(found) >= len(biased) - 1  # a very noisy one may hide
+    assert all(f.difference <= -0.5 for f in flags if f.level == 2)
+    assert {(f.judge, f.level) for f in flags} == {(j, 2) for j in found}  # one flag per judge, nobody else
+
+
+def test_the_judge_by_category_term_corrects_a_judge_harsh_on_one_category_and_flags_it() -> None:
+    world = make_world("textbook", n_entries=3000, n_judges=30, seed=7)
+    harsh = replace(world, category_leniency=world.category_leniency.copy())
+    harsh.category_leniency[4, 1] = -2.0  # judge 4 is harsh on category 1 only
+    table = first_pass(harsh, k=3, rng=np.random.default_rng(7), assign=balanced_assigner)
+    plain = calibrate_world(replace(table, entry_group=None), harsh)
+    corrected = calibrate_world(table, harsh)
+    assert corrected.model.category_leniency is not None
+    own_terms = corrected.model.category_leniency[4, :N_CATEGORIES]
+    contrast = own_terms[1] - np.delete(own_terms, 1).mean()  # the rest of the harshness sits in leniency
+    assert contrast == pytest.approx(-2.0, abs=0.5)
+    own = table.entry[table.judge == 4]
+    victims = own[harsh.category[own] == 1]
+    error = corrected.model.entries.estimate[victims] - harsh.target(table.judge_counts() / len(table))[victims]
+    error_plain = plain.model.entries.estimate[victims] - harsh.target(table.judge_counts() / len(table))[victims]
+    assert abs(float(error.mean())) < 0.5 * abs(float(error_plain.mean()))
+    flags = attribute_flags(table, corrected.model, harsh.category, is_category=True)
+    assert [(f.judge, f.level) for f in flags] == [(4, 1)]
+    # Without any such effect the term stays (nearly) off.
+    clean = calibrate_world(first_pass(world, k=3, rng=np.random.default_rng(7), assign=balanced_assigner), world)
+    assert clean.model.category_sd < 0.15

@@ -42,8 +42,9 @@ def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges: constant.
-    with django_assert_max_num_queries(11):
+    # Session and roles, edition, round, scores, the entries' categories and AI-use levels, rubric
+    # steps, entry count, titles, judges: constant.
+    with django_assert_max_num_queries(12):
         response = client.get(url)
         assert response.status_code == 200
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]

@@ -36,9 +36,10 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     data.round.save()
     RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
     client = client_for(data.organizer)
-    # Session and roles (4), edition, rounds, scores, rubric steps, entry count, titles, judges,
-    # criteria and their values, the navigation's unread notifications: 14 whatever the number of entries.
-    with django_assert_max_num_queries(14):
+    # Session and roles (4), edition, rounds, scores, the entries' categories and AI-use levels, rubric
+    # steps, entry count, titles, judges, criteria and their values, the navigation's unread
+    # notifications: 15 whatever the number of entries.
+    with django_assert_max_num_queries(15):
         response = client.get(results_url(data.edition.pk))
     assert response.status_code == 200
     body = response.content.decode()
@@ -55,7 +56,7 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
 def test_results_page_query_count_does_not_grow_with_entries(django_assert_max_num_queries) -> None:
     data = scored_round(n_entries=300, n_judges=10, k=3)
     client = client_for(data.organizer)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(results_url(data.edition.pk), {"all": "1"})
     assert response.content.decode().count("Film ") == 300
 
@@ -223,3 +224,28 @@ def test_a_degenerate_judge_model_is_said_on_the_page_and_the_ranking_falls_back
     z_first = int(outcome.entry_ids[outcome.calibration.ranking("z").order[0]])
     ranking_table = body.split('id="ranking-title"')[1].split("<tbody>")[1]
     assert ranking_table.split("<td>#")[1].startswith(f"{z_first} ")  # the first row is z's best
+
+
+def test_a_judge_harsh_on_heavy_ai_films_is_flagged_on_the_results_page() -> None:
+    import numpy as np
+
+    from judging.calibration.simulation import balanced_assignment
+    from submissions.models import AIUse, ProductionStage
+
+    rng = np.random.default_rng(8)
+    quality = rng.uniform(3, 8, 120)
+    heavy = set(range(0, 120, 3))  # every third film declares heavy AI use
+    judge, entry = balanced_assignment(120, 5, 3, rng)
+    totals: list[list[tuple[int, float]]] = [[] for _ in range(120)]
+    for j, e in zip(judge.tolist(), entry.tolist(), strict=True):
+        penalty = 2.5 if j == 0 and e in heavy else 0.0  # Judge 0 marks heavy-AI films down
+        totals[e].append((j, round(float(np.clip(quality[e] - penalty + rng.normal(0, 0.3), 0, 10)), 1)))
+    data = scored_round(totals=totals, n_judges=5)
+    AIUse.objects.bulk_create(
+        AIUse(submission=data.submissions[e], stage=ProductionStage.VIDEO, tool_other="Gen", runtime_share_percent=80)
+        for e in sorted(heavy)
+    )
+    body = client_for(data.organizer).get(results_url(data.edition.pk)).content.decode()
+    flags = body.split('id="flags-title"')[1].split("</section>")[0]
+    assert flags.count("<tr>") == 2  # the header and one judge
+    assert "<td>Judge 0</td><td>AI-use disclosure</td><td>heavy AI use (half the runtime or more)</td>" in flags
