@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
-from judging import advancement, exports, results
+from judging import advancement, exports, plots, results
 from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
@@ -75,6 +75,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     rows = list(results.result_rows(outcome, titles=titles, limit=None if show_all else PAGE_LIMIT))
     later = [r for r in rounds if r.position > round.position]
     judges = results.judge_rows(outcome)
+    judge_flags = results.flag_rows(outcome, {row.membership_id: row.name for row in judges})
     context.update(
         round=round,
         method=method,
@@ -88,7 +89,19 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         calibration_note=outcome.calibration.note,
         next_round=later[0] if later else None,
         judges=judges,
-        judge_flags=results.flag_rows(outcome, {row.membership_id: row.name for row in judges}),
+        judge_flags=judge_flags,
+        caterpillar=plots.caterpillar(model, cut, outcome.entry_ids.tolist()),
+        judges_plot=plots.leniency_scale(
+            [
+                plots.JudgePoint(
+                    name=row.name,
+                    leniency=row.leniency if row.leniency is not None else float("nan"),
+                    scale=row.scale if row.scale is not None else float("nan"),
+                    flagged=row.name in {flag.name for flag in judge_flags},
+                )
+                for row in judges
+            ]
+        ),
         criteria=results.criterion_stats(round),
         rule_form=AdvancementRuleForm(
             initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}

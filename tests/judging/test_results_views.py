@@ -47,8 +47,13 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     assert "Advance to Jury" in body
     band = results.round_results(data.round).cut()
     assert band is not None and 0 < len(band.band) < 30
-    # Ranking, judges and criteria tables, and the tie band's table (header + one row per entry).
-    assert body.count("<tr") == 1 + 60 + 1 + 6 + 1 + 2 + 1 + len(band.band)
+    # Ranking, judges and criteria tables, the tie band's table and the picture's table fallback
+    # (header + one row per entry each).
+    assert body.count("<tr") == 1 + 60 + 1 + 6 + 1 + 2 + 1 + len(band.band) + 1 + 60
+    assert body.count('<svg class="plot caterpillar"') == 1 and body.count('<svg class="plot judges-plot"') == 1
+    assert body.count('<circle class="estimate band"') == len(band.band)
+    assert body.count('<circle class="judge') == 6
+    assert "style=" not in body.split("<main")[-1]
     assert f"Tie band at the cut ({len(band.band)} entries)" in body
     assert "Judge 0" in body and "C1" in body
 
@@ -222,7 +227,7 @@ def test_a_degenerate_judge_model_is_said_on_the_page_and_the_ranking_falls_back
     assert "The judge model cannot be trusted on these scores (the fitted quality spread" in body
     assert "use per-judge z-scores instead." in body
     z_first = int(outcome.entry_ids[outcome.calibration.ranking("z").order[0]])
-    ranking_table = body.split('id="ranking-title"')[1].split("<tbody>")[1]
+    ranking_table = body.split(f"Entries of {data.round.name}, best first</caption>")[1].split("<tbody>")[1]
     assert ranking_table.split("<td>#")[1].startswith(f"{z_first} ")  # the first row is z's best
 
 
@@ -249,3 +254,16 @@ def test_a_judge_harsh_on_heavy_ai_films_is_flagged_on_the_results_page() -> Non
     flags = body.split('id="flags-title"')[1].split("</section>")[0]
     assert flags.count("<tr>") == 2  # the header and one judge
     assert "<td>Judge 0</td><td>AI-use disclosure</td><td>heavy AI use (half the runtime or more)</td>" in flags
+
+
+def test_the_caterpillar_zooms_to_the_cut_on_a_large_round() -> None:
+    data = scored_round(n_entries=600, n_judges=12, k=2, seed=2)
+    data.round.advancement_mode = AdvancementMode.TOP_N
+    data.round.advance_count = 300
+    data.round.save()
+    body = client_for(data.organizer).get(results_url(data.edition.pk)).content.decode()
+    svg = body.split('<svg class="plot caterpillar"')[1].split("</svg>")[0]
+    assert svg.count('<circle class="estimate') == 200
+    assert "positions 201-400 of 600 (around the cut)" in svg
+    assert '<line class="cut-line"' in svg
+    assert "With 600 entries the\n    picture zooms to positions 201–400, around the cut." in body
