@@ -63,6 +63,13 @@ class Round(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Share for top share (0.1 = best 10 %).",
     )
+    # The final: a finalist must appear on more than this share of the ballots to win a tier.
+    min_ballot_share = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.99)],
+        help_text="Final rounds: a finalist must be on more than this share of the ballots to win a tier "
+        "(0.5 = a majority; 0 = one ballot is enough).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ class AssignmentSource(models.TextChoices):
     AUTO = "auto", "Assignment run"
     REASSIGNED = "reassigned", "Re-assigned"
     MANUAL = "manual", "Organizer"
+    ADAPTIVE = "adaptive", "More judging at the cut"
 
 
 class Assignment(models.Model):
