@@ -17,6 +17,9 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from festival.deadlines import SubmissionWindow
+from festival.qc_codes import DEFAULT_CONTAINERS, SUPPORTED_CONTAINERS, QCCheck
+
+__all__ = ["DEFAULT_CONTAINERS", "QCCheck"]  # defined in festival.qc_codes, re-exported for the models' users
 
 GiB = 1024**3
 
@@ -118,28 +121,7 @@ class Attestation(models.TextChoices):
     RULES = "rules", "I accept the edition's rules"
 
 
-class QCCheck(models.TextChoices):
-    """Technical checks the media pipeline reports as warnings unless the edition makes them blocking.
-
-    The values are the finding codes of ``media.qc``; breaking a rule above (runtime,
-    container, resolution, file size) is always blocking.
-    """
-
-    NO_AUDIO = "no_audio", "The film has no audio track"
-    FRAME_RATE = "frame_rate", "Frame rate below 15 fps"
-    VARIABLE_FRAME_RATE = "variable_frame_rate", "Variable frame rate"
-    LOUDNESS = "loudness", "Integrated loudness outside -27 to -13 LUFS"
-    TRUE_PEAK = "true_peak", "True peak above -1 dBTP"
-    BLACK_HEAD = "black_head", "Black at the start"
-    BLACK_TAIL = "black_tail", "Black at the end"
-    BLACK_RUN = "black_run", "A long run of black"
-    SILENCE_HEAD = "silence_head", "Silence at the start"
-    SILENCE_TAIL = "silence_tail", "Silence at the end"
-    SILENCE_RUN = "silence_run", "A long run of silence"
-
-
 DEFAULT_ATTESTATIONS = [a.value for a in Attestation]
-DEFAULT_CONTAINERS = ["mp4", "mov", "webm", "mkv"]
 
 
 class Edition(models.Model):
@@ -217,7 +199,7 @@ class Edition(models.Model):
         unknown_qc = set(self.blocking_qc or []) - set(QCCheck.values)
         if unknown_qc:
             errors["blocking_qc"] = f"Unknown QC checks: {', '.join(sorted(unknown_qc))}."
-        bad = set(self.allowed_containers or []) - {"mp4", "mov", "webm", "mkv", "avi"}
+        bad = set(self.allowed_containers or []) - set(SUPPORTED_CONTAINERS)
         if bad:
             errors["allowed_containers"] = f"Unsupported containers: {', '.join(sorted(bad))}."
         if errors:

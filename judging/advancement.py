@@ -14,7 +14,7 @@ from django.db import transaction
 
 from festival.models import User
 from festival.services import record_audit
-from judging import results
+from judging import audit_actions, results
 from judging.errors import JudgingError
 from judging.models import Round, RoundEntry
 from submissions.models import Submission, SubmissionState
@@ -73,7 +73,7 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
     RoundEntry.objects.bulk_create((RoundEntry(round=target, submission_id=pk) for pk in added), batch_size=1000)
     record_audit(
         actor=decided_by,
-        action="round.advanced",
+        action=audit_actions.ROUND_ADVANCED,
         target=round,
         after={
             "to_round": target.pk,
@@ -107,7 +107,7 @@ def add_round_entry(
         raise AdvancementError(f"Entry #{submission.pk} is already in this round.")
     record_audit(
         actor=decided_by,
-        action="round.entry_added",
+        action=audit_actions.ROUND_ENTRY_ADDED,
         target=round,
         after={"submission": submission.pk, "reason": reason.strip()},
         ip=ip,
@@ -128,7 +128,7 @@ def remove_round_entry(
         raise AdvancementError(f"Entry #{submission.pk} is not in this round.")
     record_audit(
         actor=decided_by,
-        action="round.entry_removed",
+        action=audit_actions.ROUND_ENTRY_REMOVED,
         target=round,
         before={"submission": submission.pk},
         after={"reason": reason.strip()},

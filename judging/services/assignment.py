@@ -19,7 +19,7 @@ from django.db.models import Count, Max, Q
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import selectors
+from judging import audit_actions, selectors
 from judging.conflicts import conflicted_pairs
 from judging.errors import AssignmentRefused
 from judging.models import (
@@ -262,7 +262,7 @@ def assign_round(
         return AssignmentResult(created=0, short={})  # nothing to do, nothing to record
     record_audit(
         actor=actor,
-        action="assignment.run",
+        action=audit_actions.ASSIGNMENT_RUN,
         target=round_,
         after={"seed": seed, "created": len(rows), "short": len(plan.short), "source": source},
     )
@@ -283,7 +283,7 @@ def withdraw_judge(*, round_: Round, judge: JudgeMembership, actor: User | None,
     Assignment.objects.filter(pk__in=[pk for pk, _ in open_ids]).update(state=AssignmentState.WITHDRAWN)
     record_audit(
         actor=actor,
-        action="assignment.judge_withdrawn",
+        action=audit_actions.ASSIGNMENT_JUDGE_WITHDRAWN,
         target=judge,
         after={"round": round_.pk, "withdrawn": len(open_ids)},
     )
@@ -337,7 +337,7 @@ def resolve_conflicts(
             exclude_score(score=score, reason="Conflict of interest found after scoring.", actor=actor)
         record_audit(
             actor=actor,
-            action="assignment.conflict_found",
+            action=audit_actions.ASSIGNMENT_CONFLICT_FOUND,
             target=Assignment(pk=pk),
             before={"state": AssignmentState.ACTIVE},
             after={"state": AssignmentState.CONFLICTED, "judge": judge_id, "submission": submission_id},
@@ -390,7 +390,7 @@ def add_assignment(*, round_: Round, judge: JudgeMembership, submission: Submiss
         assignment.save(update_fields=["state", "source"])
     record_audit(
         actor=actor,
-        action="assignment.added",
+        action=audit_actions.ASSIGNMENT_ADDED,
         target=assignment,
         before=before,
         after={"state": assignment.state, "judge": judge.pk, "submission": submission.pk},
@@ -411,7 +411,7 @@ def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") 
         exclude_score(score=score, reason=reason or "Assignment removed by an organizer.", actor=actor)
     record_audit(
         actor=actor,
-        action="assignment.removed",
+        action=audit_actions.ASSIGNMENT_REMOVED,
         target=assignment,
         before=before,
         after={"state": assignment.state, "reason": reason},
