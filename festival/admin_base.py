@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Model, QuerySet
@@ -155,6 +156,22 @@ class FestivalScopedAdmin(ScopeMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._allowed(request, obj)
+
+
+_linked_admin_url = helpers.AdminReadonlyField.get_admin_url  # type: ignore[attr-defined]
+
+
+def _admin_url_the_organizer_may_open(self: helpers.AdminReadonlyField, remote_field: Any, remote_obj: Any) -> str:
+    """On an organizer's page, a read-only foreign key links only to a festival-scoped admin:
+    Django links every one to its admin page, which answers 403 for a model the organizer has
+    no admin of (an entrant's account, a decision's author): those show as text instead."""
+    remote_admin = self.model_admin.admin_site._registry.get(remote_field.model) if self.model_admin else None
+    if isinstance(self.model_admin, FestivalScopedAdmin) and not isinstance(remote_admin, FestivalScopedAdmin):
+        return str(remote_obj)
+    return str(_linked_admin_url(self, remote_field, remote_obj))
+
+
+helpers.AdminReadonlyField.get_admin_url = _admin_url_the_organizer_may_open  # type: ignore[attr-defined]
 
 
 class ReadOnlyScopedAdmin(FestivalScopedAdmin):

@@ -94,7 +94,7 @@ class Festival(models.Model):
 class OrganizerMembership(models.Model):
     """Organizer role: runs one festival (all its editions)."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="organizers")
+    festival = models.ForeignKey(Festival, db_index=False, on_delete=models.CASCADE, related_name="organizers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -127,7 +127,7 @@ DEFAULT_ATTESTATIONS = [a.value for a in Attestation]
 class Edition(models.Model):
     """One year of a festival, with its submission window and its rules."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="editions")
+    festival = models.ForeignKey(Festival, db_index=False, on_delete=models.CASCADE, related_name="editions")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
     year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2200)])
@@ -223,7 +223,7 @@ class Edition(models.Model):
 
 
 class Category(models.Model):
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="categories")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80)
     description = models.TextField(blank=True)
@@ -241,7 +241,7 @@ class Category(models.Model):
 class AwardTier(models.Model):
     """A rung of the award ladder: the films ranked ``rank_from``..``rank_to`` win it."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="award_tiers")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="award_tiers")
     name = models.CharField(max_length=80)
     rank_from = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     rank_to = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
@@ -265,7 +265,7 @@ class AwardTier(models.Model):
 class JudgeMembership(models.Model):
     """Judge role: sits on one edition's jury. Created only by accepting an invitation."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="judges")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="judges")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judge_memberships")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -325,7 +325,7 @@ class AuditEvent(models.Model):
     re-ordered row is found by ``manage.py verify_audit``.
     """
 
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()  # indexed by audit_time / audit_action_time
     festival = models.ForeignKey(Festival, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     chain = models.CharField(max_length=40, default="global")
     seq = models.PositiveBigIntegerField(default=0)
@@ -347,7 +347,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            # The audit list (newest first) and its action filter, without sorting millions of rows.
+            models.Index(fields=["-created_at", "-id"], name="audit_time"),
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_action_time"),
+        ]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_once_per_chain")]
 
     def __str__(self) -> str:

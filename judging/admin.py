@@ -12,8 +12,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
-from django.forms import BaseInlineFormSet, ModelForm
+from django.db.models import Model, QuerySet, TextField
+from django.forms import BaseInlineFormSet, ModelForm, Textarea
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -124,6 +124,7 @@ class CriterionInline(ScopedInline):
     model = Criterion
     formset = RubricFormSet
     fields = ["position", "name", "weight", "scale_min", "scale_max", "required", "guidance"]
+    formfield_overrides = {TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
 
 
 class PanelInline(ScopedInline):

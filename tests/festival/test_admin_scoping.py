@@ -9,6 +9,8 @@ every field pointing at the model. None of it shows or changes anything of B's.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +39,7 @@ from judging.models import (
     TieDecision,
 )
 from media.models import AIEvidence, AIFlag, DuplicatePair, FilmOutput, QCReport
-from submissions.models import AITool
+from submissions.models import AITool, Submission
 from tests.factories import EditionFactory, FestivalFactory, FilmFactory, OrganizerFactory, UserFactory
 from tests.judging.factories import judge_of, rubric_round, submitted_entry
 
@@ -208,3 +210,26 @@ def test_an_organizer_of_another_festival_gets_nothing_from_any_admin_model() ->
 
     assert scoped_models >= 20
     assert AuditEvent.objects.count() == audit_before  # no action reached a service
+
+
+def test_no_link_on_an_organizers_own_admin_pages_answers_403() -> None:
+    """The #12 bug: the film link on the submission page answered 403. Every link on every
+    change page of the organizer's own rows (and the organizer's film page) must open."""
+    mine = seed_festival("A")
+    seed_festival("B")
+    client = Client()
+    client.force_login(mine.organizer.user)
+    opened: dict[str, int] = {}
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, FestivalScopedAdmin):
+            continue
+        page = client.get(_admin_url(model, "change", mine.rows[model].pk))
+        assert page.status_code == 200, model._meta.label
+        for href in re.findall(r'href="(/(?:admin|organize)/[^"#]*)"', page.content.decode()):
+            href = html.unescape(href)
+            if href not in opened and "/logout" not in href and "/delete/" not in href:
+                opened[href] = client.get(href).status_code
+    forbidden = sorted(href for href, status in opened.items() if status == 403)
+    assert forbidden == []
+    film_page = f"/organize/films/{mine.rows[Submission].film_id}/"  # type: ignore[attr-defined]
+    assert opened[film_page] == 200
