@@ -9,6 +9,7 @@ from typing import Final
 
 ASSIGNMENT_ADDED: Final = "assignment.added"
 ASSIGNMENT_CONFLICT_FOUND: Final = "assignment.conflict_found"
+ASSIGNMENT_CONFLICT_REASSIGNED: Final = "assignment.conflict_reassigned"
 ASSIGNMENT_JUDGE_WITHDRAWN: Final = "assignment.judge_withdrawn"
 ASSIGNMENT_REMOVED: Final = "assignment.removed"
 ASSIGNMENT_RUN: Final = "assignment.run"
