@@ -168,10 +168,13 @@ def delete_round(*, round_: Round, actor: User | None, ip: str | None = None) ->
     round_.delete()
 
 
-def _free_names(rows: QuerySet[Any]) -> None:
-    """Give kept rows placeholder names first, so two of them can swap names without
-    tripping the per-round unique name constraint."""
-    rows.update(name=Concat(Value("#renaming-"), Cast("pk", output_field=CharField())))
+def _keep_only(rows: QuerySet[Any], specs: Sequence[CriterionSpec] | Sequence[PanelSpec]) -> dict[int, Any]:
+    """Delete the round's rows no spec names, and give the kept ones placeholder names (so two
+    of them can swap names without tripping the per-round unique name); returns them by id."""
+    kept = {spec.id for spec in specs if spec.id is not None}
+    rows.exclude(pk__in=kept).delete()
+    rows.filter(pk__in=kept).update(name=Concat(Value("#renaming-"), Cast("pk", output_field=CharField())))
+    return {row.pk: row for row in rows.filter(pk__in=kept)}
 
 
 # --- The rubric ------------------------------------------------------------------------------
@@ -241,10 +244,7 @@ def set_rubric(
     Round.objects.select_for_update().filter(pk=round_.pk).first()  # no score is submitted meanwhile
     check_rubric(round_=round_, specs=specs)
     before = _rubric_state(round_)
-    existing = {c.pk: c for c in Criterion.objects.filter(round=round_)}
-    kept = {spec.id for spec in specs if spec.id is not None}
-    Criterion.objects.filter(round=round_).exclude(pk__in=kept).delete()
-    _free_names(Criterion.objects.filter(pk__in=kept))
+    existing = _keep_only(Criterion.objects.filter(round=round_), specs)
     result = []
     for position, spec in enumerate(specs):
         criterion = existing[spec.id] if spec.id is not None else Criterion(round=round_)
@@ -321,10 +321,7 @@ def set_panels(*, round_: Round, specs: Sequence[PanelSpec], actor: User | None,
     """Make the round's panels exactly ``specs``; audited with the panels before and after."""
     check_panels(round_=round_, specs=specs)
     before = _panels_state(round_)
-    existing = {p.pk: p for p in Panel.objects.filter(round=round_)}
-    kept = {spec.id for spec in specs if spec.id is not None}
-    Panel.objects.filter(round=round_).exclude(pk__in=kept).delete()
-    _free_names(Panel.objects.filter(pk__in=kept))
+    existing = _keep_only(Panel.objects.filter(round=round_), specs)
     result = []
     for spec in specs:
         panel = existing[spec.id] if spec.id is not None else Panel(round=round_)
