@@ -29,6 +29,7 @@ from judging.errors import (
     WatchRequired,
 )
 from judging.models import Assignment, AssignmentState, Criterion, Round, Score, ScoreState, WatchSession
+from judging.services.rankings import counted_scores_changed
 from media.playback import playback_for
 
 TEXT_MAX = 5000
@@ -262,7 +263,7 @@ def submit_score(
     now: datetime | None = None,
 ) -> Score:
     """Save and submit: every required criterion set, the required share watched, round open."""
-    return _write(
+    score = _write(
         assignment=assignment,
         expected_version=expected_version,
         values=values or {},
@@ -274,6 +275,8 @@ def submit_score(
         real_actor=real_actor,
         now=now,
     )
+    counted_scores_changed(round_id=score.round_id)
+    return score
 
 
 @transaction.atomic
@@ -290,6 +293,7 @@ def exclude_score(*, score: Score, reason: str, actor: User | None, ip: str | No
     record_audit(
         actor=actor, ip=ip, action=audit_actions.SCORE_EXCLUDED, target=score, before=before, after=snapshot(score)
     )
+    counted_scores_changed(round_id=score.round_id)
     return score
 
 
@@ -316,6 +320,7 @@ def reopen_score(*, score: Score, reason: str, actor: User, ip: str | None = Non
         before=before,
         after={**after, "reason": reason},
     )
+    counted_scores_changed(round_id=score.round_id)
     return score
 
 
@@ -339,6 +344,7 @@ def restore_score(*, score: Score, reason: str, actor: User, ip: str | None = No
         before=before,
         after={**after, "reason": reason},
     )
+    counted_scores_changed(round_id=score.round_id)
     return score
 
 

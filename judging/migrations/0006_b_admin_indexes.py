@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('festival', '0004_b_admin_indexes'),
-        ('judging', '0002_rank_final'),
+        ('judging', '0005_i_export_files'),
         ('submissions', '0004_uploads'),
     ]
 
