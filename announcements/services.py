@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from announcements import results, selectors
+from announcements import audit_actions, results, selectors
 from announcements.models import (
     Announcement,
     FeedbackRelease,
@@ -73,7 +73,9 @@ def schedule_announcement(
         "official_selection": official_selection,
     }
     if before != after:
-        record_audit(actor=actor, action="announcement.scheduled", target=round, before=before, after=after, ip=ip)
+        record_audit(
+            actor=actor, action=audit_actions.ANNOUNCEMENT_SCHEDULED, target=round, before=before, after=after, ip=ip
+        )
     return announcement
 
 
@@ -113,7 +115,7 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
         counts[c.kind] = counts.get(c.kind, 0) + 1
     record_audit(
         actor=actor,
-        action="announcement.made",
+        action=audit_actions.ANNOUNCEMENT_MADE,
         target=round,
         after={
             "outcomes": counts,
@@ -172,7 +174,7 @@ def correct_outcome(
     after = {"kind": kind, "tier": locked.tier_id, "rank": locked.rank, "advanced_to": locked.advanced_to_id}
     record_audit(
         actor=actor,
-        action="announcement.outcome_corrected",
+        action=audit_actions.ANNOUNCEMENT_OUTCOME_CORRECTED,
         target=locked.submission,
         before=before,
         after={**after, "reason": reason},
@@ -206,7 +208,9 @@ def give_public_consent(*, submission: Submission, user: User, show_poster: bool
     )
     record_audit(
         actor=user,
-        action="announcement.public_consent_given" if created else "announcement.public_consent_changed",
+        action=audit_actions.ANNOUNCEMENT_PUBLIC_CONSENT_GIVEN
+        if created
+        else audit_actions.ANNOUNCEMENT_PUBLIC_CONSENT_CHANGED,
         target=submission,
         after={"show_poster": show_poster, "show_credits": show_credits, "statement": PUBLIC_CONSENT_STATEMENT},
     )
@@ -219,4 +223,4 @@ def withdraw_public_consent(*, submission: Submission, user: User) -> None:
         raise AnnouncementError("Only the entrant can withdraw the consent.")
     deleted, _ = PublicConsent.objects.filter(submission=submission).delete()
     if deleted:
-        record_audit(actor=user, action="announcement.public_consent_withdrawn", target=submission)
+        record_audit(actor=user, action=audit_actions.ANNOUNCEMENT_PUBLIC_CONSENT_WITHDRAWN, target=submission)

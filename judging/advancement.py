@@ -17,7 +17,7 @@ from django.db import transaction
 
 from festival.models import User
 from festival.services import record_audit
-from judging import rankings, results
+from judging import audit_actions, rankings, results
 from judging.competition import competes
 from judging.errors import JudgingError
 from judging.models import Round, RoundEntry
@@ -113,7 +113,7 @@ def apply_advancement(
     RoundEntry.objects.bulk_create((RoundEntry(round=target, submission_id=pk) for pk in added), batch_size=1000)
     record_audit(
         actor=decided_by,
-        action="round.advanced",
+        action=audit_actions.ROUND_ADVANCED,
         target=round,
         after={
             "to_round": target.pk,
@@ -158,7 +158,7 @@ def add_round_entry(
         raise AdvancementError(f"Entry #{submission.pk} is already in this round.")
     record_audit(
         actor=decided_by,
-        action="round.entry_added",
+        action=audit_actions.ROUND_ENTRY_ADDED,
         target=round,
         after={"submission": submission.pk, "reason": reason.strip()},
         ip=ip,
@@ -183,7 +183,7 @@ def remove_round_entry(
         raise AdvancementError(f"Entry #{submission.pk} is not in this round.")
     record_audit(
         actor=decided_by,
-        action="round.entry_removed",
+        action=audit_actions.ROUND_ENTRY_REMOVED,
         target=round,
         before={"submission": submission.pk},
         after={"reason": reason.strip()},

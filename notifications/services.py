@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from festival.models import Edition, User
 from festival.services import record_audit
+from notifications import audit_actions
 from notifications import events as ev
 from notifications.models import EventTemplate, Message, MessageState, OptOut
 from notifications.rendering import Rendered, TemplateProblem, check_template, render
@@ -220,7 +221,7 @@ def set_opt_outs(*, user: User, events: set[str]) -> None:
     OptOut.objects.filter(user=user).exclude(event__in=wanted).delete()
     have = set(OptOut.objects.filter(user=user).values_list("event", flat=True))
     OptOut.objects.bulk_create([OptOut(user=user, event=name) for name in sorted(wanted - have)])
-    record_audit(actor=user, action="notifications.preferences", target=user, after={"off": sorted(wanted)})
+    record_audit(actor=user, action=audit_actions.NOTIFICATIONS_PREFERENCES, target=user, after={"off": sorted(wanted)})
 
 
 @transaction.atomic
@@ -231,7 +232,7 @@ def unsubscribe(*, token: str) -> tuple[User, ev.Event]:
     spec = ev.EVENTS[event]
     if not spec.essential:
         OptOut.objects.get_or_create(user=user, event=event)
-        record_audit(actor=user, action="notifications.unsubscribed", target=user, after={"event": event})
+        record_audit(actor=user, action=audit_actions.NOTIFICATIONS_UNSUBSCRIBED, target=user, after={"event": event})
     return user, spec
 
 

@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Q
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import conflict_check, overview, selectors
+from judging import audit_actions, conflict_check, overview, selectors
 from judging.competition import competes, competing_entries
 from judging.conflict_check import by_entry, conflicts_among
 from judging.errors import AssignmentRefused
@@ -314,7 +314,7 @@ def assign_round(
         return AssignmentResult(created=0, short={})  # nothing to do, nothing to record
     record_audit(
         actor=actor,
-        action="assignment.run",
+        action=audit_actions.ASSIGNMENT_RUN,
         target=round_,
         after={"seed": seed, "created": len(rows), "short": len(plan.short), "source": source},
     )
@@ -335,7 +335,7 @@ def withdraw_judge(*, round_: Round, judge: JudgeMembership, actor: User | None,
     Assignment.objects.filter(pk__in=[pk for pk, _ in open_ids]).update(state=AssignmentState.WITHDRAWN)
     record_audit(
         actor=actor,
-        action="assignment.judge_withdrawn",
+        action=audit_actions.ASSIGNMENT_JUDGE_WITHDRAWN,
         target=judge,
         after={"round": round_.pk, "withdrawn": len(open_ids)},
     )
@@ -376,7 +376,7 @@ def _take_off(*, assignment: Assignment, reason: str, actor: User | None) -> Dis
         excluded = True
     record_audit(
         actor=actor,
-        action="assignment.conflict_found",
+        action=audit_actions.ASSIGNMENT_CONFLICT_FOUND,
         target=assignment,
         before={"state": AssignmentState.ACTIVE},
         after={
@@ -443,7 +443,7 @@ def reassign_conflicted(*, assignment: Assignment, actor: User, seed: int = 0) -
     )
     record_audit(
         actor=actor,
-        action="assignment.conflict_reassigned",
+        action=audit_actions.ASSIGNMENT_CONFLICT_REASSIGNED,
         target=assignment,
         after={
             "submission": assignment.submission_id,
@@ -489,7 +489,7 @@ def add_assignment(*, round_: Round, judge: JudgeMembership, submission: Submiss
         assignment.save(update_fields=["state", "source"])
     record_audit(
         actor=actor,
-        action="assignment.added",
+        action=audit_actions.ASSIGNMENT_ADDED,
         target=assignment,
         before=before,
         after={"state": assignment.state, "judge": judge.pk, "submission": submission.pk},
@@ -510,7 +510,7 @@ def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") 
         exclude_score(score=score, reason=reason or "Assignment removed by an organizer.", actor=actor)
     record_audit(
         actor=actor,
-        action="assignment.removed",
+        action=audit_actions.ASSIGNMENT_REMOVED,
         target=assignment,
         before=before,
         after={"state": assignment.state, "reason": reason},
