@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from announcements import results, selectors
+from announcements import laurels, results, selectors
 from announcements.models import (
     Announcement,
     FeedbackRelease,
+    LaurelArtwork,
     Outcome,
     OutcomeKind,
     PublicConsent,
@@ -220,3 +222,26 @@ def withdraw_public_consent(*, submission: Submission, user: User) -> None:
     deleted, _ = PublicConsent.objects.filter(submission=submission).delete()
     if deleted:
         record_audit(actor=user, action="announcement.public_consent_withdrawn", target=submission)
+
+
+@transaction.atomic
+def upload_laurel_artwork(*, edition: Edition, distinction: str, upload: UploadedFile, actor: User) -> LaurelArtwork:
+    """A festival's own laurel for a distinction (SVG or PNG), replacing the generated one."""
+    content_type = laurels.sniff_artwork(upload, max_bytes=MAX_ARTWORK_BYTES)
+    if distinction not in laurels.distinctions_of(edition):
+        raise AnnouncementError(f"{distinction!r} is not a distinction of this edition.")
+    existing = LaurelArtwork.objects.filter(edition=edition, distinction=distinction, content_type=content_type)
+    for old in existing:
+        old.file.delete(save=False)
+    existing.delete()
+    upload.name = f"{edition.festival.slug}-{edition.year}-{laurels.slug_for(distinction)}{LAUREL_TYPES[content_type]}"
+    artwork = LaurelArtwork.objects.create(
+        edition=edition, distinction=distinction, file=upload, content_type=content_type, uploaded_by=actor
+    )
+    record_audit(
+        actor=actor,
+        action="announcement.laurel_uploaded",
+        target=edition,
+        after={"distinction": distinction, "content_type": content_type},
+    )
+    return artwork
