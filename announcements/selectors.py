@@ -9,7 +9,7 @@ passed: ``visible_outcome`` and ``released_feedback`` return None until then.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -73,6 +73,11 @@ def is_announced(announcement: Announcement | None) -> bool:
 
 def due_announcements(now: datetime) -> QuerySet[Announcement]:
     return Announcement.objects.filter(announced_at__isnull=True, announce_at__lte=now).order_by("announce_at", "pk")
+
+
+def unmessaged_announcements(now: datetime, *, grace: timedelta = timedelta(minutes=10)) -> QuerySet[Announcement]:
+    """Announced a while ago, but the outcome messages were never all recorded (a lost hand-off)."""
+    return Announcement.objects.filter(announced_at__lte=now - grace, messages_recorded_at__isnull=True)
 
 
 def describe(outcome: Outcome) -> str:

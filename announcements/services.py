@@ -8,13 +8,14 @@ each announcement and correction, citing the audit chain head at that moment.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from announcements import laurels, results, selectors
+from announcements import laurels, notices, results, selectors
 from announcements.models import (
     Announcement,
     FeedbackRelease,
@@ -28,6 +29,8 @@ from festival.models import AwardTier, Edition, User
 from festival.services import record_audit
 from judging.models import Round
 from submissions.models import Submission, SubmissionState
+
+log = logging.getLogger(__name__)
 
 PUBLIC_CONSENT_STATEMENT = (
     "I agree that, once the results are announced, the festival may show this film on its public "
@@ -124,12 +127,25 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
         ip=ip,
     )
     _sign(round.edition, moment)
+    announcement_id = announcement.pk
+    transaction.on_commit(lambda: _hand_off(announcement_id))
     return True
+
+
+def _hand_off(announcement_id: int) -> None:
+    from announcements import tasks
+
+    try:
+        tasks.notify_outcomes.delay(announcement_id)
+    except Exception:  # the broker is down: announce_due hands it off again (messages_recorded_at is unset)
+        log.exception("could not queue the outcome messages of announcement %s", announcement_id)
 
 
 def announce_due(*, now: datetime | None = None) -> list[int]:
     """Announce every round whose time has passed (the beat task); the ids announced now."""
     moment = now or timezone.now()
+    for announcement_id in selectors.unmessaged_announcements(moment).values_list("pk", flat=True):
+        _hand_off(announcement_id)
     done = []
     for announcement in selectors.due_announcements(moment).select_related("round__edition"):
         try:
@@ -160,7 +176,11 @@ def correct_outcome(
         raise AnnouncementError(f"Unknown outcome {kind!r}.")
     if kind == OutcomeKind.AWARD and tier is None:
         raise AnnouncementError("An award needs its tier.")
-    locked = Outcome.objects.select_for_update().select_related("announcement__round__edition").get(pk=outcome.pk)
+    locked = (
+        Outcome.objects.select_for_update()
+        .select_related("announcement__round__edition__festival", "submission__entrant")
+        .get(pk=outcome.pk)
+    )
     if tier is not None and tier.edition_id != locked.announcement.round.edition_id:
         raise AnnouncementError("That award tier belongs to another edition.")
     before = {"kind": locked.kind, "tier": locked.tier_id, "rank": locked.rank, "advanced_to": locked.advanced_to_id}
@@ -181,6 +201,7 @@ def correct_outcome(
         ip=ip,
     )
     _sign(locked.announcement.round.edition, now)
+    notices.notify_correction(locked, reason=reason)
     return locked
 
 
