@@ -188,12 +188,16 @@ def movie_ld(film: PublicFilm, *, site_url: str, edition: Edition) -> dict[str, 
         minutes, seconds = divmod(submission.declared_runtime_seconds, 60)
         data["duration"] = f"PT{minutes}M{seconds}S"
     if film.label is not None and film.label.source_type:
-        data["additionalProperty"] = {
-            "@type": "PropertyValue",
-            "name": "IPTC digital source type",
-            "value": film.label.source_type,
-            "url": film.label.source_type_url,
-        }
+        # schema.org has no AI-use property; a DefinedTerm from the IPTC vocabulary as a keyword.
+        data["keywords"] = [
+            {
+                "@type": "DefinedTerm",
+                "name": film.label.summary,
+                "termCode": film.label.source_type,
+                "inDefinedTermSet": IPTC,
+                "url": film.label.source_type_url,
+            }
+        ]
     return data
 
 
