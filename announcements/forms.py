@@ -24,7 +24,9 @@ class AnnouncementForm(forms.Form):
     feedback = forms.ChoiceField(choices=FeedbackRelease.choices, label="Feedback released to entrants")
     official_selection = forms.BooleanField(required=False, label="Entries advancing are the Official Selection")
 
-    def __init__(self, *args: Any, zone: ZoneInfo, announcement: Announcement | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, zone: ZoneInfo, announcement: Announcement | None = None, final: bool = False, **kwargs: Any
+    ) -> None:
         self.zone = zone
         if announcement is not None and "initial" not in kwargs:
             local = announcement.announce_at.astimezone(zone) if announcement.announce_at else None
@@ -35,6 +37,11 @@ class AnnouncementForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.fields["announce_at"].help_text = f"In the edition's time zone ({zone.key}). Blank: not scheduled."
+        if final:  # nothing advances from the final
+            del self.fields["official_selection"]
+
+    def clean_official_selection(self) -> bool:
+        return bool(self.cleaned_data.get("official_selection", False))
 
     def clean_announce_at(self) -> datetime | None:
         value: datetime | None = self.cleaned_data.get("announce_at")

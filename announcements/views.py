@@ -26,7 +26,7 @@ from announcements.models import LaurelArtwork, Outcome, SignedResults
 from festival.models import AwardTier, Edition, Festival, User
 from festival.permissions import organizer_required
 from festival.views import _organized_edition  # the one organizer scoping check of editions
-from judging.models import Round
+from judging.models import Round, RoundKind
 from media.playback import serve_film_asset
 from submissions.selectors import entrant_submission
 
@@ -154,7 +154,10 @@ def organize(request: HttpRequest, edition_id: int) -> HttpResponse:
                 "countdown": countdown,
                 "left": timedelta(seconds=countdown.seconds_left) if countdown.seconds_left is not None else None,
                 "form": AnnouncementForm(
-                    zone=edition.zone, announcement=countdown.announcement, prefix=f"r{countdown.round.pk}"
+                    zone=edition.zone,
+                    announcement=countdown.announcement,
+                    final=countdown.round.kind == RoundKind.FINAL,
+                    prefix=f"r{countdown.round.pk}",
                 ),
                 "outcomes": [(o, selectors.describe(o)) for o in outcomes],
             }
@@ -189,11 +192,20 @@ def organize_action(request: HttpRequest, edition_id: int) -> HttpResponse:
     try:
         if action == "schedule":
             round = _round_of(edition, request.POST.get("round"))
-            form = AnnouncementForm(request.POST, zone=edition.zone, prefix=f"r{round.pk}")
+            form = AnnouncementForm(
+                request.POST, zone=edition.zone, final=round.kind == RoundKind.FINAL, prefix=f"r{round.pk}"
+            )
             if not form.is_valid():
                 messages.error(request, _errors(form))
                 return back
-            services.schedule_announcement(round=round, actor=_user(request), ip=_ip(request), **form.cleaned_data)
+            services.schedule_announcement(
+                round=round,
+                actor=_user(request),
+                ip=_ip(request),
+                announce_at=form.cleaned_data["announce_at"],
+                feedback=form.cleaned_data["feedback"],
+                official_selection=form.cleaned_data.get("official_selection", False),
+            )
             messages.success(request, f"{round.name}: announcement terms saved.")
         elif action == "announce":
             round = _round_of(edition, request.POST.get("round"))
@@ -287,9 +299,12 @@ def public_film(request: HttpRequest, festival: str, year: int, submission_id: i
         raise Http404
     film = films[0]
     ld = {"@context": "https://schema.org", **public.movie_ld(film, site_url=settings.SITE_URL, edition=edition)}
+    facts = {"festival": edition.festival.name, "year": edition.year, "distinction": film.distinction}
     context = {
         "edition": edition,
         "film": film,
+        # Without a poster, the film's laurel stands in (an inline image, not a script).
+        "laurel_svg": "" if film.poster_url else laurels.svg(**facts),  # type: ignore[arg-type]
         "json_ld": _ld(ld),
         "back_url": reverse("announcements:public_edition", kwargs={"festival": festival, "year": year}),
     }
