@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -20,10 +20,13 @@ from announcements.models import Announcement, FeedbackRelease
 from tests.announcements.factories import judged_edition
 from tests.conftest import ROOT, service_missing
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENS = ROOT / "var" / "screens"
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SIZES: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _session(user: Any) -> str:
@@ -47,7 +50,11 @@ def test_announce_read_the_outcome_and_download_a_laurel(
     later = timezone.now() + timedelta(days=3)
     for round in (data.screening, data.final):
         services.schedule_announcement(
-            round=round, announce_at=later, feedback=FeedbackRelease.SCORES, official_selection=False, actor=data.organizer
+            round=round,
+            announce_at=later,
+            feedback=FeedbackRelease.SCORES,
+            official_selection=False,
+            actor=data.organizer,
         )
     organizer, entrant = _session(data.organizer), _session(data.entrants[0])
     SCREENS.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from announcements import selectors, services
 from announcements.models import Announcement, FeedbackRelease, Outcome, OutcomeKind, SignedResults
 from festival.models import AuditEvent
 from judging.models import Round
+from notifications.models import Message
 from tests.announcements.factories import SECRET_COMMENT, JudgedEdition, judged_edition
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,9 @@ def test_nothing_reveals_an_outcome_before_the_announcement() -> None:
     assert "Under review" in winner.get(f"/me/submissions/{data.films[0].pk}/outcome/").content.decode()
     assert winner.get("/festivals/lumen/2027/").status_code == 404
     assert winner.get(f"/me/submissions/{data.films[0].pk}/laurel/black.svg").status_code == 404
+    # No message in anyone's outbox or inbox says it either.
+    mails = {f"message {m.pk}": f"{m.subject} {m.text} {m.html}" for m in Message.objects.all()}
+    assert _leaks(mails) == []
     # The same walk finds the outcome once announced: the check above can fail.
     services.announce(round=data.screening, actor=data.organizer)
     services.announce(round=data.final, actor=data.organizer)
