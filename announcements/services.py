@@ -27,7 +27,7 @@ from announcements.models import (
 )
 from festival.models import AwardTier, Edition, User
 from festival.services import record_audit
-from judging.models import Round
+from judging.models import Round, RoundKind
 from submissions.models import Submission, SubmissionState
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,12 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
     if announcement.announced_at is not None:
         return False
     computed = selectors.compute_outcomes(round, official_selection=announcement.official_selection)
-    if round.kind == "final" and not any(c.kind == OutcomeKind.AWARD for c in computed):
+    if round.kind == RoundKind.FINAL and not any(c.kind == OutcomeKind.AWARD for c in computed):
         raise AnnouncementError("Publish the final's award ladder before announcing it.")
+    if round.kind != RoundKind.FINAL and computed and all(c.kind == OutcomeKind.NOT_ADVANCED for c in computed):
+        raise AnnouncementError(
+            "No entry has advanced from this round yet: apply the advancement before announcing it."
+        )
     Outcome.objects.bulk_create(
         (
             Outcome(

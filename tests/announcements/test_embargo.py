@@ -242,3 +242,11 @@ def test_organizers_see_a_countdown_and_announce_now() -> None:
     outsider = Client()
     outsider.force_login(data.entrants[0])
     assert outsider.get(f"/organize/editions/{data.edition.pk}/announcements/").status_code == 404
+
+
+def test_a_round_is_not_announced_before_its_advancement() -> None:
+    data = judged_edition()
+    data.final.entries.all().delete()
+    with pytest.raises(services.AnnouncementError, match="apply the advancement before announcing"):
+        services.announce(round=data.screening, actor=data.organizer)
+    assert services.announce_due() == []

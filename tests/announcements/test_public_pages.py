@@ -182,3 +182,41 @@ def test_the_ai_label_follows_the_disclosure_and_the_c2pa_evidence() -> None:
     )
     broken = AIEvidence(c2pa_state=C2PAState.INVALID, c2pa={"digital_source_types": ["digitalCapture"]})
     assert public.ai_label([image], broken).source_type == "compositeWithTrainedAlgorithmicMedia"
+
+
+def _with_poster(film: Any) -> bytes:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from media.assets import storage_name
+    from media.models import FilmOutput, OutputKind
+    from tests.factories import FilmFactory
+
+    media = FilmFactory.create()
+    film.film = media
+    film.save(update_fields=["film"])
+    FilmOutput.objects.create(film=media, kind=OutputKind.HLS_MASTER, key="hls", files=["hls/master.m3u8"])
+    FilmOutput.objects.create(film=media, kind=OutputKind.MP4, key="mp4", files=["mp4/film.mp4"])
+    FilmOutput.objects.create(film=media, kind=OutputKind.POSTER, key="poster", files=["poster/1280.jpg"])
+    body = b"\xff\xd8\xff poster bytes"
+    default_storage.save(storage_name(media.pk, "poster/1280.jpg"), ContentFile(body))
+    default_storage.save(storage_name(media.pk, "mp4/film.mp4"), ContentFile(b"film"))
+    return body
+
+
+def test_the_poster_is_public_only_when_the_entrant_chose_so(settings: Any, tmp_path: Any) -> None:
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = str(tmp_path)
+    data = _announced()
+    body = _with_poster(data.films[0])
+    base = f"/festivals/lumen/2027/films/{data.films[0].pk}/media/"
+    client = Client()
+    html = client.get("/festivals/lumen/2027/").content.decode()
+    assert f'<img src="{base}poster/1280.jpg"' in html
+    response = client.get(base + "poster/1280.jpg")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == body  # type: ignore[attr-defined]
+    assert client.get(base + "mp4/film.mp4").status_code == 404  # only the poster is public
+    PublicConsent.objects.filter(submission=data.films[0]).update(show_poster=False)
+    assert client.get(base + "poster/1280.jpg").status_code == 404
+    assert f"{base}poster/1280.jpg" not in client.get("/festivals/lumen/2027/").content.decode()
