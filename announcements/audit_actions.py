@@ -13,3 +13,4 @@ ANNOUNCEMENT_PUBLIC_CONSENT_CHANGED: Final = "announcement.public_consent_change
 ANNOUNCEMENT_PUBLIC_CONSENT_GIVEN: Final = "announcement.public_consent_given"
 ANNOUNCEMENT_PUBLIC_CONSENT_WITHDRAWN: Final = "announcement.public_consent_withdrawn"
 ANNOUNCEMENT_SCHEDULED: Final = "announcement.scheduled"
+ANNOUNCEMENT_LAUREL_UPLOADED: Final = "announcement.laurel_uploaded"
