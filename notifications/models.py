@@ -70,6 +70,9 @@ class Message(models.Model):
     subject = models.CharField(max_length=300)
     text = models.TextField()
     html = models.TextField()
+    # The copy to send when it differs from the stored one (events with secret
+    # placeholders), encrypted with a key derived from SECRET_KEY; emptied once sent.
+    sealed = models.TextField(blank=True)
     state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.QUEUED)
     reason = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

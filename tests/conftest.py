@@ -38,6 +38,19 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run ``.delay()`` in the calling process (e.g. the on-commit hand-off of a notification)."""
+    from festival.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before
+
+
+@pytest.fixture
 def ffmpeg() -> str:
     path = shutil.which(settings.FFMPEG_BINARY)
     if path is None or shutil.which(settings.FFPROBE_BINARY) is None:

@@ -19,7 +19,7 @@ from django.db.models import Count, Max, Q
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import selectors
+from judging import notices, selectors
 from judging.conflicts import conflicted_pairs
 from judging.errors import AssignmentRefused
 from judging.models import (
@@ -266,6 +266,8 @@ def assign_round(
         target=round_,
         after={"seed": seed, "created": len(rows), "short": len(plan.short), "source": source},
     )
+    if rows:
+        notices.assignments_ready(round_, judge_ids=sorted({row.judge_id for row in rows}))
     return AssignmentResult(created=len(rows), short=plan.short)
 
 

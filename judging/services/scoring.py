@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
+from judging import notices
 from judging.errors import (
     AlreadySubmitted,
     InvalidScore,
@@ -216,6 +217,8 @@ def _write(
         before=before,
         after=snapshot(score),
     )
+    if submit:
+        notices.after_score_submitted(assignment.round)
     return score
 
 
