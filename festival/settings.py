@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "submissions",
     "judging",
     "notifications",
+    "announcements",
 ]
 
 MIDDLEWARE = [
@@ -435,6 +436,14 @@ LAUREL_INVITATION_TTL = timedelta(days=env.positive_int("LAUREL_INVITATION_DAYS"
 # Tests that need PostgreSQL, Redis, a worker or ffmpeg fail instead of skipping when set.
 LAUREL_REQUIRE_SERVICES = env.bool("LAUREL_REQUIRE_SERVICES", default=False)
 
+# Announcements (announcements/): each festival's Ed25519 results key is a PEM file in this
+# folder (never in the repository; on several hosts, a shared secret mount).
+RESULTS_SIGNING_KEY_DIR = Path(env.str("LAUREL_RESULTS_KEY_DIR", default=str(VAR_DIR / "keys")))
+CELERY_BEAT_SCHEDULE["announcements.announce_due"] = {
+    "task": "announcements.announce_due",
+    "schedule": 60,
+    "options": {"queue": "default"},
+}
 # The embedded default keeps its database, broker, cache and media under var/; create the
 # folders it needs so that a fresh clone starts with no set-up step.
 if not PRODUCTION:
