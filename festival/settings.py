@@ -431,6 +431,8 @@ CELERY_BEAT_SCHEDULE["judging.send_digests"] = {"task": "judging.send_digests", 
 
 # The service festival.services.invite_judge hands the invitation e-mail to.
 LAUREL_NOTIFY_ADDRESS = "notifications.services.notify_address"
+# The module the organizers' outbox asks who an audience is (entrants, judges, filtered).
+LAUREL_OUTBOX_AUDIENCES = "judging.audiences"
 # How long a judge invitation stays valid.
 LAUREL_INVITATION_TTL = timedelta(days=env.positive_int("LAUREL_INVITATION_DAYS", default=14))
 # Tests that need PostgreSQL, Redis, a worker or ffmpeg fail instead of skipping when set.

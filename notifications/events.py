@@ -386,7 +386,7 @@ EVENTS: dict[str, Event] = {
             BROADCAST,
             "anyone",
             "Message from the organizers",
-            essential=False,
+            essential=True,  # an organizer writing to the edition's own entrants or judges
             subject="{{ edition_name }}",
             body="Hello {{ recipient_name }},\n\n" + _SIGNATURE,
             placeholders={},

@@ -142,6 +142,7 @@ def _record(
         text=rendered.text,
         html=rendered.html,
         sealed=sealed,
+        context={k: _plain(v) for k, v in context.items() if k not in event.secret},
         state=state,
         reason=reason,
         next_attempt_at=now if state == MessageState.QUEUED else None,
@@ -155,6 +156,10 @@ def _record(
 
 def forget_unread_count(user_id: int) -> None:
     transaction.on_commit(lambda: cache.delete(unread_cache_key(user_id)))
+
+
+def _plain(value: object) -> object:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 def dispatch_on_commit(message_ids: list[int]) -> None:
