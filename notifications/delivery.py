@@ -25,6 +25,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -58,6 +59,7 @@ class PermanentFailure(Exception):
         self.reason = reason
 
 
+@transaction.atomic  # one commit per claim: the state change and its attempt row together
 def claim(message_id: int) -> Claim | None:
     """Take ``message_id`` for sending if it is due and nobody holds it; None otherwise."""
     now = timezone.now()
@@ -77,6 +79,7 @@ def claim(message_id: int) -> Claim | None:
     return Claim(message=message, token=token, attempt=attempt)
 
 
+@transaction.atomic
 def _finish(claim: Claim, *, state: str, reason: str = "", outcome: str, retry_in: float | None = None) -> bool:
     """Compare-and-set the claimed message to its outcome; False if the claim was lost."""
     now = timezone.now()
