@@ -1,4 +1,5 @@
-"""A real worker, Redis and an SMTP server process: kill -9 the worker mid-outbox, lose nothing."""
+"""A real worker, Redis and an SMTP server process: kill -9 the worker mid-outbox, lose nothing,
+duplicate nothing but (at most) the one message whose SMTP transaction the kill interrupted."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def _wait(predicate: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_killing_the_worker_mid_outbox_delivers_each_message_exactly_once(
+def test_killing_the_worker_mid_outbox_loses_nothing_and_duplicates_only_the_interrupted_send(
     redis_url: str, transactional_db: None, tmp_path: Path, settings: Any
 ) -> None:
     if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -92,10 +93,20 @@ def test_killing_the_worker_mid_outbox_delivers_each_message_exactly_once(
         second.stop()
         server.stop()
     delivered = Counter(str(mail["X-Envelope-To"]) for mail in server.received())
-    assert len(delivered) == RECIPIENTS
-    assert set(delivered.values()) == {1}, [address for address, n in delivered.items() if n > 1]
+    assert len(delivered) == RECIPIENTS  # nobody lost
     ids = Counter(str(mail["Message-ID"]) for mail in server.received())
-    assert len(ids) == RECIPIENTS and set(ids.values()) == {1}
+    assert len(ids) == RECIPIENTS  # every copy of a message carries that message's one Message-ID
+    # The one window SMTP cannot close: the server accepted the message and the worker died
+    # before recording it. Only a message whose attempt the kill interrupted (left "sending")
+    # may arrive twice, with the same Message-ID; every other message arrives exactly once.
+    interrupted = set(
+        Message.objects.filter(broadcast=broadcast, delivery_attempts__outcome="sending").values_list(
+            "to_address", flat=True
+        )
+    )
+    twice = {address for address, n in delivered.items() if n > 1}
+    assert twice <= interrupted and len(interrupted) <= 1, (twice, interrupted)
+    assert max(delivered.values()) <= 2
     assert Broadcast.objects.get(pk=broadcast.pk).state == Broadcast.State.SENT
     assert Message.objects.filter(broadcast=broadcast).count() == RECIPIENTS
-    print(f"killed after {killed_at} of {RECIPIENTS} deliveries; {settings.CELERY_BROKER_URL}")
+    print(f"killed after {killed_at} of {RECIPIENTS} deliveries; delivered twice: {sorted(twice) or 'none'}")
