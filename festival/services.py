@@ -11,13 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Model, ProtectedError
 from django.db.models.deletion import Collector
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from festival import audit, audit_actions
@@ -427,12 +426,20 @@ def invite_judge(*, edition: Edition, email: str, invited_by: User) -> IssuedInv
     )
     url = settings.SITE_URL + reverse("festival:invitation", kwargs={"token": token})
     record_audit(actor=invited_by, action=audit_actions.JUDGE_INVITED, target=invitation, after={"email": email})
-    body = render_to_string(
-        "festival/email/judge_invitation.txt",
-        {"edition": edition, "url": url, "invitation": invitation, "invited_by": invited_by},
+    # The notifications app records and sends the message (festival imports no other app:
+    # settings name the service, as they name the mail backend).
+    notify_address = import_string(settings.LAUREL_NOTIFY_ADDRESS)
+    notify_address(
+        event="judge.invitation",
+        address=email,
+        edition=edition,
+        context={
+            "invited_by": invited_by.get_full_name(),
+            "invitation_url": url,
+            "expires_at": edition.local(invitation.expires_at).strftime("%-d %B %Y %H:%M %Z"),
+        },
+        key=f"invitation:{invitation.pk}",
     )
-    subject = f"You are invited to judge {edition}"
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False))
     return IssuedInvitation(invitation=invitation, url=url)
 
 

@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Q
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import audit_actions, conflict_check, overview, selectors
+from judging import audit_actions, conflict_check, notices, overview, selectors
 from judging.competition import competes, competing_entries
 from judging.conflict_check import by_entry, conflicts_among
 from judging.errors import AssignmentRefused
@@ -318,6 +318,8 @@ def assign_round(
         target=round_,
         after={"seed": seed, "created": len(rows), "short": len(plan.short), "source": source},
     )
+    if rows:
+        notices.assignments_ready(round_, judge_ids=sorted({row.judge_id for row in rows}))
     return AssignmentResult(created=len(rows), short=plan.short)
 
 

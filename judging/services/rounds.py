@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from festival.models import Category, Edition, JudgeMembership, User
 from festival.services import field_state, record_audit, record_change, update_audited
-from judging import audit_actions
+from judging import audit_actions, notices
 from judging.errors import JudgingError
 from judging.models import AdvancementMode, Criterion, Panel, Round, RoundEntry, RoundKind, Score, ScoreState
 from submissions.models import Submission, SubmissionState
@@ -385,6 +385,7 @@ def open_round(*, round_: Round, actor: User | None, at: datetime | None = None)
     """Open the round for scoring now (or at ``at``); a past closing time is cleared."""
     at = at or timezone.now()
     before = _round_state(round_)
+    was_closed = round_.opens_at is not None and round_.closes_at is not None and round_.closes_at <= at
     round_.opens_at = at
     if round_.closes_at is not None and round_.closes_at <= at:
         round_.closes_at = None
@@ -392,6 +393,10 @@ def open_round(*, round_: Round, actor: User | None, at: datetime | None = None)
     record_audit(
         actor=actor, action=audit_actions.ROUND_OPENED, target=round_, before=before, after=_round_state(round_)
     )
+    if was_closed:
+        notices.round_changed(round_, change="the round reopened")
+    else:
+        notices.assignments_ready(round_)
     return round_
 
 
@@ -402,11 +407,14 @@ def close_round(*, round_: Round, actor: User | None, at: datetime | None = None
     before = _round_state(round_)
     if round_.opens_at is not None and round_.opens_at >= at:
         raise JudgingError("A round cannot close before it opens.")
+    moved = round_.closes_at != at and at > timezone.now() and notices.is_open(round_)
     round_.closes_at = at
     round_.save(update_fields=["closes_at"])
     record_audit(
         actor=actor, action=audit_actions.ROUND_CLOSED, target=round_, before=before, after=_round_state(round_)
     )
+    if moved:
+        notices.round_changed(round_, change="the deadline moved")
     return round_
 
 

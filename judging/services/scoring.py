@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
-from judging import audit_actions
+from judging import audit_actions, notices
 from judging.errors import (
     AlreadySubmitted,
     InvalidScore,
@@ -218,6 +218,8 @@ def _write(
         before=before,
         after=snapshot(score),
     )
+    if submit:
+        notices.after_score_submitted(assignment.round)
     return score
 
 

@@ -20,7 +20,7 @@ from festival.services import record_audit
 from media.models import Film
 from media.rules import FilmRules
 from media.services import register_film
-from submissions import audit_actions
+from submissions import audit_actions, notices
 from submissions.models import Submission, SubmissionState
 from submissions.selectors import ACTIVE_STATES, submission_problems
 from submissions.services.entries import declared_ai_for, ensure_editable, ensure_window_open, lock_submission
@@ -118,6 +118,7 @@ def attach_uploaded_film(
         before={"film": previous_film_id},
         after={"film": film.pk, "size_bytes": size_bytes, "original_filename": original_filename},
     )
+    notices.film_received(submission, filename=original_filename)
     return film
 
 
@@ -154,6 +155,7 @@ def submit_submission(*, submission: Submission, actor: User) -> Submission:
         before={"state": SubmissionState.UPLOADED},
         after={"state": locked.state, "film": locked.film_id, "locked": edition.lock_after_submit},
     )
+    notices.submission_receipt(locked)
     return locked
 
 
@@ -171,6 +173,7 @@ def withdraw_submission(*, submission: Submission, actor: User) -> Submission:
         before={"state": previous},
         after={"state": submission.state},
     )
+    notices.withdrawn(submission)
     return submission
 
 
@@ -201,5 +204,6 @@ def disqualify_submission(*, submission: Submission, actor: User, reason: str, i
         before={"state": previous},
         after={"state": submission.state, "reason": reason},
     )
+    notices.disqualified(submission)
     logger.info("submission %s disqualified by %s", submission.pk, actor.pk)
     return submission
