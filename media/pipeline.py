@@ -29,7 +29,7 @@ from media.assets import storage_name
 from media.errors import JobLost, PermanentError, TransientError
 from media.models import Film, FilmOutput, JobState, OutputKind, QCReport
 from media.pictures import choose_poster, poster_files, storyboard
-from media.probe import SourceInfo, format_runtime, probe_source
+from media.probe import SourceInfo, check_timestamps, format_runtime, probe_source
 from media.qc import Measurements, eligibility_findings, measure, metrics_of, technical_findings
 from media.renditions import (
     SEGMENT_SECONDS,
@@ -42,7 +42,7 @@ from media.renditions import (
     transcode_argv,
 )
 from media.rules import FilmRules
-from media.runner import Limits, RunFailed, RunTimedOut, run, transcode_timeout
+from media.runner import Limits, RunFailed, RunTimedOut, hit_memory_cap, run, transcode_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -319,8 +319,9 @@ def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Pat
         memory_mb=settings.LAUREL_MEDIA_MEMORY_LIMIT_MB,
         threads=settings.LAUREL_MEDIA_THREADS,
     )
+    stderr_path = workdir / "transcode.stderr"
     try:
-        run(transcode_argv(plan), limits=limits, stderr_path=workdir / "transcode.stderr", on_progress=progress)
+        result = run(transcode_argv(plan), limits=limits, stderr_path=stderr_path, on_progress=progress)
     except RunTimedOut as exc:
         raise PermanentError(
             f"Processing took longer than the {limits.timeout:.0f} s allowed for a film of "
@@ -328,22 +329,38 @@ def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Pat
             stderr_tail=exc.stderr_tail,
         ) from exc
     except RunFailed as exc:
+        if hit_memory_cap(stderr=_whole(stderr_path), peak_memory_mb=exc.peak_memory_mb, limits=limits):
+            raise PermanentError(_out_of_memory(limits), stderr_tail=exc.stderr_tail) from exc
         if exc.returncode is not None and exc.returncode < 0:
             # Killed by a signal from outside (OOM killer, an operator): not the file's fault.
             raise TransientError(f"ffmpeg was killed by signal {-exc.returncode}") from exc
-        if "Cannot allocate memory" in exc.stderr_tail:
-            reason = f"Decoding the film needs more than the {limits.memory_mb} MB of memory allowed."
-        else:
-            reason = "The film could not be decoded; the file is damaged or uses an unsupported codec."
+        reason = "The film could not be decoded; the file is damaged or uses an unsupported codec."
         raise PermanentError(reason, stderr_tail=exc.stderr_tail) from exc
+    # ffmpeg may end "successfully" after an allocation failed (it takes ENOMEM on a read
+    # for the end of the input): that is the memory cap, not a damaged file.
+    if hit_memory_cap(stderr=_whole(stderr_path), peak_memory_mb=0, limits=limits):
+        raise PermanentError(_out_of_memory(limits), stderr_tail=result.stderr_tail)
     # ffmpeg carries on past a damaged tail: a decode that stopped early is a damaged file.
     decoded = progress.out_seconds
     if info.duration > 0 and decoded < info.duration * 0.9 - 1.0:
         raise PermanentError(
             f"Decoding stopped at {format_runtime(decoded)} of {format_runtime(info.duration)}; "
             "the file is damaged or incomplete.",
-            stderr_tail=(workdir / "transcode.stderr").read_text(errors="replace")[-4000:],
+            stderr_tail=result.stderr_tail,
         )
+
+
+def _whole(path: Path) -> str:
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text(errors="replace")
+    return ""
+
+
+def _out_of_memory(limits: Limits) -> str:
+    return (
+        f"Processing the film needed more than the {limits.memory_mb:,} MB of memory a film may use "
+        "(the memory cap); the file is damaged or unusually demanding to decode."
+    )
 
 
 def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None = None) -> str:
@@ -354,12 +371,13 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
     try:
         suffix = Path(film.source_name).suffix.lower()[:8] if Path(film.source_name).suffix.isascii() else ""
         source = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}")
-        info = probe_source(source, workdir=workdir)
+        info = probe_source(source, workdir=workdir, rules=rules)
         findings = eligibility_findings(info, rules, size_bytes=source.stat().st_size)
         if any(f["severity"] == "error" for f in findings):
             services.record_qc_report(claim=claim, findings=findings, metrics=metrics_of(info, None))
             services.mark_failed(claim=claim, reason=_reason(findings))
             return JobState.FAILED
+        check_timestamps(source, info, workdir=workdir)
         services.report_progress(claim=claim, progress=PROGRESS_PROBED)
         services.advance_job(claim=claim, from_state=JobState.PROBING, to_state=JobState.TRANSCODING)
         if on_stage:

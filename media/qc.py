@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from media.probe import SourceInfo, format_runtime
+from media.probe import SourceInfo, format_runtime, runtime_rule
 from media.rules import FilmRules
 
 ELIGIBILITY = ("runtime", "container", "resolution", "file_size")
@@ -114,15 +114,7 @@ def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int)
     findings: list[dict[str, Any]] = []
     low, high = rules.runtime_min_seconds, rules.runtime_max_seconds
     if not low <= info.duration <= high:
-        findings.append(
-            _finding(
-                "runtime",
-                f"runtime {format_runtime(info.duration)}, this edition allows "
-                f"{format_runtime(low)}–{format_runtime(high)}",
-                round(info.duration, 3),
-                rules,
-            )
-        )
+        findings.append(_finding("runtime", runtime_rule(info.duration, rules), round(info.duration, 3), rules))
     if rules.allowed_containers and info.container not in rules.allowed_containers:
         findings.append(
             _finding(

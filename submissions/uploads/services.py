@@ -24,6 +24,7 @@ from festival.deadlines import SubmissionsClosed
 from festival.models import User
 from festival.services import record_audit
 from media.models import Film
+from media.probe import accepted_containers
 from submissions.models import Submission, Upload, UploadState
 from submissions.selectors import is_editable
 from submissions.services.errors import SubmissionError
@@ -36,6 +37,7 @@ from submissions.uploads.protocol import (
     file_extension,
     sanitize_filename,
     sanitize_filetype,
+    sniff_containers,
 )
 
 logger = logging.getLogger(__name__)
@@ -204,6 +206,8 @@ def append_to_upload(
     if part.size == 0:
         storage.delete_objects([part.name])
         return AppendResult(upload=upload, film=None)
+    if offset == 0:
+        _check_type_of_extensionless(upload, part.head, delete=part.name)
 
     new_offset = offset + part.size
     done = new_offset == upload.length
@@ -227,6 +231,22 @@ def append_to_upload(
     film = complete_upload(upload_id=upload.pk, now=now)
     upload.refresh_from_db()
     return AppendResult(upload=upload, film=film)
+
+
+def _check_type_of_extensionless(upload: Upload, head: bytes, *, delete: str) -> None:
+    """A file named without an extension is checked by its first bytes (415 if not an accepted video)."""
+    containers = list(upload.submission.edition.allowed_containers or [])
+    if not containers or file_extension(upload.original_filename):
+        return
+    if sniff_containers(head) & set(containers):
+        return
+    storage.delete_objects([delete])
+    raise TusError(
+        415,
+        f"The file has no extension and is not a video of a type this festival takes "
+        f"({accepted_containers(containers)}); name it with its type, e.g. film.{containers[0]}.",
+        code="type",
+    )
 
 
 def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | None:

@@ -24,7 +24,9 @@ from tests.submissions.conftest import TUS, metadata, stored_files
 pytestmark = pytest.mark.django_db
 
 CREATE_URL = "/api/uploads/"
-DATA = bytes(range(256)) * 40  # 10 240 bytes
+# 10 240 bytes that start like an MP4 (an upload named without an extension is checked by
+# its first bytes).
+DATA = (b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 40)[:10240]
 
 
 @pytest.fixture(autouse=True)
@@ -598,3 +600,30 @@ def test_bad_upload_length_is_400(entrant_client: Client, submission: Submission
     headers = {**TUS, "Upload-Length": value, "Upload-Metadata": metadata(submission=submission.pk)}
     assert entrant_client.post(CREATE_URL, headers=headers).status_code == 400
     assert Upload.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"\x00\x00\x00\x18ftypisom", 204),  # MP4 / MOV
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81", 204),  # Matroska / WebM
+        (b"RIFF\x00\x00\x00\x00AVI ", 415),  # AVI: not among this edition's containers
+        (b"#EXTM3U\n#EXT-X-", 415),  # a playlist
+    ],
+)
+def test_a_file_without_an_extension_is_checked_by_its_first_bytes(
+    entrant_client: Client, submission: Submission, head: bytes, status: int
+) -> None:
+    body = head + bytes(100)
+    url = upload_url(create(entrant_client, submission, length=len(body), filename="my film"))
+    response = patch(entrant_client, url, body, 0)
+    assert response.status_code == status
+    upload = Upload.objects.get()
+    if status == 415:
+        assert response.content.decode() == (
+            "The file has no extension and is not a video of a type this festival takes "
+            "(MP4, MOV, WebM or MKV); name it with its type, e.g. film.mp4."
+        )
+        assert (upload.offset, upload.parts) == (0, [])
+    else:
+        assert upload.offset == len(body)

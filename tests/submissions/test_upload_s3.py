@@ -19,7 +19,7 @@ from submissions.uploads import services
 pytestmark = pytest.mark.django_db
 
 BUCKET = "laurel-uploads-test"
-DATA = bytes(range(256)) * 64  # 16 KiB
+DATA = (b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 64)[: 256 * 64]  # 16 KiB, starts like an MP4
 
 
 @pytest.fixture
