@@ -350,14 +350,19 @@ LAUREL_MEDIA_TIMEOUT_PER_SECOND = env.float("LAUREL_MEDIA_TIMEOUT_PER_SECOND", d
 LAUREL_MEDIA_MAX_STREAMS = env.positive_int("LAUREL_MEDIA_MAX_STREAMS", default=8)
 LAUREL_MEDIA_MAX_PIXELS = env.positive_int("LAUREL_MEDIA_MAX_PIXELS", default=4096 * 4096)
 LAUREL_MEDIA_MAX_DURATION = env.positive_int("LAUREL_MEDIA_MAX_DURATION", default=4 * 60 * 60)
-# A running job whose heartbeat is older than this is re-queued (or failed) by the reaper.
-LAUREL_MEDIA_STUCK_AFTER = env.positive_int("LAUREL_MEDIA_STUCK_AFTER", default=15 * 60)
+# A running attempt writes its heartbeat this often (seconds), whatever it is doing; a job
+# whose heartbeat is older than LAUREL_MEDIA_STUCK_AFTER lost its worker and is claimed
+# again (the reaper runs every LAUREL_MEDIA_REAP_SECONDS): a lost host's film is taken
+# over within STUCK_AFTER + REAP_SECONDS (60 s by default).
+LAUREL_MEDIA_HEARTBEAT_SECONDS = env.positive_int("LAUREL_MEDIA_HEARTBEAT_SECONDS", default=10)
+LAUREL_MEDIA_STUCK_AFTER = env.positive_int("LAUREL_MEDIA_STUCK_AFTER", default=45)
+LAUREL_MEDIA_REAP_SECONDS = env.positive_int("LAUREL_MEDIA_REAP_SECONDS", default=15)
 LAUREL_MEDIA_MAX_ATTEMPTS = env.positive_int("LAUREL_MEDIA_MAX_ATTEMPTS", default=3)
 # Lifetime of the presigned URLs playback redirects to on object storage.
 LAUREL_MEDIA_URL_EXPIRE = env.positive_int("LAUREL_MEDIA_URL_EXPIRE", default=300)
 CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
     "task": "media.reap_stuck_jobs",
-    "schedule": 5 * 60,
+    "schedule": LAUREL_MEDIA_REAP_SECONDS,
     "options": {"queue": "default"},
 }
 

@@ -93,31 +93,47 @@ def _fresh_workdir(film_id: int, attempt: int) -> Path:
     return workdir
 
 
-def _download(name: str, target: Path) -> Path:
+class _Beat:
+    """The attempt's heartbeat: at most one write every LAUREL_MEDIA_HEARTBEAT_SECONDS, however
+    often it is called (between copied chunks, uploaded files, ffmpeg ticks and progress).
+
+    JobLost from the write means another worker took the job over: the caller stops.
+    """
+
+    def __init__(self, claim: services.Claim) -> None:
+        self.claim = claim
+        self.every = float(settings.LAUREL_MEDIA_HEARTBEAT_SECONDS)
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            services.touch_job(claim=self.claim)
+            self.last = now
+
+    def written(self) -> None:
+        """Another write of this attempt stored the heartbeat (progress, a state change)."""
+        self.last = time.monotonic()
+
+
+# The beat of each running attempt in this process (uploads of many files beat through it).
+_beats: dict[tuple[int, int], _Beat] = {}
+
+
+def _download(name: str, target: Path, beat: _Beat) -> Path:
     with _storage_step("copying the upload"):
         if not default_storage.exists(name):
             raise PermanentError("The uploaded file is missing from storage.")
         with default_storage.open(name, "rb") as source, target.open("wb") as copy:
-            shutil.copyfileobj(source, copy, length=1024 * 1024)
+            while chunk := source.read(1024 * 1024):
+                copy.write(chunk)
+                beat()
     return target
-
-
-HEARTBEAT_EVERY = 30.0  # seconds, while uploading many files
-_last_heartbeat: dict[tuple[int, int], float] = {}
-
-
-def _heartbeat(claim: services.Claim) -> None:
-    """Keep the reaper away during long uploads (the transcode beats through its progress)."""
-    key = (claim.film_id, claim.attempt)
-    now = time.monotonic()
-    if now - _last_heartbeat.setdefault(key, now) >= HEARTBEAT_EVERY:
-        services.touch_job(claim=claim)
-        _last_heartbeat[key] = now
 
 
 def _upload(claim: services.Claim, local: Path, asset: str) -> int:
     """Store one file under its final name (replacing a leftover of a killed attempt)."""
-    _heartbeat(claim)
+    _beats[(claim.film_id, claim.attempt)]()
     name = storage_name(claim.film_id, asset)
     with _storage_step(f"storing {asset}"):
         if default_storage.exists(name):
@@ -145,8 +161,8 @@ def _upload_folder(claim: services.Claim, folder: Path, prefix: str) -> tuple[li
 class _Progress:
     """Turns ffmpeg -progress blocks into job progress (and heartbeats), at most once a second."""
 
-    def __init__(self, claim: services.Claim, duration: float, *, low: int, high: int) -> None:
-        self.claim, self.duration, self.low, self.high = claim, duration, low, high
+    def __init__(self, claim: services.Claim, duration: float, *, low: int, high: int, beat: _Beat) -> None:
+        self.claim, self.duration, self.low, self.high, self.beat = claim, duration, low, high, beat
         self.last_write = 0.0
         self.last_value = -1
         self.out_seconds = 0.0
@@ -161,7 +177,10 @@ class _Progress:
             "progress"
         ) == "end":
             services.report_progress(claim=self.claim, progress=value)
+            self.beat.written()
             self.last_write, self.last_value = now, value
+        else:
+            self.beat()  # progress that stays on one value (a long film) still beats
 
 
 def _existing_outputs(film_id: int) -> dict[str, FilmOutput]:
@@ -313,7 +332,8 @@ def _reason(findings: list[dict[str, Any]]) -> str:
 def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Path) -> None:
     for folder in output_folders(plan):
         folder.mkdir(parents=True, exist_ok=True)
-    progress = _Progress(claim, info.duration, low=PROGRESS_PROBED, high=PROGRESS_TRANSCODED)
+    beat = _beats[(claim.film_id, claim.attempt)]
+    progress = _Progress(claim, info.duration, low=PROGRESS_PROBED, high=PROGRESS_TRANSCODED, beat=beat)
     limits = Limits(
         timeout=transcode_timeout(info.duration),
         memory_mb=settings.LAUREL_MEDIA_MEMORY_LIMIT_MB,
@@ -321,7 +341,7 @@ def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Pat
     )
     stderr_path = workdir / "transcode.stderr"
     try:
-        result = run(transcode_argv(plan), limits=limits, stderr_path=stderr_path, on_progress=progress)
+        result = run(transcode_argv(plan), limits=limits, stderr_path=stderr_path, on_progress=progress, on_tick=beat)
     except RunTimedOut as exc:
         raise PermanentError(
             f"Processing took longer than the {limits.timeout:.0f} s allowed for a film of "
@@ -368,16 +388,17 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
     film = Film.objects.get(pk=claim.film_id)
     rules = FilmRules.from_dict(film.rules)
     workdir = _fresh_workdir(film.pk, claim.attempt)
+    beat = _beats[(claim.film_id, claim.attempt)] = _Beat(claim)
     try:
         suffix = Path(film.source_name).suffix.lower()[:8] if Path(film.source_name).suffix.isascii() else ""
-        source = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}")
-        info = probe_source(source, workdir=workdir, rules=rules)
+        source = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}", beat)
+        info = probe_source(source, workdir=workdir, rules=rules, on_tick=beat)
         findings = eligibility_findings(info, rules, size_bytes=source.stat().st_size)
         if any(f["severity"] == "error" for f in findings):
             services.record_qc_report(claim=claim, findings=findings, metrics=metrics_of(info, None))
             services.mark_failed(claim=claim, reason=_reason(findings))
             return JobState.FAILED
-        check_timestamps(source, info, workdir=workdir)
+        check_timestamps(source, info, workdir=workdir, on_tick=beat)
         services.report_progress(claim=claim, progress=PROGRESS_PROBED)
         services.advance_job(claim=claim, from_state=JobState.PROBING, to_state=JobState.TRANSCODING)
         if on_stage:
@@ -432,7 +453,7 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
             raise JobLost(f"film {film.pk}: attempt {claim.attempt} lost the job before ready")
         return JobState.READY
     finally:
-        _last_heartbeat.pop((claim.film_id, claim.attempt), None)
+        _beats.pop((claim.film_id, claim.attempt), None)
         shutil.rmtree(workdir, ignore_errors=True)
         with contextlib.suppress(OSError):
             film_workdir(film.pk).rmdir()

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from media.errors import PermanentError
 from media.rules import FilmRules
-from media.runner import RunFailed, RunTimedOut, default_limits, run, untrusted_input
+from media.runner import RunFailed, RunTimedOut, TickCallback, default_limits, run, untrusted_input
 
 PROBE_SIZE = 50 * 1024 * 1024  # bytes read to find streams
 ANALYZE_DURATION = 30 * 1000 * 1000  # microseconds
@@ -241,7 +241,9 @@ def interpret(raw: dict[str, Any], *, rules: FilmRules | None = None) -> SourceI
     )
 
 
-def probe_source(path: Path, *, workdir: Path, rules: FilmRules | None = None) -> SourceInfo:
+def probe_source(
+    path: Path, *, workdir: Path, rules: FilmRules | None = None, on_tick: TickCallback | None = None
+) -> SourceInfo:
     """Probe an upload copied into the job's folder; PermanentError with a clear reason if refused.
 
     Reasons are one sentence and name only the containers the edition (``rules``) accepts.
@@ -254,6 +256,7 @@ def probe_source(path: Path, *, workdir: Path, rules: FilmRules | None = None) -
             probe_argv(path),
             limits=default_limits(timeout=settings.LAUREL_MEDIA_PROBE_TIMEOUT),
             stderr_path=workdir / "probe.stderr",
+            on_tick=on_tick,
         )
     except RunTimedOut as exc:
         raise PermanentError(
@@ -328,12 +331,15 @@ def find_timestamp_jump(lines: str, duration: float) -> tuple[float, float] | No
     return None
 
 
-def check_timestamps(path: Path, info: SourceInfo, *, workdir: Path) -> None:
+def check_timestamps(path: Path, info: SourceInfo, *, workdir: Path, on_tick: TickCallback | None = None) -> None:
     """Refuse a film whose frame timestamps jump (bounding the frames a rendition repeats)."""
     timeout = settings.LAUREL_MEDIA_PROBE_TIMEOUT + info.duration / 60
     try:
         result = run(
-            timestamps_argv(path), limits=default_limits(timeout=timeout), stderr_path=workdir / "packets.stderr"
+            timestamps_argv(path),
+            limits=default_limits(timeout=timeout),
+            stderr_path=workdir / "packets.stderr",
+            on_tick=on_tick,
         )
     except RunTimedOut as exc:
         raise PermanentError(

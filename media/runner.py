@@ -34,6 +34,7 @@ STDERR_TAIL_BYTES = 4000
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 ProgressCallback = Callable[[dict[str, str]], None]
+TickCallback = Callable[[], None]  # called about once a second while a run waits (heartbeats)
 
 
 class RunFailed(Exception):
@@ -198,13 +199,15 @@ def run(
     limits: Limits,
     stderr_path: Path,
     on_progress: ProgressCallback | None = None,
+    on_tick: TickCallback | None = None,
     cwd: Path | None = None,
 ) -> RunResult:
     """Run one ffmpeg/ffprobe argv; RunTimedOut / RunFailed on timeout or a non-zero exit.
 
     With ``on_progress`` the argv must write ``-progress pipe:1``; each complete block is
     handed to the callback on this thread (so it may use the database), and an exception it
-    raises kills the process and propagates.
+    raises kills the process and propagates. ``on_tick`` is called on this thread about
+    once a second whatever the process prints (so a long run keeps its job's heartbeat).
     """
     started = time.monotonic()
     deadline = started + limits.timeout
@@ -221,7 +224,7 @@ def run(
         )
         memory = _MemoryWatch(process.pid)
         try:
-            stdout = _wait(process, deadline=deadline, on_progress=on_progress)
+            stdout = _wait(process, deadline=deadline, on_progress=on_progress, on_tick=on_tick)
         except BaseException:
             _kill_group(process)
             raise
@@ -253,17 +256,30 @@ def run(
     )
 
 
-def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: ProgressCallback | None) -> str:
+def _wait(
+    process: subprocess.Popen[bytes],
+    *,
+    deadline: float,
+    on_progress: ProgressCallback | None,
+    on_tick: TickCallback | None,
+) -> str:
     assert process.stdout is not None
+    tick = on_tick or (lambda: None)
     if on_progress is None:
-        # Small outputs (ffprobe JSON): read on a thread so the timeout still applies.
+        # Small outputs (ffprobe): read on a thread so the timeout (and the ticks) still apply.
         chunks: list[bytes] = []
         reader = threading.Thread(target=lambda: chunks.append(process.stdout.read()), daemon=True)  # type: ignore[union-attr]
         reader.start()
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _kill_group(process)
+                break
+            try:
+                process.wait(timeout=min(1.0, remaining))
+                break
+            except subprocess.TimeoutExpired:
+                tick()
         reader.join(timeout=5)
         return b"".join(chunks).decode("utf-8", errors="replace")
 
@@ -281,6 +297,7 @@ def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: Pro
         except queue.Empty:
             if finished_reading and process.poll() is not None:
                 break
+            tick()
             continue
         if block is None:
             finished_reading = True
@@ -290,5 +307,6 @@ def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: Pro
                 _kill_group(process)
             break
         on_progress(block)
+        tick()
     reader.join(timeout=5)
     return ""

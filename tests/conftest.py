@@ -103,6 +103,7 @@ def start_worker(
     queues: str = "default,media",
     extra_env: dict[str, str] | None = None,
     name: str = "w1",
+    extra_args: tuple[str, ...] = (),
 ) -> WorkerProcess:
     """Start ``celery worker`` as a separate process on the test database; wait until it answers."""
     env = {
@@ -131,6 +132,7 @@ def start_worker(
             "--without-mingle",
             "-l",
             "INFO",
+            *extra_args,
         ],
         cwd=ROOT,
         env=env,
