@@ -318,6 +318,8 @@ LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", defaul
 # A dropped connection costs nothing either way: the server keeps every byte it received.
 LAUREL_UPLOAD_PATCH_BYTES = env.int("LAUREL_UPLOAD_PATCH_BYTES", default=0)
 # An unfinished upload expires this long after its last accepted byte (Upload-Expires).
+# On S3 every PATCH body is sent as multipart-upload parts of this size (S3's minimum is 5 MiB).
+LAUREL_UPLOAD_S3_PART_BYTES = env.positive_int("LAUREL_UPLOAD_S3_PART_BYTES", default=8 * 1024 * 1024)
 LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
 # Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
 LAUREL_UPLOAD_QUOTA_BYTES = env.positive_int("LAUREL_UPLOAD_QUOTA_BYTES", default=20 * 1024**3)

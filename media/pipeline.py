@@ -11,6 +11,7 @@ their names, and the HLS master playlist (which names the rungs) is written last
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import shutil
 import time
@@ -120,15 +121,18 @@ class _Beat:
 _beats: dict[tuple[int, int], _Beat] = {}
 
 
-def _download(name: str, target: Path, beat: _Beat) -> Path:
+def _download(name: str, target: Path, beat: _Beat) -> tuple[Path, str]:
+    """Copy the upload into the attempt's folder; returns the copy and the file's SHA-256."""
+    digest = hashlib.sha256()
     with _storage_step("copying the upload"):
         if not default_storage.exists(name):
             raise PermanentError("The uploaded file is missing from storage.")
         with default_storage.open(name, "rb") as source, target.open("wb") as copy:
             while chunk := source.read(1024 * 1024):
                 copy.write(chunk)
+                digest.update(chunk)
                 beat()
-    return target
+    return target, digest.hexdigest()
 
 
 def _upload(claim: services.Claim, local: Path, asset: str) -> int:
@@ -391,7 +395,9 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
     beat = _beats[(claim.film_id, claim.attempt)] = _Beat(claim)
     try:
         suffix = Path(film.source_name).suffix.lower()[:8] if Path(film.source_name).suffix.isascii() else ""
-        source = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}", beat)
+        source, sha256 = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}", beat)
+        if not film.sha256:  # an upload of several PATCHes is hashed here, where it is read anyway
+            services.record_source_sha256(claim=claim, sha256=sha256)
         info = probe_source(source, workdir=workdir, rules=rules, on_tick=beat)
         findings = eligibility_findings(info, rules, size_bytes=source.stat().st_size)
         if any(f["severity"] == "error" for f in findings):

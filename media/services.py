@@ -207,6 +207,13 @@ def release_for_retry(*, claim: Claim, reason: str) -> bool:
     return updated == 1
 
 
+def record_source_sha256(*, claim: Claim, sha256: str) -> None:
+    """The SHA-256 of a source registered without one (taken by the worker while copying it)."""
+    if not ProcessingJob.objects.filter(_owned(claim, *RUNNING_STATES)).exists():
+        raise JobLost(f"film {claim.film_id}: attempt {claim.attempt} lost the job")
+    Film.objects.filter(pk=claim.film_id, sha256="").update(sha256=sha256)
+
+
 def add_job_note(*, film_id: int, note: str) -> None:
     """Record a problem that does not fail the film (e.g. an analyser crashed)."""
     job = ProcessingJob.objects.filter(film_id=film_id).first()
