@@ -12,6 +12,7 @@ exactly with numpy (XOR + popcount), so the answer is the same as comparing ever
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 from pathlib import Path
 
@@ -62,25 +63,26 @@ def band_fields(value: int) -> dict[str, int]:
     return {f"band{index}": band for index, band in enumerate(bands(value))}
 
 
-def _within(value: int, bits: int, radius: int) -> set[int]:
-    found = {value}
+@cache
+def _flip_masks(bits: int, radius: int) -> NDArray[np.int64]:
+    """XOR masks of every flip of at most ``radius`` of ``bits`` bits (0 included)."""
+    masks = [0]
     for flips in range(1, radius + 1):
-        for positions in combinations(range(bits), flips):
-            flipped = value
-            for position in positions:
-                flipped ^= 1 << position
-            found.add(flipped)
-    return found
+        masks += [sum(1 << position for position in positions) for positions in combinations(range(bits), flips)]
+    return np.array(masks, dtype=np.int64)
 
 
-def band_keys(values: list[int], *, max_distance: int) -> tuple[set[int], set[int], set[int]]:
-    """Per band, every band value a stored hash within ``max_distance`` bits of one of ``values`` may have."""
+def band_keys(
+    values: list[int], *, max_distance: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Per band, the sorted distinct values a stored hash within ``max_distance`` bits of one of ``values`` may have."""
     radius = max_distance // len(BAND_BITS)
-    keys: tuple[set[int], set[int], set[int]] = (set(), set(), set())
-    for value in values:
-        for index, band in enumerate(bands(value)):
-            keys[index].update(_within(band, BAND_BITS[index], radius))
-    return keys
+    own = np.array([bands(value) for value in values], dtype=np.int64).reshape(-1, len(BAND_BITS))
+    low, middle, high = (
+        np.unique((own[:, index, None] ^ _flip_masks(bits, radius)[None, :]).ravel())
+        for index, bits in enumerate(BAND_BITS)
+    )
+    return low, middle, high
 
 
 def as_uint64(values: list[int] | NDArray[np.int64]) -> NDArray[np.uint64]:
