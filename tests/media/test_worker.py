@@ -78,7 +78,7 @@ def test_films_and_bad_inputs_through_a_real_worker(
     good = register(clips["vertical.mp4"])
     cleanup_films += [bad, good]
     failed = wait_for(bad, (JobState.FAILED,))
-    assert failed.failure_reason.startswith("The file is an HLS playlist, not a film.")
+    assert failed.failure_reason.startswith("The file is an HLS playlist, not a film (this edition accepts")
     ready = wait_for(good, (JobState.READY,))
     assert (ready.progress, ready.attempts) == (100, 1)
     assert celery_worker.process.poll() is None  # the worker survived the bad input
