@@ -295,7 +295,7 @@ def child(size: int) -> None:
         "round overview": get(organizer_client, reverse("judging:round-overview", kwargs={"round_id": round_.pk})),
         "judge declares a conflict": declare_conflict,
         "results page": get(organizer_client, results_url),
-        "results page, all entries": get(organizer_client, results_url, all="1"),
+        "results page, last page": get(organizer_client, results_url, page="last"),
         "results API, first 100": get(
             organizer_client, reverse("judging:api-results", kwargs={"edition_id": edition_id}), limit="100"
         ),

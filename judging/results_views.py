@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -61,13 +62,15 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     wanted = request.GET.get("round", "")
     round = next((r for r in rounds if str(r.pk) == wanted), rounds[0])
     round.edition = edition
-    show_all = request.GET.get("all") == "1"
     method = _method(request.GET.get("method"))
     ranking = rankings.ranking_of(round)
     if not ranking.is_current:
         # Never calibrate inside a request: a worker computes it; the page says what it shows.
         refresh_rankings.request_ranking_refresh(round_id=round.pk)
-    rows = ranking.rows(limit=None if show_all else PAGE_LIMIT)
+    # One page of the stored rows at a time (a lazy range: the paginator never builds a list),
+    # so a 100,000-entry round renders as fast as a 200-entry one.
+    page = Paginator(range(ranking.scored), PAGE_LIMIT).get_page(request.GET.get("page"))
+    rows = ranking.rows(offset=max(page.start_index() - 1, 0), limit=PAGE_LIMIT)
     tied_ids = ranking.tied_ids
     titles = ranking.titles_of(tied_ids) if tied_ids else {}
     later = [r for r in rounds if r.position > round.position]
@@ -77,7 +80,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         method=method,
         ranking=ranking,
         rows=rows,
-        truncated=ranking.scored > len(rows),
+        page=page,
         cut=ranking.summary.get("cut"),
         tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
         close_calls=ranking.close_calls,

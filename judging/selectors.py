@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from festival.models import AuditEvent, JudgeMembership, User
@@ -94,30 +95,85 @@ class QueueItem:
         return round(self.watched_share * 100)
 
 
+_QUEUE_COLUMNS = (
+    "id",
+    "submission__title",
+    "submission__category__name",
+    "watched_share",
+    "score__state",
+    "score__total",
+)
+
+
+def _not_submitted() -> Q:
+    return Q(score__isnull=True) | ~Q(score__state=ScoreState.SUBMITTED)
+
+
+class QueueRows:
+    """A round's queue rows as a sequence the paginator slices in SQL (``LIMIT``/``OFFSET``).
+
+    The count is known from the round's aggregate, so paging a judge's 3,000 entries reads
+    the 50 shown, not all of them; scoring-page links are built from one ``reverse()``.
+    """
+
+    def __init__(self, rows: QuerySet[Assignment], round_id: int, total: int) -> None:
+        self.rows = rows.filter(round_id=round_id).order_by("position", "pk")
+        self.total = total
+        self.prefix = reverse("judging:score", args=[round_id, 0]).removesuffix("0/")
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def item(self, number: int, values: tuple[Any, ...]) -> QueueItem:
+        assignment_id, title, category, watched, state, total = values
+        return QueueItem(
+            assignment_id=assignment_id,
+            number=number,
+            title=title,
+            category=category or "",
+            watched_share=watched,
+            score_state=state,
+            score_total=total,
+            url=f"{self.prefix}{assignment_id}/",
+        )
+
+    def __getitem__(self, window: slice) -> list[QueueItem]:
+        start = window.start or 0
+        found = self.rows.values_list(*_QUEUE_COLUMNS)[start : window.stop]
+        return [self.item(start + i + 1, values) for i, values in enumerate(found)]
+
+    def next_to_score(self) -> QueueItem | None:
+        """The first entry not yet submitted, with its place in the queue (two indexed queries)."""
+        found = self.rows.filter(_not_submitted()).values_list(*_QUEUE_COLUMNS, "position").first()
+        if found is None:
+            return None
+        *values, position = found
+        before = self.rows.filter(Q(position__lt=position) | Q(position=position, pk__lt=values[0])).count()
+        return self.item(before + 1, tuple(values))
+
+
 @dataclass
 class RoundQueue:
     round: Round
-    items: list[QueueItem] = field(default_factory=list)
+    rows: QueueRows
+    done: int
     page: Page[QueueItem] | None = None  # the rows shown; see ``show_page``
+    next_item: QueueItem | None = None
 
     @property
     def total(self) -> int:
-        return len(self.items)
-
-    @property
-    def done(self) -> int:
-        return sum(1 for item in self.items if item.status == "submitted")
-
-    @property
-    def next_item(self) -> QueueItem | None:
-        return next((item for item in self.items if item.status != "submitted"), None)
+        return self.rows.total
 
     def show_page(self, number: str | None) -> None:
         """Show one page of rows: the one asked for, else the one holding the next entry to score."""
+        self.next_item = self.rows.next_to_score() if self.done < self.total else None
         if number is None:
             following = self.next_item
             number = str((following.number - 1) // QUEUE_PAGE_SIZE + 1) if following else "1"
-        self.page = Paginator(self.items, QUEUE_PAGE_SIZE).get_page(number)
+        self.page = Paginator(self.rows, QUEUE_PAGE_SIZE).get_page(number)  # type: ignore[arg-type]
 
 
 def active_assignments_of(user: User) -> QuerySet[Assignment]:
@@ -132,40 +188,21 @@ def judge_queue(user: User) -> list[RoundQueue]:
     """Per round, the user's entries in their shuffled order, with progress.
 
     Entries that stopped competing and entries the judge is now conflicted with (a credit
-    edit, a later declaration) are left out by ``_judge_rows``, a SQL filter. A judge of a
-    6,000-entry edition has ~300 rows here: the rows load only the columns the page shows
-    and the rounds load once, not once per row.
+    edit, a later declaration) are left out by ``_judge_rows``, a SQL filter whose conflicts
+    are read once here. Progress is one GROUP BY; ``RoundQueue.show_page`` then reads only the
+    page shown, so a judge with 3,000 entries costs the same as one with 30.
     """
-    rows = (
-        _judge_rows(user)
-        .order_by("round__edition_id", "round__position", "position", "pk")
-        .values_list(
-            "id",
-            "round_id",
-            "submission__title",
-            "submission__category__name",
-            "watched_share",
-            "score__state",
-            "score__total",
-        )
+    rows = _judge_rows(user)
+    progress = (
+        rows.order_by()
+        .values_list("round_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(score__state=ScoreState.SUBMITTED)))
+        .values_list("round_id", "total", "done")
     )
-    queues: dict[int, list[QueueItem]] = {}
-    for assignment_id, round_id, title, category, watched, state, total in rows:
-        items = queues.setdefault(round_id, [])
-        items.append(
-            QueueItem(
-                assignment_id=assignment_id,
-                number=len(items) + 1,
-                title=title,
-                category=category or "",
-                watched_share=watched,
-                score_state=state,
-                score_total=total,
-                url=reverse("judging:score", args=[round_id, assignment_id]),
-            )
-        )
-    rounds = Round.objects.select_related("edition__festival").in_bulk(list(queues))
-    return [RoundQueue(round=rounds[round_id], items=items) for round_id, items in queues.items()]
+    counts = {round_id: (total, done) for round_id, total, done in progress}
+    rounds = Round.objects.select_related("edition__festival").in_bulk(list(counts))
+    ordered = sorted(counts, key=lambda pk: (rounds[pk].edition_id, rounds[pk].position, pk))
+    return [RoundQueue(round=rounds[pk], rows=QueueRows(rows, pk, counts[pk][0]), done=counts[pk][1]) for pk in ordered]
 
 
 def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:

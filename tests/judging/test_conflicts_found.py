@@ -224,7 +224,7 @@ def test_the_queue_and_autosave_stay_constant_in_the_edition_size(django_assert_
         CreditFactory.create(submission=entry, name=f"Crew {index}")
         assign(case.round, case.other, entry, position=index + 2)
     client = signed_in(case.judge.user)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):
         assert client.get("/judge/").status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(f"/api/judging/assignments/{case.assignment.pk}/score/").status_code == 200
