@@ -146,7 +146,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SITE_ID = 1
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "festival:after_login"  # each role to its own page (organizer console, judge queue, my films)
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
 from judging import advancement, exports, results
+from judging.confirmation import require_confirmation
 from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
@@ -134,6 +135,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
     method = _method(request.POST.get("method"))
     try:
         if action == "advance":
+            require_confirmation(request, what="advance these entries to the next round")
             done = advancement.apply_advancement(
                 round=round, decided_by=user, include_tied=request.POST.get("include_tied") == "1", ip=ip
             )
@@ -193,6 +195,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                 )
                 messages.success(request, "Tie decided.")
         elif action == "publish":
+            require_confirmation(request, what="publish the award ladder")
             awards = final_services.publish_awards(round=round, decided_by=user, method=method, ip=ip)
             messages.success(request, f"Award ladder published: {len(awards)} awards.")
         else:

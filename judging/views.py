@@ -20,6 +20,7 @@ from festival.models import Category, JudgeMembership, User
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import selectors
+from judging.confirmation import require_confirmation
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
@@ -252,9 +253,11 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
                 messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
             elif action == "open":
+                require_confirmation(request, what="open the round for scoring now")
                 round_services.open_round(round_=round_, actor=user)
                 messages.success(request, "The round is open for scoring.")
             elif action == "close":
+                require_confirmation(request, what="close the round and lock its scores")
                 round_services.close_round(round_=round_, actor=user)
                 messages.success(request, "The round is closed; its scores are locked.")
             else:

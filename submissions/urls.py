@@ -16,5 +16,6 @@ urlpatterns = [
     path("me/submissions/<int:pk>/submit/", views.submission_submit, name="submit"),
     path("me/submissions/<int:pk>/withdraw/", views.submission_withdraw, name="withdraw"),
     path("me/submissions/<int:pk>/shots/", views.submission_shots, name="shots"),
+    path("me/submissions/<int:pk>/media/<path:asset>", views.submission_media, name="media"),
 ]
 urlpatterns += upload_urlpatterns

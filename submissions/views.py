@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from festival.models import Edition, User
 from festival.selectors import edition_windows
 from media.ai_usage import ShotLabelError, ai_usage_context, label_shots, shot_labels_from_post
+from media.playback import serve_film_asset
 from submissions import selectors, services
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
 from submissions.countries import COUNTRIES
@@ -131,6 +132,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             submission.film_id,
             show_flags=False,
             label_form_action=reverse("submissions:shots", kwargs={"pk": submission.pk}) if row.editable else "",
+            asset_base_url=reverse("submissions:media", kwargs={"pk": submission.pk, "asset": "x"})[:-1],
         )
         if submission.film_id is not None
         else None
@@ -149,6 +151,16 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": submission.state == "uploaded" and not problems,
     }
     return _page(request, "submission_detail.html", context)
+
+
+@login_required
+@require_GET
+def submission_media(request: HttpRequest, pk: int, asset: str) -> HttpResponse:
+    """The entrant's own film's assets (shot thumbnails); anyone else's submission is a 404."""
+    submission = _own(request, pk)
+    if submission.film_id is None:
+        raise Http404("No film yet.")
+    return serve_film_asset(request, film_id=submission.film_id, asset=asset)
 
 
 @login_required

@@ -44,6 +44,37 @@ def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_
     ]
 
 
+def test_opening_and_closing_take_a_ticked_confirmation() -> None:
+    round_ = rubric_round(opens_at=None, closes_at=None)
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    client = Client()
+    client.force_login(organizer)
+    url = f"/organize/rounds/{round_.pk}/"
+
+    page = client.get(url).content.decode()
+    one_click = client.post(url, {"action": "open"}, follow=True).content.decode()
+    round_.refresh_from_db()
+    still_closed = round_.opens_at
+    client.post(url, {"action": "open", "confirm": "yes"})
+    round_.refresh_from_db()
+    opened = round_.opens_at is not None
+    close_click = client.post(url, {"action": "close"}, follow=True).content.decode()
+    client.post(url, {"action": "close", "confirm": "yes"})
+    round_.refresh_from_db()
+
+    assert 'id="confirm-open" name="confirm" value="yes" required' in page
+    assert "Nothing changed: tick the box to confirm that you want to open the round for scoring now." in one_click
+    assert (still_closed, opened) == (None, True)
+    assert "Nothing changed: tick the box to confirm that you want to close the round and lock its scores." in (
+        close_click
+    )
+    assert round_.closes_at is not None
+    assert list(AuditEvent.objects.filter(actor=organizer).values_list("action", flat=True).order_by("id")) == [
+        "round.opened",
+        "round.closed",
+    ]
+
+
 def test_coverage_gaps_are_listed_with_their_reason() -> None:
     round_ = rubric_round(judges_per_entry=3)
     organizer = OrganizerFactory.create(festival=round_.edition.festival).user

@@ -181,6 +181,29 @@ def test_autosave_submit_and_a_stale_tab_through_the_api() -> None:
     assert [(e.action, e.ip) for e in events] == [("score.draft_saved", "127.0.0.1"), ("score.submitted", "127.0.0.1")]
 
 
+def test_a_half_done_draft_with_empty_criteria_saves_and_submit_names_the_missing_ones() -> None:
+    """The page sends unscored criteria as null: a draft keeps what is there; submit lists the rest."""
+    client, assignments = judge_with_queue()
+    a = assignments[0]
+    criteria = list(a.round.criteria.order_by("pk"))
+    half = {str(c.pk): (7 if i == 0 else None) for i, c in enumerate(criteria)}
+
+    saved = put_score(client, a, {"version": 0, "values": half, "comment_to_organizers": ""})
+    submitted = client.post(
+        f"/api/judging/assignments/{a.pk}/score/submit/",
+        json.dumps({"version": 1, "values": half}),
+        content_type="application/json",
+    )
+
+    assert saved.status_code == 200  # type: ignore[attr-defined]
+    assert saved.json()["values"] == {str(criteria[0].pk): 7}  # type: ignore[attr-defined]
+    assert submitted.status_code == 400
+    assert submitted.json()["fields"] == {
+        str(c.pk): f"{c.name} is required before you submit." for c in criteria[1:] if c.required
+    }
+    assert Score.objects.get(assignment=a).state == ScoreState.DRAFT
+
+
 def test_bad_input_gets_clear_errors_through_the_api() -> None:
     client, assignments = judge_with_queue()
     a = assignments[0]
