@@ -23,7 +23,6 @@ from media.ai_usage import ShotLabelError, ai_usage_context, label_shots, shot_l
 from media.playback import serve_film_asset
 from submissions import selectors, services
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
-from submissions.countries import COUNTRIES
 from submissions.forms import (
     AIStatementForm,
     AttestationsForm,
@@ -34,8 +33,7 @@ from submissions.forms import (
 )
 from submissions.middleware import too_large_message
 from submissions.models import Submission
-
-COUNTRY_NAMES = dict(COUNTRIES)
+from submissions.validation import country_name
 
 
 def _user(request: HttpRequest) -> User:
@@ -143,7 +141,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ai_usage": ai_usage,
         "edition": edition,
         "runtime": format_runtime(submission.declared_runtime_seconds),
-        "country": COUNTRY_NAMES.get(submission.country, submission.country),
+        "country": country_name(submission.country),
         "credits": list(submission.credits.all()),
         "ai_uses": list(submission.ai_uses.select_related("tool")),
         "statements": statements,
