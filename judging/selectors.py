@@ -307,6 +307,36 @@ class JudgeLoad:
     submitted: int  # of which with a counted, submitted score
 
 
+def queue_live_status(user: User) -> tuple[dict[str, object], bool]:
+    """The judge queue's live values (``festival.live``): per round, scores submitted of assigned.
+
+    One aggregate query over the judge's active assignments; active while any is unscored.
+    """
+    rows = (
+        Assignment.objects.filter(judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
+        .values("round_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(score__state=ScoreState.SUBMITTED)))
+        .order_by()
+    )
+    values: dict[str, object] = {}
+    active = False
+    for row in rows:
+        values[f"round-{row['round_id']}-done"] = row["done"]
+        values[f"round-{row['round_id']}-summary"] = f"{row['done']} of {row['total']}"
+        active = active or row["done"] < row["total"]
+    return values, active
+
+
+def round_live_status(round_: Round) -> tuple[dict[str, object], bool]:
+    """The organizer's round page's live values: the counts and each judge's progress."""
+    counts, loads = round_overview(round_)
+    values: dict[str, object] = {f"round-{key}": value for key, value in counts.items()}
+    for load in loads:
+        values[f"judge-{load.judge.pk}-assigned"] = load.assigned
+        values[f"judge-{load.judge.pk}-submitted"] = load.submitted
+    return values, True
+
+
 def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
     """Counts for the organizer's round page, and each judge's load and progress."""
     active = Assignment.objects.filter(round=round_, state=AssignmentState.ACTIVE)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from festival.live import live_response
 from festival.models import Category, JudgeMembership, User
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
@@ -226,6 +227,22 @@ def _organized_round(request: HttpRequest, round_id: int) -> Round:
     if not request_roles(request).organizes(round_.edition.festival_id):
         raise Http404  # same answer as a missing round
     return round_
+
+
+@login_required
+@require_GET
+def queue_status(request: HttpRequest) -> HttpResponse:
+    """The judge queue's live progress (polled by static/laurel/live.js)."""
+    values, active = selectors.queue_live_status(_user(request))
+    return live_response(request, values=values, active=active)
+
+
+@organizer_required
+@require_GET
+def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The organizer's round page's live counts and judges' progress."""
+    values, active = selectors.round_live_status(_organized_round(request, round_id))
+    return live_response(request, values=values, active=active)
 
 
 @organizer_required

@@ -7,6 +7,7 @@ app_name = "submissions"
 urlpatterns = [
     path("api/", include("submissions.api_urls")),
     path("me/", views.dashboard, name="dashboard"),
+    path("me/status/", views.live_status, name="live-status"),
     path("me/editions/<int:edition_id>/enter/", views.submission_new, name="new"),
     path("me/submissions/<int:pk>/", views.submission_detail, name="detail"),
     path("me/submissions/<int:pk>/details/", views.submission_edit, name="edit"),

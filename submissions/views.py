@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from festival.live import live_response
 from festival.models import Edition, User
 from festival.selectors import edition_windows
 from media.ai_usage import ShotLabelError, ai_usage_context, label_shots, shot_labels_from_post
@@ -75,7 +76,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], *, statu
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(_user(request))
     windows = edition_windows(timezone.now())
-    return _page(request, "dashboard.html", {"rows": rows, "editions": windows})
+    context = {"rows": rows, "editions": windows, "any_processing": any(row.is_processing for row in rows)}
+    return _page(request, "dashboard.html", context)
 
 
 @login_required
@@ -149,6 +151,15 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": submission.state == "uploaded" and not problems,
     }
     return _page(request, "submission_detail.html", context)
+
+
+@login_required
+@require_GET
+def live_status(request: HttpRequest) -> HttpResponse:
+    """The dashboard's and film page's live processing status (polled by static/laurel/live.js)."""
+    raw = request.GET.get("submission", "")
+    values, active = selectors.live_status(_user(request), submission_id=int(raw) if raw.isdigit() else None)
+    return live_response(request, values=values, active=active)
 
 
 @login_required

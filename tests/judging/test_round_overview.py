@@ -31,7 +31,9 @@ def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_
         page = client.get(url)
 
     body = page.content.decode()
-    assert "6 entries, 12 active assignments" in body
+    assert (
+        '<span data-live="round-entries">6</span> entries, <span data-live="round-assignments">12</span> active' in body
+    )
     assert "The seed is a whole number" in bad_seed.content.decode()
     assert not Assignment.objects.filter(judge=judges[0], state=AssignmentState.ACTIVE).exists()
     # Two judges left for k = 2: every entry still fully covered.

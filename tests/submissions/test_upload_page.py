@@ -16,10 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import User
-from media.models import Film
+from media.models import Film, JobState, ProcessingJob
 from submissions.models import Submission, SubmissionState
 from tests.conftest import service_missing
-from tests.factories import EditionFactory, SubmissionFactory, UserFactory
+from tests.factories import EditionFactory, FilmFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +179,27 @@ def test_a_film_the_rules_refuse_is_refused_in_the_browser_before_a_byte_is_sent
     assert browser_page.evaluate("() => document.activeElement.id") == "film-file"
     assert sent == []
     assert Film.objects.count() == 0
+
+
+@pytest.mark.browser
+def test_the_dashboard_follows_processing_without_a_reload(live_server: Any, browser_page: Any) -> None:
+    film = FilmFactory.create(job__state=JobState.TRANSCODING)
+    ProcessingJob.objects.filter(film=film).update(progress=10)
+    submission = SubmissionFactory.create(state=SubmissionState.UPLOADED, film=film, title="Live Wire")
+    sign_in(browser_page, live_server.url, submission.entrant)
+    browser_page.goto(f"{live_server.url}/me/")
+    browser_page.evaluate("() => { window.sameDocument = true; }")
+    progress = f'progress[data-live="sub-{submission.pk}-progress"]'
+    assert browser_page.eval_on_selector(progress, "el => el.value") == 10
+
+    ProcessingJob.objects.filter(film=film).update(progress=60)
+    browser_page.wait_for_function(f"() => document.querySelector('{progress}').value === 60", timeout=15_000)
+    assert browser_page.inner_text(f'[data-live="sub-{submission.pk}-state"]') == "Processing: transcoding (60 %)"
+    ProcessingJob.objects.filter(film=film).update(state=JobState.READY, progress=100)
+    state = f'[data-live="sub-{submission.pk}-state"]'
+    browser_page.wait_for_function(
+        f"() => document.querySelector('{state}').textContent === 'Processed, ready to submit'", timeout=20_000
+    )
+    assert not browser_page.is_visible(progress)
+    assert browser_page.evaluate("() => window.sameDocument") is True  # no reload
+    browser_page.wait_for_selector("[data-live-state=idle]", state="attached")  # polling stopped
