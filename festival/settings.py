@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "media",
     "submissions",
     "judging",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
