@@ -41,4 +41,10 @@ urlpatterns += [
     ),
     path("judge/final/<int:round_id>/", final_views.final_ballot, name="final-ballot"),
     path("judge/final/<int:round_id>/pairs/", final_views.final_pairs, name="final-pairs"),
+    path("judge/final/<int:round_id>/films/<int:submission_id>/", final_views.final_film, name="final-film"),
+    path(
+        "judge/final/<int:round_id>/films/<int:submission_id>/media/<path:asset>",
+        final_views.final_media,
+        name="final-media",
+    ),
 ]
