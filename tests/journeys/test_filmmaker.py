@@ -67,7 +67,7 @@ def test_a_filmmaker_signs_up_submits_a_processed_film_and_finds_it_locked(
     page.locator("form [type=submit]").last.click()
     page.wait_for_url("**/accounts/confirm-email/")
     me.step("verification sent")
-    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", mail.outbox[-1].body)
+    link = re.search(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/", str(mail.outbox[-1].body))
     assert link is not None, mail.outbox[-1].body
     page.goto(me.url(re.sub(r"^https?://[^/]+", "", link.group(0))))
     me.step("confirm e-mail")
