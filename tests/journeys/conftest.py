@@ -127,3 +127,37 @@ def journey(chromium: Any, live_server: Any) -> Iterator[Any]:
     finally:
         for context in contexts:
             context.close()
+
+
+@pytest.fixture
+def film_storage(settings: Any, tmp_path: Path) -> Path:
+    """This test's files in a folder of their own (journeys without a worker process)."""
+    root = tmp_path / "storage"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root), "base_url": "/media/"},
+        },
+    }
+    return root
+
+
+def playable_film(clip: Path) -> Any:
+    """A film recorded as processed (MP4 rendition only; hls.js gives up on the empty playlist)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from media.assets import storage_name
+    from media.models import FilmOutput, JobState, OutputKind
+    from tests.factories import FilmFactory
+
+    film = FilmFactory.create(job__state=JobState.READY)
+    default_storage.save(storage_name(film.pk, "mp4/720p.mp4"), ContentFile(clip.read_bytes()))
+    default_storage.save(storage_name(film.pk, "hls/master.m3u8"), ContentFile(b"#EXTM3U\n"))
+    FilmOutput.objects.create(
+        film=film, kind=OutputKind.HLS_MASTER, key="hls/master", files=["hls/master.m3u8"], meta={"duration": 2.0}
+    )
+    FilmOutput.objects.create(film=film, kind=OutputKind.MP4, key="mp4", files=["mp4/720p.mp4"], width=160, height=90)
+    return film
