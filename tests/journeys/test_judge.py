@@ -10,9 +10,9 @@ import pytest
 
 from judging.models import Score, ScoreState
 from submissions.models import Submission
+from tests.journeys.conftest import playable_film
 from tests.judging.factories import assign, judge_of, rubric_round, submitted_entry
 from tests.judging.test_browser import _tiny_clip
-from tests.journeys.conftest import playable_film
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,9 @@ def test_a_judge_watches_scores_half_comes_back_to_the_draft_and_submits(
     page.wait_for_selector("video.laurel-player-video")
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('video').ended", timeout=20_000)
-    page.wait_for_function("() => /Watched: (5\\d|[6-9]\\d|100) %/.test(document.getElementById('watch-status').textContent)")
+    page.wait_for_function(
+        "() => /Watched: (5\\d|[6-9]\\d|100) %/.test(document.getElementById('watch-status').textContent)"
+    )
     me.step("watched")
 
     # Half the rubric, then away with "j" and back with "k": the draft is there.
