@@ -149,6 +149,12 @@ def test_a_filmmaker_signs_up_submits_a_processed_film_and_finds_it_locked(
     # Submit, then nothing can change any more.
     page.goto(me.url(f"/me/submissions/{submission.pk}/"))
     me.step("review")
+    # The shot list's pictures load through the entrant's own media mount (not /media/).
+    thumbnail = page.locator(".ai-shot img").first
+    thumbnail.scroll_into_view_if_needed()
+    thumbnail.evaluate("img => img.decode()")
+    assert thumbnail.get_attribute("src").startswith(f"/me/submissions/{submission.pk}/media/ai/")
+    assert thumbnail.evaluate("img => img.naturalWidth") > 0
     page.get_by_role("button", name="Submit the film").click()
     page.wait_for_selector(".state-submitted")
     me.step("submitted")
