@@ -14,10 +14,13 @@ from django.db import transaction
 
 from festival.models import User
 from festival.services import record_audit
-from judging import results
+from judging import rankings, results
+from judging.competition import competes
 from judging.errors import JudgingError
 from judging.models import Round, RoundEntry
-from submissions.models import Submission, SubmissionState
+from judging.results import ADVANCES
+from judging.services.rankings import request_ranking_refresh
+from submissions.models import Submission
 
 
 class AdvancementError(JudgingError):
@@ -53,20 +56,25 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
     target = results.next_round(round)
     if target is None:
         raise AdvancementError("This is the last round: there is no round to advance to.")
-    outcome = results.round_results(round)
-    cut = outcome.cut()
-    if cut is None:
+    ranking = rankings.ranking_of(round)
+    if not ranking.is_current:
+        request_ranking_refresh(round_id=round.pk)
+        raise AdvancementError(
+            "Scores or entries changed since the ranking was computed; a worker is recomputing it. "
+            "Advance again in a moment."
+        )
+    if ranking.advance_count is None:
         raise AdvancementError("Set an advancement rule (top N or top share) first.")
-    if cut.needs_decision and not include_tied:
-        tied = outcome.submission_ids(cut.tied)
+    tied = ranking.tied_ids
+    if tied and not include_tied:
         raise AdvancementTie(
             f"{len(tied)} entries have exactly the same calibrated score at the cut: "
             f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
             tied=tied,
         )
-    chosen = outcome.submission_ids(cut.advancing)
+    chosen = ranking.ids_at_cut(ADVANCES)
     if include_tied:
-        chosen += outcome.submission_ids(cut.tied)
+        chosen += tied
     # The next round's entries, not an IN list of the chosen (a top share can be tens of thousands).
     existing = set(RoundEntry.objects.filter(round=target).values_list("submission_id", flat=True))
     added = [pk for pk in chosen if pk not in existing]
@@ -80,7 +88,7 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
             "rule": _rule(round),
             "count": len(chosen),
             "added": added,
-            "tied_included": outcome.submission_ids(cut.tied) if include_tied else [],
+            "tied_included": tied if include_tied else [],
         },
         ip=ip,
     )
@@ -90,7 +98,10 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
 def _check_same_edition(round: Round, submission: Submission) -> None:
     if submission.edition_id != round.edition_id:
         raise AdvancementError("That entry belongs to another edition.")
-    if submission.state != SubmissionState.SUBMITTED:
+
+
+def _check_competes(submission: Submission) -> None:
+    if not competes(submission):
         raise AdvancementError(f"Entry #{submission.pk} is not a submitted entry (withdrawn, disqualified or draft).")
 
 
@@ -100,6 +111,7 @@ def add_round_entry(
 ) -> RoundEntry:
     """An organizer puts an entry in a round by hand (a wild card); the reason is audited."""
     _check_same_edition(round, submission)
+    _check_competes(submission)
     if not reason.strip():
         raise AdvancementError("Say why this entry is added; the reason is kept in the audit trail.")
     entry, created = RoundEntry.objects.get_or_create(round=round, submission=submission)
@@ -119,7 +131,11 @@ def add_round_entry(
 def remove_round_entry(
     *, round: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
 ) -> None:
-    """An organizer takes an entry out of a round; its scores stay on record."""
+    """An organizer takes an entry out of a round; its scores stay on record.
+
+    Also how an organizer settles an entry that left the competition (withdrawn or
+    disqualified) while in the final: publishing the awards waits for that decision.
+    """
     _check_same_edition(round, submission)
     if not reason.strip():
         raise AdvancementError("Say why this entry is removed; the reason is kept in the audit trail.")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,12 +21,15 @@ from festival.live import live_response
 from festival.models import Category, JudgeMembership, User
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
-from judging import selectors
+from judging import overview, selectors
+from judging.competition import entries_that_left
 from judging.confirmation import require_confirmation
+from judging.conflict_check import round_conflicts
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
 from judging.services import assignment as assignment_services
+from judging.services import assignment_runs
 from judging.services import conflicts as conflict_services
 from judging.services import rounds as round_services
 from judging.services.scoring import start_watch_session
@@ -163,14 +167,14 @@ def judge_profile(request: HttpRequest, edition_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "declare":
-                conflict_services.declare_conflict(
+                declared = conflict_services.declare_conflict(
                     judge=judge,
                     kind=request.POST.get("kind", ""),
                     value=request.POST.get("value", ""),
                     actor=user,
                     ip=client_ip(request),
                 )
-                messages.success(request, "Conflict recorded. Entries it touches are no longer yours.")
+                messages.success(request, declared_message(declared.taken_off))
             elif action == "remove":
                 conflict = get_object_or_404(DeclaredConflict, pk=_posted_id(request, "conflict"), judge=judge)
                 conflict_services.remove_conflict(conflict=conflict, actor=user, ip=client_ip(request))
@@ -207,7 +211,7 @@ def judge_profile(request: HttpRequest, edition_id: int) -> HttpResponse:
 def declare_entry_conflict(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """From the scoring page: "I know who made this". The entry leaves the judge's queue."""
     assignment = _assignment_or_404(request, assignment_id)
-    conflict_services.declare_conflict(
+    declared = conflict_services.declare_conflict(
         judge=assignment.judge,
         kind=ConflictKind.ENTRY,
         submission=assignment.submission,
@@ -215,8 +219,19 @@ def declare_entry_conflict(request: HttpRequest, assignment_id: int) -> HttpResp
         actor=_user(request),
         ip=client_ip(request),
     )
-    messages.success(request, "Thank you. The entry was taken off your queue and given to another judge.")
+    messages.success(request, "Thank you. " + declared_message(declared.taken_off))
     return redirect("judging:queue")
+
+
+def declared_message(taken_off: int) -> str:
+    """What a judge is told after declaring: what happened, not what might happen next."""
+    if not taken_off:
+        return "Conflict recorded. None of your entries is touched by it."
+    entries = "The entry was" if taken_off == 1 else f"{taken_off} entries were"
+    return (
+        f"Conflict recorded. {entries} taken off your queue and any score you gave stopped counting; "
+        "the organizers decide who judges it instead."
+    )
 
 
 # --- Organizer: one round at a glance ---------------------------------------------------
@@ -241,7 +256,8 @@ def queue_status(request: HttpRequest) -> HttpResponse:
 @require_GET
 def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
     """The organizer's round page's live counts and judges' progress."""
-    values, active = selectors.round_live_status(_organized_round(request, round_id))
+    round_ = _organized_round(request, round_id)
+    values, active = overview.round_live_status(round_, round_conflicts(round_))
     return live_response(request, values=values, active=active)
 
 
@@ -261,14 +277,26 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 seed_text = request.POST.get("seed", "0").strip() or "0"
                 if not seed_text.isdigit() or len(seed_text) > 9:
                     raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
-                result = assignment_services.assign_round(round_=round_, actor=user, seed=int(seed_text))
+                assignment_runs.request_assignment_run(round_=round_, seed=int(seed_text), actor=user)
                 messages.success(
-                    request, f"{result.created} assignments made; {len(result.short)} entries are short of judges."
+                    request, "Assignment queued: a worker is assigning judges; this page shows its progress."
                 )
             elif action == "withdraw":
                 judge = get_object_or_404(JudgeMembership, pk=_posted_id(request, "judge"), edition=round_.edition)
                 result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
                 messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
+            elif action == "reassign":
+                assignment = get_object_or_404(
+                    Assignment.objects.select_related("round__edition", "judge__user"),
+                    pk=_posted_id(request, "assignment"),
+                    round=round_,
+                )
+                result = assignment_services.reassign_conflicted(assignment=assignment, actor=user)
+                if result.created:
+                    messages.success(request, f"Entry #{assignment.submission_id} given to another judge.")
+                else:
+                    why = result.short.get(assignment.submission_id, "no judge is free within the caps.")
+                    messages.error(request, f"Entry #{assignment.submission_id} is still short of judges: {why}")
             elif action == "open":
                 require_confirmation(request, what="open the round for scoring now")
                 round_services.open_round(round_=round_, actor=user)
@@ -282,12 +310,24 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
         except JudgingError as exc:
             messages.error(request, exc.message)
         return redirect("judging:round-overview", round_id=round_.pk)
-    counts, loads = selectors.round_overview(round_)
+    conflicts = round_conflicts(round_)  # read once: counts, loads, coverage and found conflicts share them
+    histogram = overview.coverage_histogram(round_, conflicts)
+    short_total = sum(b.entries for b in histogram if b.judges < round_.judges_per_entry)
+    # A lazy range: Django's paginator validates the page number and never materialises the list.
+    short_page = Paginator(range(short_total), overview.SHORT_PAGE).get_page(request.GET.get("short_page"))
     context = {
         "round": round_,
-        "counts": counts,
-        "loads": loads,
-        "gaps": assignment_services.coverage_report(round_),
+        "counts": overview.round_counts(round_, conflicts),
+        "loads": overview.judge_loads(round_, conflicts),
+        "histogram": histogram,
+        "short_total": short_total,
+        "short_page": short_page,
+        "gaps": assignment_services.coverage_report(
+            round_, offset=max(short_page.start_index() - 1, 0), conflicts=conflicts
+        ),
+        "run": overview.latest_assignment_run(round_),
+        "left": entries_that_left(round_),
+        "found": selectors.conflicts_found_after_assignment(round_, conflicts),
         "now": timezone.now(),
     }
     return render(request, "judging/round_overview.html", context)
