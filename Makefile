@@ -38,6 +38,7 @@ demo: setup
 	LAUREL_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_submissions
 	$(PY) manage.py seed_demo_judging
+	LAUREL_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py seed_demo_results
 	@bash scripts/run-demo.sh $(HOST) $(PORT)
 
 lint: $(STAMP)

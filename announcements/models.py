@@ -34,6 +34,9 @@ class Announcement(models.Model):
     announced_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    messages_recorded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every entrant's outcome message was recorded in the outbox."
+    )
 
     def __str__(self) -> str:
         return f"Announcement of {self.round}"

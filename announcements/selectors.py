@@ -1,22 +1,23 @@
 """Reads for announcements: what each entry's outcome is, what an entrant may see, and when.
 
-The ladder and the advancement are read from judging's selectors (``finalists_of`` for a
-round's entries, ``published_awards`` for the final's ladder, ``next_round``), never
-re-derived here. Nothing about an outcome leaves this module before its announcement
-passed: ``visible_outcome`` and ``released_feedback`` return None until then.
+The ladder and the advancement are read from judging's selectors
+(``competition.competing_submissions`` for a round's competing entries, ``published_awards``
+for the final's ladder, ``next_round``), never re-derived here. Nothing about an outcome
+leaves this module before its announcement passed: only announced outcomes are read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from announcements.models import Announcement, FeedbackRelease, Outcome, OutcomeKind
 from festival.models import AwardTier, Edition, Festival
-from judging.final.selectors import finalists_of, published_awards
+from judging.competition import competing_submissions
+from judging.final.selectors import published_awards
 from judging.models import Criterion, Round, RoundKind
 from judging.results import next_round
 from judging.selectors import counted_scores
@@ -38,11 +39,7 @@ class ComputedOutcome:
 
 def compute_outcomes(round: Round, *, official_selection: bool) -> list[ComputedOutcome]:
     """Every competing entry's outcome in ``round`` as judging has it now (a few queries)."""
-    entries = list(
-        finalists_of(round)
-        .exclude(state__in=[SubmissionState.WITHDRAWN, SubmissionState.DISQUALIFIED])
-        .values_list("pk", flat=True)
-    )
+    entries = list(competing_submissions(round).order_by("pk").values_list("pk", flat=True))
     if round.kind == RoundKind.FINAL:
         awards = {award.submission_id: award for award in published_awards(round)}
         return [
@@ -52,7 +49,7 @@ def compute_outcomes(round: Round, *, official_selection: bool) -> list[Computed
             for pk in entries
         ]
     target = next_round(round)
-    advanced = set(finalists_of(target).values_list("pk", flat=True)) if target else set()
+    advanced = set(competing_submissions(target).values_list("pk", flat=True)) if target else set()
     if target is not None and target.kind == RoundKind.FINAL:
         kind = OutcomeKind.FINALIST
     elif official_selection:
@@ -73,6 +70,11 @@ def is_announced(announcement: Announcement | None) -> bool:
 
 def due_announcements(now: datetime) -> QuerySet[Announcement]:
     return Announcement.objects.filter(announced_at__isnull=True, announce_at__lte=now).order_by("announce_at", "pk")
+
+
+def unmessaged_announcements(now: datetime, *, grace: timedelta = timedelta(minutes=10)) -> QuerySet[Announcement]:
+    """Announced a while ago, but the outcome messages were never all recorded (a lost hand-off)."""
+    return Announcement.objects.filter(announced_at__lte=now - grace, messages_recorded_at__isnull=True)
 
 
 def describe(outcome: Outcome) -> str:

@@ -8,15 +8,18 @@ each announcement and correction, citing the audit chain head at that moment.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from announcements import results, selectors
+from announcements import audit_actions, laurels, notices, results, selectors
 from announcements.models import (
     Announcement,
     FeedbackRelease,
+    LaurelArtwork,
     Outcome,
     OutcomeKind,
     PublicConsent,
@@ -24,8 +27,10 @@ from announcements.models import (
 )
 from festival.models import AwardTier, Edition, User
 from festival.services import record_audit
-from judging.models import Round
+from judging.models import Round, RoundKind
 from submissions.models import Submission, SubmissionState
+
+log = logging.getLogger(__name__)
 
 PUBLIC_CONSENT_STATEMENT = (
     "I agree that, once the results are announced, the festival may show this film on its public "
@@ -73,7 +78,9 @@ def schedule_announcement(
         "official_selection": official_selection,
     }
     if before != after:
-        record_audit(actor=actor, action="announcement.scheduled", target=round, before=before, after=after, ip=ip)
+        record_audit(
+            actor=actor, action=audit_actions.ANNOUNCEMENT_SCHEDULED, target=round, before=before, after=after, ip=ip
+        )
     return announcement
 
 
@@ -88,8 +95,12 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
     if announcement.announced_at is not None:
         return False
     computed = selectors.compute_outcomes(round, official_selection=announcement.official_selection)
-    if round.kind == "final" and not any(c.kind == OutcomeKind.AWARD for c in computed):
+    if round.kind == RoundKind.FINAL and not any(c.kind == OutcomeKind.AWARD for c in computed):
         raise AnnouncementError("Publish the final's award ladder before announcing it.")
+    if round.kind != RoundKind.FINAL and computed and all(c.kind == OutcomeKind.NOT_ADVANCED for c in computed):
+        raise AnnouncementError(
+            "No entry has advanced from this round yet: apply the advancement before announcing it."
+        )
     Outcome.objects.bulk_create(
         (
             Outcome(
@@ -113,7 +124,7 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
         counts[c.kind] = counts.get(c.kind, 0) + 1
     record_audit(
         actor=actor,
-        action="announcement.made",
+        action=audit_actions.ANNOUNCEMENT_MADE,
         target=round,
         after={
             "outcomes": counts,
@@ -122,12 +133,25 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
         ip=ip,
     )
     _sign(round.edition, moment)
+    announcement_id = announcement.pk
+    transaction.on_commit(lambda: _hand_off(announcement_id))
     return True
+
+
+def _hand_off(announcement_id: int) -> None:
+    from announcements import tasks
+
+    try:
+        tasks.notify_outcomes.delay(announcement_id)
+    except Exception:  # the broker is down: announce_due hands it off again (messages_recorded_at is unset)
+        log.exception("could not queue the outcome messages of announcement %s", announcement_id)
 
 
 def announce_due(*, now: datetime | None = None) -> list[int]:
     """Announce every round whose time has passed (the beat task); the ids announced now."""
     moment = now or timezone.now()
+    for announcement_id in selectors.unmessaged_announcements(moment).values_list("pk", flat=True):
+        _hand_off(announcement_id)
     done = []
     for announcement in selectors.due_announcements(moment).select_related("round__edition"):
         try:
@@ -158,7 +182,11 @@ def correct_outcome(
         raise AnnouncementError(f"Unknown outcome {kind!r}.")
     if kind == OutcomeKind.AWARD and tier is None:
         raise AnnouncementError("An award needs its tier.")
-    locked = Outcome.objects.select_for_update().select_related("announcement__round__edition").get(pk=outcome.pk)
+    locked = (
+        Outcome.objects.select_for_update()
+        .select_related("announcement__round__edition__festival", "submission__entrant")
+        .get(pk=outcome.pk)
+    )
     if tier is not None and tier.edition_id != locked.announcement.round.edition_id:
         raise AnnouncementError("That award tier belongs to another edition.")
     before = {"kind": locked.kind, "tier": locked.tier_id, "rank": locked.rank, "advanced_to": locked.advanced_to_id}
@@ -172,13 +200,14 @@ def correct_outcome(
     after = {"kind": kind, "tier": locked.tier_id, "rank": locked.rank, "advanced_to": locked.advanced_to_id}
     record_audit(
         actor=actor,
-        action="announcement.outcome_corrected",
+        action=audit_actions.ANNOUNCEMENT_OUTCOME_CORRECTED,
         target=locked.submission,
         before=before,
         after={**after, "reason": reason},
         ip=ip,
     )
     _sign(locked.announcement.round.edition, now)
+    notices.notify_correction(locked, reason=reason)
     return locked
 
 
@@ -206,7 +235,9 @@ def give_public_consent(*, submission: Submission, user: User, show_poster: bool
     )
     record_audit(
         actor=user,
-        action="announcement.public_consent_given" if created else "announcement.public_consent_changed",
+        action=audit_actions.ANNOUNCEMENT_PUBLIC_CONSENT_GIVEN
+        if created
+        else audit_actions.ANNOUNCEMENT_PUBLIC_CONSENT_CHANGED,
         target=submission,
         after={"show_poster": show_poster, "show_credits": show_credits, "statement": PUBLIC_CONSENT_STATEMENT},
     )
@@ -219,4 +250,27 @@ def withdraw_public_consent(*, submission: Submission, user: User) -> None:
         raise AnnouncementError("Only the entrant can withdraw the consent.")
     deleted, _ = PublicConsent.objects.filter(submission=submission).delete()
     if deleted:
-        record_audit(actor=user, action="announcement.public_consent_withdrawn", target=submission)
+        record_audit(actor=user, action=audit_actions.ANNOUNCEMENT_PUBLIC_CONSENT_WITHDRAWN, target=submission)
+
+
+@transaction.atomic
+def upload_laurel_artwork(*, edition: Edition, distinction: str, upload: UploadedFile, actor: User) -> LaurelArtwork:
+    """A festival's own laurel for a distinction (SVG or PNG), replacing the generated one."""
+    content_type = laurels.sniff_artwork(upload, max_bytes=MAX_ARTWORK_BYTES)
+    if distinction not in laurels.distinctions_of(edition):
+        raise AnnouncementError(f"{distinction!r} is not a distinction of this edition.")
+    existing = LaurelArtwork.objects.filter(edition=edition, distinction=distinction, content_type=content_type)
+    for old in existing:
+        old.file.delete(save=False)
+    existing.delete()
+    upload.name = f"{edition.festival.slug}-{edition.year}-{laurels.slug_for(distinction)}{LAUREL_TYPES[content_type]}"
+    artwork = LaurelArtwork.objects.create(
+        edition=edition, distinction=distinction, file=upload, content_type=content_type, uploaded_by=actor
+    )
+    record_audit(
+        actor=actor,
+        action=audit_actions.ANNOUNCEMENT_LAUREL_UPLOADED,
+        target=edition,
+        after={"distinction": distinction, "content_type": content_type},
+    )
+    return artwork

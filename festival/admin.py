@@ -1,23 +1,37 @@
-"""Organizer back office.
+"""Organizer back office for the festival domain.
 
-Organizers are staff, but each sees and edits only the festivals they organize: the
-querysets and permissions below are scoped by OrganizerMembership rather than by Django's
-global model permissions, which cannot express "this festival, not that one".
-Edition dates are entered and shown in the edition's own time zone.
+Scoping (which festivals an organizer sees) lives in ``festival.admin_base``; every write
+here calls ``festival.services`` (the admin holds no business logic and writes no row a
+service owns). Edition dates are entered and shown in the edition's own time zone.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Model, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from festival import services
+from festival.admin_base import (
+    FestivalScopedAdmin,
+    LargeTablePaginator,
+    ReadOnlyScopedAdmin,
+    ScopedInline,
+    actor_of,
+    adopt,
+    ip_of,
+    kept_forms,
+    register_scope,
+    saved_by_service,
+)
 from festival.models import (
+    DEFAULT_ATTESTATIONS,
+    DEFAULT_CONTAINERS,
     AuditEvent,
     AwardTier,
     Category,
@@ -28,126 +42,150 @@ from festival.models import (
     OrganizerMembership,
     User,
 )
-from festival.permissions import request_roles
+from festival.selectors import Scope
+
+register_scope(Category, Scope(festival="edition__festival"))
+register_scope(AwardTier, Scope(festival="edition__festival"))
 
 
-class FestivalScopedAdmin(admin.ModelAdmin):
-    """Admin whose rows belong to a festival reached through ``festival_path``."""
-
-    festival_path = "festival"
-
-    def _festival_ids(self, request: HttpRequest) -> frozenset[int]:
-        return request_roles(request).organizer_of
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.festival_path}__in": self._festival_ids(request)})
-
-    def _allowed(self, request: HttpRequest, obj: Model | None) -> bool:
-        roles = request_roles(request)
-        if not roles.is_organizer:
-            return False
-        if obj is None or roles.is_superuser:
-            return True
-        festival_id = obj.pk if isinstance(obj, Festival) else self._festival_of(obj)
-        return roles.organizes(festival_id)
-
-    def _festival_of(self, obj: Model) -> int:
-        target: Any = obj
-        for part in self.festival_path.split("__"):
-            target = getattr(target, part)
-        return int(target.pk)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request, None)
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._allowed(request, obj)
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._allowed(request, None)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return self._allowed(request, obj)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.related_model in (Festival, Edition) and not request.user.is_superuser:
-            ids = self._festival_ids(request)
-            lookup = "pk__in" if db_field.related_model is Festival else "festival__in"
-            kwargs["queryset"] = db_field.related_model.objects.filter(**{lookup: ids})
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+def category_specs(formset: BaseInlineFormSet[Any, Any, Any]) -> list[services.CategorySpec]:
+    return [
+        services.CategorySpec(
+            id=form.instance.pk,
+            name=form.cleaned_data["name"],
+            slug=form.cleaned_data.get("slug") or "",
+            description=form.cleaned_data.get("description") or "",
+            position=form.cleaned_data.get("position") or 0,
+        )
+        for form in kept_forms(formset)
+    ]
 
 
-class OrganizerInline(admin.TabularInline):
-    """Rows edited inside an edition the organizer may already edit (checked by the parent)."""
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request_roles(request).is_organizer
-
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request_roles(request).is_organizer
+def tier_specs(formset: BaseInlineFormSet[Any, Any, Any]) -> list[services.TierSpec]:
+    return [
+        services.TierSpec(
+            name=form.cleaned_data["name"],
+            rank_from=form.cleaned_data["rank_from"],
+            rank_to=form.cleaned_data["rank_to"],
+        )
+        for form in kept_forms(formset)
+    ]
 
 
-class CategoryInline(OrganizerInline):
+class AwardLadderFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if not any(form.errors for form in self.forms):
+            services.check_award_ladder(tier_specs(self))
+
+
+class CategoryFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if not any(form.errors for form in self.forms) and self.instance.pk is not None:
+            services.check_categories(edition=self.instance, categories=category_specs(self))
+
+
+class CategoryInline(ScopedInline):
     model = Category
-    extra = 0
+    formset = CategoryFormSet
+    fields = ["name", "slug", "description", "position"]
     prepopulated_fields = {"slug": ("name",)}
 
 
-class AwardTierInline(OrganizerInline):
+class AwardTierInline(ScopedInline):
     model = AwardTier
-    extra = 0
+    formset = AwardLadderFormSet
+    fields = ["name", "rank_from", "rank_to"]
 
 
 @admin.register(Festival)
 class FestivalAdmin(FestivalScopedAdmin):
-    festival_path = "pk"
+    scope = Scope(festival="pk")
     list_display = ["name", "slug", "website"]
+    search_fields = ["name", "slug"]
+    fields = list(services.FESTIVAL_FIELDS)
     prepopulated_fields = {"slug": ("name",)}
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return request.user.is_superuser  # new festivals are set up by the platform's admins
+        return False  # new festivals are set up by the platform (services.create_festival)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Festival, form: ModelForm[Festival], change: bool) -> None:
+        saved = services.update_festival(
+            festival=Festival.objects.get(pk=obj.pk),
+            actor=actor_of(request),
+            ip=ip_of(request),
+            **{name: form.cleaned_data[name] for name in form.changed_data},
+        )
+        adopt(obj, saved)
 
 
 @admin.register(Edition)
 class EditionAdmin(FestivalScopedAdmin):
+    scope = Scope(festival="festival")
     list_display = ["name", "festival", "year", "time_zone", "submissions_close_at", "films_per_entrant"]
     list_filter = ["festival", "year"]
+    list_select_related = ["festival"]
+    search_fields = ["name", "slug", "festival__name"]
     prepopulated_fields = {"slug": ("name",)}
     inlines = [CategoryInline, AwardTierInline]
     fieldsets = [
-        (None, {"fields": ["festival", "name", "slug", "year"]}),
-        (
-            "Submission window (entered in the edition's time zone)",
-            {"fields": ["time_zone", "submissions_open_at", "submissions_close_at", "grace_period"]},
-        ),
-        (
-            "Rules",
-            {
-                "fields": [
-                    "runtime_min_seconds",
-                    "runtime_max_seconds",
-                    "max_file_size_bytes",
-                    "allowed_containers",
-                    "min_short_side_px",
-                    "films_per_entrant",
-                    "ai_video_required",
-                    "minors_allowed",
-                    "required_attestations",
-                    "blocking_qc",
-                    "lock_after_submit",
-                ]
-            },
-        ),
+        (None, {"fields": ["festival", *services.EDITION_IDENTITY]}),
+        ("Submission window (entered in the edition's time zone)", {"fields": list(services.EDITION_WINDOW)}),
+        ("Rules", {"fields": list(services.EDITION_RULES)}),
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return ["festival"] if obj is not None else []  # an edition never moves to another festival
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {
+            "allowed_containers": list(DEFAULT_CONTAINERS),
+            "required_attestations": list(DEFAULT_ATTESTATIONS),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # an edition holds entries and scores: it is never deleted from the admin
+
+    def save_model(self, request: HttpRequest, obj: Edition, form: ModelForm[Edition], change: bool) -> None:
+        data = dict(form.cleaned_data)
+        for name in ("allowed_containers", "required_attestations", "blocking_qc"):
+            if name in data and data[name] is None:
+                data[name] = []  # an emptied JSON list field reads as None
+        if change:
+            saved = services.update_edition(
+                edition=Edition.objects.get(pk=obj.pk),
+                actor=actor_of(request),
+                ip=ip_of(request),
+                **{name: data[name] for name in form.changed_data if name in services.EDITION_FIELDS},
+            )
+        else:
+            rules = {name: data[name] for name in services.EDITION_FIELDS if name in data}
+            # Left empty on the add form: the platform's defaults (every container, every statement).
+            for name in ("allowed_containers", "required_attestations"):
+                if not rules.get(name):
+                    rules.pop(name, None)
+            saved = services.create_edition(festival=data["festival"], actor=actor_of(request), **rules)
+        adopt(obj, saved)
+
+    def save_related(self, request: HttpRequest, form: ModelForm[Edition], formsets: Any, change: bool) -> None:
+        edition = form.instance
+        for formset in formsets:
+            if formset.model is Category:
+                specs = category_specs(formset)
+                if change or specs:
+                    services.set_categories(
+                        edition=edition, categories=specs, actor=actor_of(request), ip=ip_of(request)
+                    )
+            elif formset.model is AwardTier:
+                tiers = tier_specs(formset)
+                if change or tiers:  # an edition added without rungs keeps the default ladder
+                    services.set_award_ladder(edition=edition, tiers=tiers, actor=actor_of(request), ip=ip_of(request))
+        saved_by_service(formsets)
 
     def changeform_view(
         self,
@@ -175,42 +213,88 @@ class OrganizerMembershipAdmin(admin.ModelAdmin):
     """Who organizes which festival: the platform's superusers decide (Django permissions)."""
 
     list_display = ["user", "festival", "created_at"]
+    list_select_related = ["user", "festival"]
     autocomplete_fields = ["user"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        assert isinstance(request.user, User)
-        membership = services.add_organizer(festival=obj.festival, user=obj.user, actor=request.user)
-        obj.pk = membership.pk
+        membership = services.add_organizer(festival=obj.festival, user=obj.user, actor=actor_of(request))
+        adopt(obj, membership)
 
 
 @admin.register(JudgeMembership)
 class JudgeMembershipAdmin(FestivalScopedAdmin):
-    festival_path = "edition__festival"
+    """Judges join by accepting an invitation (Organize → Judges); here an organizer only
+    suspends a judge or lets them back in. Never a way to make any account a judge."""
+
+    scope = Scope(festival="edition__festival")
     list_display = ["user", "edition", "is_active", "created_at"]
     list_filter = ["edition", "is_active"]
+    list_select_related = ["user", "edition"]
+    search_fields = ["user__email", "user__full_name"]
+    fields = ["user", "edition", "is_active"]
+    ordering = ["edition", "user__email"]
+    readonly_fields = ["user", "edition"]
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # judges join through an invitation (Organize → Judges)
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False  # suspend instead: the judge's scores and assignments stay on record
+
+    def save_model(
+        self, request: HttpRequest, obj: JudgeMembership, form: ModelForm[JudgeMembership], change: bool
+    ) -> None:
+        saved = services.set_judge_active(
+            membership=JudgeMembership.objects.get(pk=obj.pk),
+            is_active=form.cleaned_data["is_active"],
+            actor=actor_of(request),
+            ip=ip_of(request),
+        )
+        adopt(obj, saved)
 
 
 @admin.register(JudgeInvitation)
-class JudgeInvitationAdmin(FestivalScopedAdmin):
-    festival_path = "edition__festival"
+class JudgeInvitationAdmin(ReadOnlyScopedAdmin):
+    """Invitations are sent from Organize → Judges (which e-mails the link); an organizer can
+    revoke one that was not used yet."""
+
+    scope = Scope(festival="edition__festival")
     list_display = ["email", "edition", "created_at", "expires_at", "accepted_at", "revoked_at"]
-    readonly_fields = ["token_digest", "invited_by", "accepted_at", "accepted_by", "revoked_at"]
+    list_filter = ["edition"]
+    list_select_related = ["edition"]
+    search_fields = ["email"]
+    readonly_fields = [
+        "email",
+        "edition",
+        "created_at",
+        "expires_at",
+        "invited_by",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    actions = ["revoke"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # sent from Organize → Judges, which e-mails the link
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    @admin.action(description="Revoke the selected invitations (their links stop working)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[JudgeInvitation]) -> None:
+        revoked = sum(
+            services.revoke_invitation(invitation=invitation, actor=actor_of(request), ip=ip_of(request))
+            for invitation in queryset
+        )
+        self.message_user(request, f"{revoked} invitation(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    """The platform's audit trail (append-only): its superusers read it here. Millions of rows:
+    the list is ordered and filtered by indexes and never counted in full."""
+
     list_display = ["created_at", "actor", "action", "target_type", "target_id", "ip"]
     list_filter = ["action"]
+    list_select_related = ["actor"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    show_full_result_count = False
+    paginator = LargeTablePaginator
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser

@@ -17,6 +17,9 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from festival.deadlines import SubmissionWindow
+from festival.qc_codes import DEFAULT_CONTAINERS, SUPPORTED_CONTAINERS, QCCheck
+
+__all__ = ["DEFAULT_CONTAINERS", "QCCheck"]  # defined in festival.qc_codes, re-exported for the models' users
 
 GiB = 1024**3
 
@@ -91,7 +94,7 @@ class Festival(models.Model):
 class OrganizerMembership(models.Model):
     """Organizer role: runs one festival (all its editions)."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="organizers")
+    festival = models.ForeignKey(Festival, db_index=False, on_delete=models.CASCADE, related_name="organizers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organizer_memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -118,34 +121,13 @@ class Attestation(models.TextChoices):
     RULES = "rules", "I accept the edition's rules"
 
 
-class QCCheck(models.TextChoices):
-    """Technical checks the media pipeline reports as warnings unless the edition makes them blocking.
-
-    The values are the finding codes of ``media.qc``; breaking a rule above (runtime,
-    container, resolution, file size) is always blocking.
-    """
-
-    NO_AUDIO = "no_audio", "The film has no audio track"
-    FRAME_RATE = "frame_rate", "Frame rate below 15 fps"
-    VARIABLE_FRAME_RATE = "variable_frame_rate", "Variable frame rate"
-    LOUDNESS = "loudness", "Integrated loudness outside -27 to -13 LUFS"
-    TRUE_PEAK = "true_peak", "True peak above -1 dBTP"
-    BLACK_HEAD = "black_head", "Black at the start"
-    BLACK_TAIL = "black_tail", "Black at the end"
-    BLACK_RUN = "black_run", "A long run of black"
-    SILENCE_HEAD = "silence_head", "Silence at the start"
-    SILENCE_TAIL = "silence_tail", "Silence at the end"
-    SILENCE_RUN = "silence_run", "A long run of silence"
-
-
 DEFAULT_ATTESTATIONS = [a.value for a in Attestation]
-DEFAULT_CONTAINERS = ["mp4", "mov", "webm", "mkv"]
 
 
 class Edition(models.Model):
     """One year of a festival, with its submission window and its rules."""
 
-    festival = models.ForeignKey(Festival, on_delete=models.CASCADE, related_name="editions")
+    festival = models.ForeignKey(Festival, db_index=False, on_delete=models.CASCADE, related_name="editions")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80)
     year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2200)])
@@ -217,7 +199,7 @@ class Edition(models.Model):
         unknown_qc = set(self.blocking_qc or []) - set(QCCheck.values)
         if unknown_qc:
             errors["blocking_qc"] = f"Unknown QC checks: {', '.join(sorted(unknown_qc))}."
-        bad = set(self.allowed_containers or []) - {"mp4", "mov", "webm", "mkv", "avi"}
+        bad = set(self.allowed_containers or []) - set(SUPPORTED_CONTAINERS)
         if bad:
             errors["allowed_containers"] = f"Unsupported containers: {', '.join(sorted(bad))}."
         if errors:
@@ -241,7 +223,7 @@ class Edition(models.Model):
 
 
 class Category(models.Model):
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="categories")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80)
     description = models.TextField(blank=True)
@@ -259,7 +241,7 @@ class Category(models.Model):
 class AwardTier(models.Model):
     """A rung of the award ladder: the films ranked ``rank_from``..``rank_to`` win it."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="award_tiers")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="award_tiers")
     name = models.CharField(max_length=80)
     rank_from = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     rank_to = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
@@ -283,7 +265,7 @@ class AwardTier(models.Model):
 class JudgeMembership(models.Model):
     """Judge role: sits on one edition's jury. Created only by accepting an invitation."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="judges")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="judges")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="judge_memberships")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -343,7 +325,7 @@ class AuditEvent(models.Model):
     re-ordered row is found by ``manage.py verify_audit``.
     """
 
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField()  # indexed by audit_time / audit_action_time
     festival = models.ForeignKey(Festival, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     chain = models.CharField(max_length=40, default="global")
     seq = models.PositiveBigIntegerField(default=0)
@@ -365,7 +347,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            # The audit list (newest first) and its action filter, without sorting millions of rows.
+            models.Index(fields=["-created_at", "-id"], name="audit_time"),
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_action_time"),
+        ]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_once_per_chain")]
 
     def __str__(self) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet
+from django.db.models import CharField, DateTimeField, ExpressionWrapper, F, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from festival.models import Edition, Festival, JudgeInvitation, JudgeMembership, User
 
@@ -37,6 +39,35 @@ def roles_of(user: User | AnonymousUser) -> Roles:
     organizer_of = frozenset(user.organizer_memberships.values_list("festival_id", flat=True))
     judge_of = frozenset(user.judge_memberships.filter(is_active=True).values_list("edition_id", flat=True))
     return Roles(organizer_of=organizer_of, judge_of=judge_of, is_superuser=user.is_superuser)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How rows of a model reach their festival: a path to the festival (``"edition__festival"``,
+    ``"pk"`` for festivals themselves), or the path to a media group key (``"edition:<id>"``:
+    media knows films by the edition's group key, not by a foreign key)."""
+
+    festival: str = ""
+    group_key: str = ""
+
+
+def group_keys_of(festival_ids: frozenset[int]) -> QuerySet[Any]:
+    """The media group keys ("edition:<id>") of the editions of these festivals, as a subquery."""
+    return (
+        Edition.objects.filter(festival_id__in=festival_ids)
+        .annotate(key=Concat(Value("edition:"), Cast("pk", output_field=CharField())))
+        .values("key")
+    )
+
+
+def organized(qs: QuerySet[Any], *, roles: Roles, scope: Scope) -> QuerySet[Any]:
+    """``qs`` limited to the festivals ``roles`` organize: the one scoping rule of the admin
+    and the organizer's console (superusers see everything)."""
+    if roles.is_superuser:
+        return qs
+    if scope.group_key:
+        return qs.filter(**{f"{scope.group_key}__in": group_keys_of(roles.organizer_of)})
+    return qs.filter(**{f"{scope.festival}__in": roles.organizer_of})
 
 
 def festivals_organized_by(user: User) -> QuerySet[Festival]:

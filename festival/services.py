@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
-from django.template.loader import render_to_string
+from django.db.models import Model, ProtectedError
+from django.db.models.deletion import Collector
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
-from festival import audit
+from festival import audit, audit_actions
 from festival.models import (
     DEFAULT_ATTESTATIONS,
     DEFAULT_CONTAINERS,
@@ -40,6 +42,23 @@ DEFAULT_AWARD_LADDER: tuple[tuple[str, int, int], ...] = (
     ("Honoree", 4, 5),
     ("Merit", 6, 10),
 )
+
+
+def field_state(obj: Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The one shape of an audit row's ``before`` / ``after``: field name → JSON value.
+
+    Foreign keys are stored as their id; dates, durations and other values as ``str``.
+    """
+    state: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, getattr(field, "attname", name))
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif not (value is None or isinstance(value, bool | int | float | str | list | dict)):
+            value = str(value)
+        state[name] = value
+    return state
 
 
 def record_audit(
@@ -74,6 +93,22 @@ def record_audit(
         return audit.append(event)
 
 
+def record_change(
+    *,
+    actor: User | None,
+    action: str,
+    target: Model,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    ip: str | None = None,
+) -> AuditEvent | None:
+    """Audit a configuration change in the one shape (``before`` / ``after`` of what changed);
+    nothing is written when nothing changed."""
+    if before == after:
+        return None
+    return record_audit(actor=actor, action=action, target=target, ip=ip, before=before, after=after)
+
+
 @transaction.atomic
 def create_festival(*, name: str, slug: str, organizer: User, website: str = "") -> Festival:
     festival = Festival.objects.create(name=name, slug=slug, website=website)
@@ -90,7 +125,7 @@ def add_organizer(*, festival: Festival, user: User, actor: User | None) -> Orga
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     if created:
-        record_audit(actor=actor, action="organizer.added", target=festival, after={"user": user.email})
+        record_audit(actor=actor, action=audit_actions.ORGANIZER_ADDED, target=festival, after={"user": user.email})
     return membership
 
 
@@ -109,9 +144,10 @@ def create_edition(
     categories: tuple[str, ...] = (),
     **rules: Any,
 ) -> Edition:
-    """Create an edition with the default award ladder and attestations.
+    """Create an edition with the default award ladder, containers and attestations; audited.
 
-    ``rules`` are Edition rule fields (runtime_min_seconds, films_per_entrant, ...).
+    ``rules`` are Edition rule fields (runtime_min_seconds, films_per_entrant, ...); the
+    admin, the demo and the benches all create editions here.
     """
     edition = Edition(
         festival=festival,
@@ -122,9 +158,11 @@ def create_edition(
         submissions_open_at=submissions_open_at,
         submissions_close_at=submissions_close_at,
         grace_period=grace_period,
-        allowed_containers=list(DEFAULT_CONTAINERS),
-        required_attestations=list(DEFAULT_ATTESTATIONS),
-        **rules,
+        **{
+            "allowed_containers": list(DEFAULT_CONTAINERS),
+            "required_attestations": list(DEFAULT_ATTESTATIONS),
+            **rules,
+        },
     )
     edition.full_clean()
     edition.save()
@@ -136,8 +174,207 @@ def create_edition(
         Category(edition=edition, name=category, slug=slugify(category), position=index)
         for index, category in enumerate(categories)
     )
-    record_audit(actor=actor, action="edition.created", target=edition, after={"name": name})
+    record_audit(
+        actor=actor,
+        action=audit_actions.EDITION_CREATED,
+        target=edition,
+        after={
+            **field_state(edition, EDITION_FIELDS),
+            "award_ladder": _ladder_state(edition),
+            "categories": _categories_state(edition),
+        },
+    )
     return edition
+
+
+# Everything an organizer sets on an edition: its identity, window and rules (the admin's
+# edition form shows exactly these groups).
+EDITION_IDENTITY: tuple[str, ...] = ("name", "slug", "year")
+EDITION_WINDOW: tuple[str, ...] = ("time_zone", "submissions_open_at", "submissions_close_at", "grace_period")
+EDITION_RULES: tuple[str, ...] = (
+    "runtime_min_seconds",
+    "runtime_max_seconds",
+    "max_file_size_bytes",
+    "allowed_containers",
+    "min_short_side_px",
+    "films_per_entrant",
+    "ai_video_required",
+    "minors_allowed",
+    "required_attestations",
+    "blocking_qc",
+    "lock_after_submit",
+)
+EDITION_FIELDS: tuple[str, ...] = EDITION_IDENTITY + EDITION_WINDOW + EDITION_RULES
+
+
+@transaction.atomic
+def update_edition(*, edition: Edition, actor: User | None, ip: str | None = None, **changes: Any) -> Edition:
+    """Change an edition's window and rules (fields of ``EDITION_FIELDS``); audited with before/after."""
+    return update_audited(edition, EDITION_FIELDS, changes, audit_actions.EDITION_CHANGED, actor=actor, ip=ip)
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    name: str
+    rank_from: int
+    rank_to: int
+
+
+def _ladder_state(edition: Edition) -> list[list[Any]]:
+    return [list(t) for t in edition.award_tiers.order_by("rank_from").values_list("name", "rank_from", "rank_to")]
+
+
+def check_award_ladder(tiers: Sequence[TierSpec]) -> None:
+    """Raise ``ValidationError`` unless the rungs are named, start at 1 or later and do not overlap."""
+    taken: dict[int, str] = {}
+    for tier in tiers:
+        if not tier.name.strip():
+            raise ValidationError("Every award tier needs a name.")
+        if tier.rank_from < 1 or tier.rank_to < tier.rank_from:
+            raise ValidationError(f"{tier.name}: ranks must run from 1 upwards, first to last.")
+        for rank in range(tier.rank_from, tier.rank_to + 1):
+            if rank in taken:
+                raise ValidationError(f"Rank {rank} is in both {taken[rank]} and {tier.name}.")
+            taken[rank] = tier.name
+
+
+@transaction.atomic
+def set_award_ladder(
+    *, edition: Edition, tiers: Sequence[TierSpec], actor: User | None, ip: str | None = None
+) -> list[AwardTier]:
+    """Replace the edition's award ladder. Refused once awards were published from it (a
+    published decision names its tier); audited with the ladder before and after."""
+    check_award_ladder(tiers)
+    before = _ladder_state(edition)
+    wanted: list[list[Any]] = sorted(([t.name.strip(), t.rank_from, t.rank_to] for t in tiers), key=lambda t: t[1])
+    if wanted == before:
+        return list(edition.award_tiers.order_by("rank_from"))
+    edition.award_tiers.all().delete()
+    made = AwardTier.objects.bulk_create(
+        AwardTier(edition=edition, name=name, rank_from=first, rank_to=last) for name, first, last in wanted
+    )
+    record_change(
+        actor=actor,
+        action=audit_actions.AWARD_LADDER_SET,
+        target=edition,
+        ip=ip,
+        before={"award_ladder": before},
+        after={"award_ladder": wanted},
+    )
+    return made
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    name: str
+    slug: str = ""
+    description: str = ""
+    position: int = 0
+    id: int | None = None  # an existing category of the edition, or None for a new one
+
+
+def _categories_state(edition: Edition) -> list[dict[str, Any]]:
+    return [
+        {"id": c.pk, "name": c.name, "slug": c.slug, "description": c.description, "position": c.position}
+        for c in edition.categories.order_by("position", "pk")
+    ]
+
+
+def check_categories(*, edition: Edition, categories: Sequence[CategorySpec]) -> None:
+    """Raise ``ValidationError`` if ``set_categories`` would be refused: a category of another
+    edition, or the removal of one that entries were filed under (it would take them with it)."""
+    existing = set(edition.categories.values_list("pk", flat=True))
+    foreign = {spec.id for spec in categories if spec.id is not None} - existing
+    if foreign:
+        raise ValidationError(f"Category #{min(foreign)} is not a category of {edition}.")
+    removed = edition.categories.exclude(pk__in={spec.id for spec in categories if spec.id is not None})
+    collector = Collector(using=removed.db)
+    try:
+        collector.collect(list(removed))
+    except ProtectedError as error:
+        names = sorted({str(getattr(obj, "category", obj)) for obj in error.protected_objects})
+        raise ValidationError(f"Entries are filed under {', '.join(names)}: it cannot be removed.") from error
+
+
+FESTIVAL_FIELDS: tuple[str, ...] = ("name", "slug", "website", "contact_email")
+
+
+@transaction.atomic
+def update_festival(*, festival: Festival, actor: User | None, ip: str | None = None, **changes: Any) -> Festival:
+    """Change a festival's name, address or contact (``FESTIVAL_FIELDS``); audited."""
+    return update_audited(festival, FESTIVAL_FIELDS, changes, audit_actions.FESTIVAL_CHANGED, actor=actor, ip=ip)
+
+
+def update_audited(
+    obj: Any, fields: tuple[str, ...], changes: dict[str, Any], action: str, *, actor: User | None, ip: str | None
+) -> Any:
+    """Set ``changes`` (names of ``fields`` only) on ``obj``, validate, save what changed and
+    audit it with before/after in the one shape of ``field_state``."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValueError(f"Not a setting of {obj._meta.verbose_name}: {', '.join(sorted(unknown))}.")
+    before = field_state(obj, fields)
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    after = field_state(obj, fields)
+    changed = [name for name in fields if before[name] != after[name]]
+    if changed:
+        obj.save(update_fields=changed)
+    record_change(
+        actor=actor,
+        action=action,
+        target=obj,
+        ip=ip,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+    )
+    return obj
+
+
+@transaction.atomic
+def set_categories(
+    *, edition: Edition, categories: Sequence[CategorySpec], actor: User | None, ip: str | None = None
+) -> list[Category]:
+    """Make the edition's categories exactly ``categories``: update by id, add new, remove the rest.
+
+    A category that entries were filed under is never removed (it would take them with it).
+    """
+    check_categories(edition=edition, categories=categories)
+    before = _categories_state(edition)
+    existing = {c.pk: c for c in edition.categories.all()}
+    kept_ids = {spec.id for spec in categories if spec.id is not None}
+    Category.objects.filter(edition=edition).exclude(pk__in=kept_ids).delete()
+    result = []
+    for spec in categories:
+        category = existing[spec.id] if spec.id is not None else Category(edition=edition)
+        category.name = spec.name.strip()
+        category.slug = spec.slug or slugify(spec.name)
+        category.description = spec.description
+        category.position = spec.position
+        category.full_clean(exclude=["edition"], validate_unique=False)
+        category.save()
+        result.append(category)
+    record_change(
+        actor=actor,
+        action=audit_actions.CATEGORIES_SET,
+        target=edition,
+        ip=ip,
+        before={"categories": before},
+        after={"categories": _categories_state(edition)},
+    )
+    return result
+
+
+@transaction.atomic
+def set_judge_active(
+    *, membership: JudgeMembership, is_active: bool, actor: User | None, ip: str | None = None
+) -> JudgeMembership:
+    """Suspend a judge of an edition (or let them back in); audited."""
+    updated: JudgeMembership = update_audited(
+        membership, ("is_active",), {"is_active": is_active}, audit_actions.JUDGE_ACTIVE_SET, actor=actor, ip=ip
+    )
+    return updated
 
 
 # --- Judge invitations ---------------------------------------------------------------
@@ -188,13 +425,21 @@ def invite_judge(*, edition: Edition, email: str, invited_by: User) -> IssuedInv
         expires_at=timezone.now() + settings.LAUREL_INVITATION_TTL,
     )
     url = settings.SITE_URL + reverse("festival:invitation", kwargs={"token": token})
-    record_audit(actor=invited_by, action="judge.invited", target=invitation, after={"email": email})
-    body = render_to_string(
-        "festival/email/judge_invitation.txt",
-        {"edition": edition, "url": url, "invitation": invitation, "invited_by": invited_by},
+    record_audit(actor=invited_by, action=audit_actions.JUDGE_INVITED, target=invitation, after={"email": email})
+    # The notifications app records and sends the message (festival imports no other app:
+    # settings name the service, as they name the mail backend).
+    notify_address = import_string(settings.LAUREL_NOTIFY_ADDRESS)
+    notify_address(
+        event="judge.invitation",
+        address=email,
+        edition=edition,
+        context={
+            "invited_by": invited_by.get_full_name(),
+            "invitation_url": url,
+            "expires_at": edition.local(invitation.expires_at).strftime("%-d %B %Y %H:%M %Z"),
+        },
+        key=f"invitation:{invitation.pk}",
     )
-    subject = f"You are invited to judge {edition}"
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=False))
     return IssuedInvitation(invitation=invitation, url=url)
 
 
@@ -231,7 +476,7 @@ def accept_invitation(*, token: str, user: User, ip: str | None = None) -> Judge
     )
     record_audit(
         actor=user,
-        action="judge.joined",
+        action=audit_actions.JUDGE_JOINED,
         target=membership,
         ip=ip,
         after={"edition": invitation.edition_id, "invitation": invitation.pk},
@@ -240,6 +485,20 @@ def accept_invitation(*, token: str, user: User, ip: str | None = None) -> Judge
 
 
 @transaction.atomic
-def revoke_invitation(*, invitation: JudgeInvitation, actor: User) -> None:
-    JudgeInvitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
-    record_audit(actor=actor, action="judge.invitation_revoked", target=invitation)
+def revoke_invitation(*, invitation: JudgeInvitation, actor: User, ip: str | None = None) -> bool:
+    """Withdraw an invitation that was not used yet (its link stops working); audited.
+
+    Returns whether it was revoked now (an accepted or already revoked one is left alone).
+    """
+    revoked = JudgeInvitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if revoked:
+        record_audit(
+            actor=actor,
+            action=audit_actions.JUDGE_INVITATION_REVOKED,
+            target=invitation,
+            ip=ip,
+            after={"email": invitation.email},
+        )
+    return bool(revoked)

@@ -374,6 +374,15 @@ CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
     "task": "submissions.purge_expired_uploads",
     "schedule": timedelta(minutes=env.positive_int("LAUREL_UPLOAD_PURGE_MINUTES", default=15)),
 }
+# Notices to entrants (submissions app): processing results are looked for every minute
+# among jobs finished this long ago at most; drafts are reminded N days and 24 h before.
+LAUREL_PROCESSED_NOTICE_WINDOW = timedelta(minutes=env.positive_int("LAUREL_PROCESSED_NOTICE_MINUTES", default=30))
+LAUREL_DRAFT_REMINDER_DAYS = env.positive_int("LAUREL_DRAFT_REMINDER_DAYS", default=3)
+CELERY_BEAT_SCHEDULE["submissions.notify_processed_films"] = {
+    "task": "submissions.notify_processed_films",
+    "schedule": 60,
+}
+CELERY_BEAT_SCHEDULE["submissions.remind_drafts"] = {"task": "submissions.remind_drafts", "schedule": 60 * 60}
 # Entrant forms (submissions app): a form over DATA_UPLOAD_MAX_MEMORY_SIZE gets a clear
 # 413 page instead of the bare 400 that CsrfViewMiddleware's read of the body would give.
 MIDDLEWARE.insert(
@@ -425,8 +434,18 @@ LAUREL_DUPLICATE_MIN_RATIO = env.float("LAUREL_DUPLICATE_MIN_RATIO", default=0.5
 
 # --- Judging (judging app) --------------------------------------------------------------
 # (the judging helpers add their settings here)
+# Judges with entries left are reminded this many days before their round closes; each
+# edition's organizers get yesterday's digest after this hour of the edition's time zone.
+LAUREL_SCORING_REMINDER_DAYS = env.positive_int("LAUREL_SCORING_REMINDER_DAYS", default=3)
+LAUREL_DIGEST_HOUR = env.int("LAUREL_DIGEST_HOUR", default=7)
+CELERY_BEAT_SCHEDULE["judging.remind_judges"] = {"task": "judging.remind_judges", "schedule": 60 * 60}
+CELERY_BEAT_SCHEDULE["judging.send_digests"] = {"task": "judging.send_digests", "schedule": 60 * 60}
 
 
+# The service festival.services.invite_judge hands the invitation e-mail to.
+LAUREL_NOTIFY_ADDRESS = "notifications.services.notify_address"
+# The module the organizers' outbox asks who an audience is (entrants, judges, filtered).
+LAUREL_OUTBOX_AUDIENCES = "judging.audiences"
 # How long a judge invitation stays valid.
 LAUREL_INVITATION_TTL = timedelta(days=env.positive_int("LAUREL_INVITATION_DAYS", default=14))
 # Tests that need PostgreSQL, Redis, a worker or ffmpeg fail instead of skipping when set.

@@ -12,17 +12,27 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
-from django.forms import ModelForm
-from django.http import HttpRequest
+from django.db.models import Model, QuerySet, TextField
+from django.forms import BaseInlineFormSet, ModelForm, Textarea
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from festival.admin import FestivalScopedAdmin, OrganizerInline
-from festival.models import Category, Edition, JudgeMembership, User
-from festival.permissions import request_roles
-from festival.services import record_audit
+from festival.admin_base import (
+    FestivalScopedAdmin,
+    LargeTablePaginator,
+    ReadOnlyScopedAdmin,
+    ScopedInline,
+    actor_of,
+    adopt,
+    ip_of,
+    kept_forms,
+    register_scope,
+    saved_by_service,
+)
+from festival.models import User
+from festival.selectors import Scope
 from judging import selectors
 from judging.errors import JudgingError
 from judging.models import (
@@ -42,92 +52,108 @@ from judging.services import assignment as assignment_services
 from judging.services import conflicts as conflict_services
 from judging.services import rounds as round_services
 from judging.services import scoring
-from submissions.models import Submission
 
-ROUND_FIELDS = [
-    "name",
-    "kind",
-    "position",
-    "judges_per_entry",
-    "load_cap",
-    "opens_at",
-    "closes_at",
-    "show_credits",
-    "peers_visible_after_submit",
-    "required_watch_share",
-    "advancement_mode",
-    "advance_count",
-    "advance_share",
-]
+register_scope(Criterion, Scope(festival="round__edition__festival"))
+register_scope(Panel, Scope(festival="round__edition__festival"))
 
 
 def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
+    user: User = actor_of(request)
+    return user
 
 
-class JudgingScopedAdmin(FestivalScopedAdmin):
-    """Foreign keys offer only rows of the organizer's own festivals."""
-
-    scoped_lookups: dict[type[Model], str] = {
-        Round: "edition__festival__in",
-        JudgeMembership: "edition__festival__in",
-        Submission: "edition__festival__in",
-        Category: "edition__festival__in",
-        Edition: "festival__in",
-    }
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        lookup = self.scoped_lookups.get(db_field.related_model)
-        if lookup and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model.objects.filter(**{lookup: self._festival_ids(request)})
-            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        lookup = self.scoped_lookups.get(db_field.related_model)
-        if lookup and not request.user.is_superuser:
-            kwargs["queryset"] = db_field.related_model.objects.filter(**{lookup: self._festival_ids(request)})
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+def criterion_specs(formset: BaseInlineFormSet[Any, Any, Any]) -> list[round_services.CriterionSpec]:
+    ordered = sorted(kept_forms(formset), key=lambda form: form.cleaned_data.get("position") or 0)
+    return [
+        round_services.CriterionSpec(
+            id=form.instance.pk,
+            name=form.cleaned_data["name"],
+            weight=form.cleaned_data["weight"],
+            guidance=form.cleaned_data.get("guidance") or "",
+            scale_min=form.cleaned_data["scale_min"],
+            scale_max=form.cleaned_data["scale_max"],
+            required=form.cleaned_data.get("required", False),
+        )
+        for form in ordered
+    ]
 
 
-class CriterionInline(OrganizerInline):
+def panel_specs(formset: BaseInlineFormSet[Any, Any, Any]) -> list[round_services.PanelSpec]:
+    return [
+        round_services.PanelSpec(
+            id=form.instance.pk,
+            name=form.cleaned_data["name"],
+            category_id=form.cleaned_data["category"].pk if form.cleaned_data.get("category") else None,
+            judge_ids=tuple(j.pk for j in form.cleaned_data.get("judges") or ()),
+        )
+        for form in kept_forms(formset)
+    ]
+
+
+def _as_form_error(exc: JudgingError) -> ValidationError:
+    return ValidationError(exc.message)
+
+
+class RubricFormSet(BaseInlineFormSet):
+    """Refuses on the form what ``set_rubric`` would refuse (see ``check_rubric``)."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        specs = criterion_specs(self)
+        if specs or self.instance.pk is not None:
+            try:
+                round_services.check_rubric(round_=self.instance, specs=specs)
+            except JudgingError as exc:
+                raise _as_form_error(exc) from exc
+
+
+class PanelFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if any(form.errors for form in self.forms) or self.instance.edition_id is None:
+            return
+        try:
+            round_services.check_panels(round_=self.instance, specs=panel_specs(self))
+        except JudgingError as exc:
+            raise _as_form_error(exc) from exc
+
+
+class CriterionInline(ScopedInline):
     model = Criterion
-    extra = 0
+    formset = RubricFormSet
     fields = ["position", "name", "weight", "scale_min", "scale_max", "required", "guidance"]
+    formfield_overrides = {TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 60})}}
 
 
-class PanelInline(OrganizerInline):
+class PanelInline(ScopedInline):
     model = Panel
-    extra = 0
+    formset = PanelFormSet
     fields = ["name", "category", "judges"]
-    filter_horizontal = ["judges"]
-
-    # Judges and categories on offer: the organizer's own festivals only (never another's jury).
-    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "judges" and not request.user.is_superuser:
-            festivals = request_roles(request).organizer_of
-            kwargs["queryset"] = JudgeMembership.objects.filter(edition__festival__in=festivals).select_related(
-                "user", "edition"
-            )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "category" and not request.user.is_superuser:
-            festivals = request_roles(request).organizer_of
-            kwargs["queryset"] = Category.objects.filter(edition__festival__in=festivals)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    autocomplete_fields = ["judges"]
 
 
-def _round_state(round_: Round) -> dict[str, Any]:
-    return {f: str(getattr(round_, f)) if getattr(round_, f) is not None else None for f in ROUND_FIELDS}
+class RoundForm(ModelForm):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        mode = data.get("advancement_mode")
+        if mode:
+            try:
+                round_services.check_advancement(mode, data.get("advance_count"), data.get("advance_share"))
+            except JudgingError as exc:
+                raise _as_form_error(exc) from exc
+        return data
 
 
 @admin.register(Round)
-class RoundAdmin(JudgingScopedAdmin):
-    festival_path = "edition__festival"
+class RoundAdmin(FestivalScopedAdmin):
+    scope = Scope(festival="edition__festival")
+    form = RoundForm
     list_display = ["name", "edition", "kind", "position", "judges_per_entry", "opens_at", "closes_at", "overview"]
     list_filter = ["edition", "kind"]
+    list_select_related = ["edition"]
+    search_fields = ["name", "edition__name"]
     inlines = [CriterionInline, PanelInline]
     fieldsets = [
         (None, {"fields": ["edition", "name", "kind", "position"]}),
@@ -143,18 +169,53 @@ class RoundAdmin(JudgingScopedAdmin):
         url = reverse("judging:round-overview", kwargs={"round_id": obj.pk})
         return format_html('<a href="{}">Progress and coverage</a>', url)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        return ["edition"] if obj is not None else []
+
     def save_model(self, request: HttpRequest, obj: Round, form: ModelForm[Round], change: bool) -> None:
-        before = _round_state(Round.objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        # Every adjustment (advancement rule, window, visibility) is audited.
-        record_audit(
-            actor=_actor(request),
-            action="round.changed" if change else "round.created",
-            target=obj,
-            before=before,
-            after=_round_state(obj),
-            ip=request.META.get("REMOTE_ADDR"),
-        )
+        data = form.cleaned_data
+        if change:
+            saved = round_services.update_round(
+                round_=Round.objects.get(pk=obj.pk),
+                actor=_actor(request),
+                ip=ip_of(request),
+                **{name: data[name] for name in form.changed_data if name in round_services.ROUND_FIELDS},
+            )
+        else:
+            saved = round_services.create_round(
+                edition=data["edition"],
+                actor=_actor(request),
+                ip=ip_of(request),
+                **{name: data[name] for name in round_services.ROUND_FIELDS if name in data},
+            )
+        adopt(obj, saved)
+
+    def save_related(self, request: HttpRequest, form: ModelForm[Round], formsets: Any, change: bool) -> None:
+        round_ = form.instance
+        for formset in formsets:
+            if formset.model is Criterion:
+                specs = criterion_specs(formset) or (() if change else round_services.DEFAULT_RUBRIC)
+                if specs:
+                    round_services.set_rubric(round_=round_, specs=specs, actor=_actor(request), ip=ip_of(request))
+            elif formset.model is Panel:
+                round_services.set_panels(
+                    round_=round_, specs=panel_specs(formset), actor=_actor(request), ip=ip_of(request)
+                )
+        saved_by_service(formsets)
+
+    def delete_model(self, request: HttpRequest, obj: Round) -> None:
+        round_services.delete_round(round_=obj, actor=_actor(request), ip=ip_of(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Round]) -> None:
+        for round_ in queryset:
+            self.delete_model(request, round_)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except JudgingError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:judging_round_change", args=[object_id]))
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Round], verb: str, fn: Any) -> None:
         for round_ in queryset:
@@ -196,17 +257,14 @@ class RoundAdmin(JudgingScopedAdmin):
 
 
 @admin.register(RoundEntry)
-class RoundEntryAdmin(JudgingScopedAdmin):
-    festival_path = "round__edition__festival"
+class RoundEntryAdmin(ReadOnlyScopedAdmin):
+    """Entries come in through "Add the edition's submitted entries" or advancement."""
+
+    scope = Scope(festival="round__edition__festival")
     list_display = ["submission", "round", "added_at"]
     list_filter = ["round"]
     list_select_related = ["submission", "round__edition"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # entries come in through "Add the edition's submitted entries" or advancement
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    search_fields = ["submission__title", "=submission__id"]
 
 
 class AssignmentForm(ModelForm):
@@ -227,13 +285,16 @@ class AssignmentForm(ModelForm):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(JudgingScopedAdmin):
+class AssignmentAdmin(FestivalScopedAdmin):
     form = AssignmentForm
-    festival_path = "round__edition__festival"
+    scope = Scope(festival="round__edition__festival")
     list_display = ["submission", "judge", "round", "state", "source", "position", "watched_share"]
     list_filter = ["round", "state", "source"]
-    list_select_related = ["submission", "judge__user", "round__edition"]
+    list_select_related = ["submission", "judge__user", "judge__edition", "round__edition"]
+    search_fields = ["submission__title", "=submission__id", "judge__user__email"]
     fields = ["round", "judge", "submission"]
+    autocomplete_fields = ["round", "judge", "submission"]
+    paginator = LargeTablePaginator
     actions = ["remove"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
@@ -249,7 +310,7 @@ class AssignmentAdmin(JudgingScopedAdmin):
         made = assignment_services.add_assignment(
             round_=obj.round, judge=obj.judge, submission=obj.submission, actor=_actor(request)
         )
-        obj.pk = made.pk
+        adopt(obj, made)
 
     @admin.action(description="Remove the selected assignments (their scores are excluded)")
     def remove(self, request: HttpRequest, queryset: QuerySet[Assignment]) -> None:
@@ -261,11 +322,13 @@ class AssignmentAdmin(JudgingScopedAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(JudgingScopedAdmin):
-    festival_path = "round__edition__festival"
+class ScoreAdmin(ReadOnlyScopedAdmin):
+    scope = Scope(festival="round__edition__festival")
     list_display = ["submission", "judge", "round", "state", "total", "excluded", "version", "updated_at"]
     list_filter = ["round", "state", "excluded"]
-    list_select_related = ["submission", "judge__user", "round__edition"]
+    list_select_related = ["submission", "judge__user", "judge__edition", "round__edition"]
+    search_fields = ["submission__title", "=submission__id", "judge__user__email"]
+    paginator = LargeTablePaginator
     readonly_fields = [*(f.name for f in Score._meta.fields), "history"]
     actions = ["reopen", "exclude_scores", "restore"]
 
@@ -288,15 +351,6 @@ class ScoreAdmin(JudgingScopedAdmin):
         )
         head = "<tr><th>When</th><th>What</th><th>Who</th><th>Really</th><th>IP</th><th>After</th></tr>"
         return format_html("<table>{}{}</table>", mark_safe(head), rows)  # noqa: S308 (constant markup)
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # scores are never deleted; exclude them instead
 
     def _override(self, request: HttpRequest, queryset: QuerySet[Score], fn: Any, done: str) -> None:
         count = 0
@@ -343,25 +397,22 @@ class ScoreAdmin(JudgingScopedAdmin):
 
 
 @admin.register(DeclaredConflict)
-class DeclaredConflictAdmin(JudgingScopedAdmin):
-    festival_path = "judge__edition__festival"
+class DeclaredConflictAdmin(ReadOnlyScopedAdmin):
+    """Judges declare their own conflicts (on their profile page)."""
+
+    scope = Scope(festival="judge__edition__festival")
     list_display = ["judge", "kind", "value", "submission", "created_at"]
     list_filter = ["kind"]
-    list_select_related = ["judge__user", "submission"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # judges declare their own conflicts
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
+    list_select_related = ["judge__user", "judge__edition", "submission"]
 
 
 @admin.register(ConflictWaiver)
-class ConflictWaiverAdmin(JudgingScopedAdmin):
-    festival_path = "judge__edition__festival"
+class ConflictWaiverAdmin(FestivalScopedAdmin):
+    scope = Scope(festival="judge__edition__festival")
     list_display = ["judge", "submission", "decided_by", "created_at"]
     fields = ["judge", "submission", "reason"]
-    list_select_related = ["judge__user", "submission", "decided_by"]
+    autocomplete_fields = ["judge", "submission"]
+    list_select_related = ["judge__user", "judge__edition", "submission", "decided_by"]
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
@@ -375,30 +426,21 @@ class ConflictWaiverAdmin(JudgingScopedAdmin):
         waiver = conflict_services.waive_conflict(
             judge=obj.judge, submission=obj.submission, reason=obj.reason, actor=_actor(request)
         )
-        obj.pk = waiver.pk
+        adopt(obj, waiver)
 
 
-class FinalRecordAdmin(JudgingScopedAdmin):
+class FinalRecordAdmin(ReadOnlyScopedAdmin):
     """The final's ballots and decisions are made on the juror and results pages (audited there);
     the admin only shows them."""
 
-    festival_path = "round__edition__festival"
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    scope = Scope(festival="round__edition__festival")
 
 
 @admin.register(Ballot)
 class BallotAdmin(FinalRecordAdmin):
     list_display = ["round", "judge", "method", "submitted_at"]
     list_filter = ["round", "method"]
-    list_select_related = ["round__edition", "judge__user"]
+    list_select_related = ["round__edition", "judge__user", "judge__edition"]
 
 
 @admin.register(TieDecision)

@@ -3,7 +3,10 @@
 The rule itself (top N / top share) is set by ``judging.services.rounds.set_advancement_rule``.
 Every write is atomic and audited (``festival.services.record_audit``). Ties across the
 cut are never broken silently: ``apply_advancement`` refuses with ``AdvancementTie``
-until the organizer either advances every tied entry or changes the rule.
+until the organizer either advances every tied entry or changes the rule, and with
+``AdvancementBand`` while the cut runs through a tie band (entries whose interval
+contains the cut) the organizer has not confirmed; the alternative is more judging for
+the band (``judging.services.adaptive``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db import transaction
 
 from festival.models import User
 from festival.services import record_audit
-from judging import rankings, results
+from judging import audit_actions, rankings, results
 from judging.competition import competes
 from judging.errors import JudgingError
 from judging.models import Round, RoundEntry
@@ -35,6 +38,14 @@ class AdvancementTie(AdvancementError):
         self.tied = tied
 
 
+class AdvancementBand(AdvancementError):
+    """The cut runs through entries the scores cannot place on either side of it."""
+
+    def __init__(self, message: str, *, band: list[int]) -> None:
+        super().__init__(message)
+        self.band = band
+
+
 @dataclass(frozen=True)
 class Advanced:
     next_round: Round
@@ -47,8 +58,18 @@ def _rule(round: Round) -> dict[str, object]:
 
 
 @transaction.atomic
-def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = False, ip: str | None = None) -> Advanced:
+def apply_advancement(
+    *,
+    round: Round,
+    decided_by: User,
+    include_tied: bool = False,
+    confirm_band: bool = False,
+    ip: str | None = None,
+) -> Advanced:
     """Enter the round's best entries (by the judge model) in the next round.
+
+    ``confirm_band``: the organizer has seen the tie band at the cut and accepts the cut
+    by point estimate through it (the band and its probabilities go in the audit row).
 
     Adds only what is missing, so running it again after more scores came in is safe;
     it never removes an entry from the next round (use ``remove_round_entry``).
@@ -72,6 +93,17 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
             f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
             tied=tied,
         )
+    band_rows = ranking.band()
+    band = [row.submission_id for row in band_rows]
+    # Advancing every exactly tied entry decides those; the rest of the band needs a look.
+    undecided = set(band) - set(tied if include_tied else [])
+    if undecided and not confirm_band:
+        raise AdvancementBand(
+            f"{len(band)} entr{'y' if len(band) == 1 else 'ies'} around the cut cannot be told apart from it "
+            "(their 95 % interval contains the cut). Confirm the tie band to cut by calibrated score, "
+            "or ask for more judging of the band first.",
+            band=band,
+        )
     chosen = ranking.ids_at_cut(ADVANCES)
     if include_tied:
         chosen += tied
@@ -81,7 +113,7 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
     RoundEntry.objects.bulk_create((RoundEntry(round=target, submission_id=pk) for pk in added), batch_size=1000)
     record_audit(
         actor=decided_by,
-        action="round.advanced",
+        action=audit_actions.ROUND_ADVANCED,
         target=round,
         after={
             "to_round": target.pk,
@@ -89,10 +121,17 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
             "count": len(chosen),
             "added": added,
             "tied_included": tied if include_tied else [],
+            "ranked_by": ranking.summary.get("primary", "model"),
+            "band": {str(row.submission_id): round_p(row.p_above) for row in band_rows},
+            "band_confirmed": bool(undecided),
         },
         ip=ip,
     )
     return Advanced(next_round=target, added=added, already=len(chosen) - len(added))
+
+
+def round_p(value: float) -> float:
+    return round(float(value), 4)
 
 
 def _check_same_edition(round: Round, submission: Submission) -> None:
@@ -119,7 +158,7 @@ def add_round_entry(
         raise AdvancementError(f"Entry #{submission.pk} is already in this round.")
     record_audit(
         actor=decided_by,
-        action="round.entry_added",
+        action=audit_actions.ROUND_ENTRY_ADDED,
         target=round,
         after={"submission": submission.pk, "reason": reason.strip()},
         ip=ip,
@@ -144,7 +183,7 @@ def remove_round_entry(
         raise AdvancementError(f"Entry #{submission.pk} is not in this round.")
     record_audit(
         actor=decided_by,
-        action="round.entry_removed",
+        action=audit_actions.ROUND_ENTRY_REMOVED,
         target=round,
         before={"submission": submission.pk},
         after={"reason": reason.strip()},

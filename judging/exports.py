@@ -56,6 +56,7 @@ COLUMNS = (
     "flagged",
     "at_cut",
     "close_call",
+    "p_above",
 )
 
 
@@ -147,6 +148,7 @@ def _json_chunks(ranking: StoredRanking) -> Iterator[str]:
         "scored": ranking.scored,
         "computed_at": ranking.computed_at.isoformat() if ranking.computed_at else None,
         "model": ranking.summary.get("model", {}),
+        "ranked_by": ranking.summary.get("primary", "model"),
     }
     # The head object, left open for the entries array that follows it.
     yield json.dumps(head)[:-1] + ', "entries": ['

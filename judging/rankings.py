@@ -17,11 +17,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Max, Sum
+from django.utils.safestring import SafeString
 
 from festival.models import JudgeMembership
 from judging.competition import competing_entries
 from judging.models import Criterion, RankingRow, RankingSnapshot, Round
-from judging.results import CHUNK, CriterionStats, JudgeRow, ResultRow
+from judging.plots import Caterpillar, PlotRow
+from judging.results import CHUNK, BandRow, CriterionStats, FlagRow, JudgeRow, ResultRow
 from judging.selectors import counted_scores
 
 # Bumped when what a snapshot stores changes shape; the row's field names are part of the key
@@ -154,6 +156,32 @@ class StoredRanking:
             JudgeRow(**{**row, "name": members.get(row["membership_id"], f"Judge #{row['membership_id']}")})
             for row in stored
         ]
+
+    def band(self) -> list[BandRow]:
+        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now."""
+        stored = self.summary.get("band", [])
+        titles = self.titles_of([row["submission_id"] for row in stored]) if stored else {}
+        return [
+            BandRow(**row, title=titles.get(row["submission_id"], f"Entry #{row['submission_id']}")) for row in stored
+        ]
+
+    def judge_flags(self) -> list[FlagRow]:
+        return [FlagRow(**row) for row in self.summary.get("judge_flags", [])]
+
+    def caterpillar(self) -> Caterpillar | None:
+        stored = self.summary.get("caterpillar")
+        if not stored:
+            return None
+        return Caterpillar(
+            svg=SafeString(stored["svg"]),  # rendered by judging.plots from numbers only, at refresh time
+            rows=[PlotRow(**row) for row in stored["rows"]],
+            first=stored["first"],
+            last=stored["last"],
+            total=stored["total"],
+        )
+
+    def judges_plot(self) -> SafeString:
+        return SafeString(self.summary.get("judges_plot", ""))
 
     def criteria(self) -> list[CriterionStats]:
         stored = {row["criterion_id"]: row for row in self.summary.get("criteria", [])}

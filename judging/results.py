@@ -4,7 +4,9 @@ Only counted scores take part (``counted_scores``: submitted, not excluded, with
 of an entry that still competes, by a judge not conflicted with it now). ``Score.total`` is
 on 0-10 whatever the rubric, so the judge model treats a total of exactly 0 or 10 as
 censored (every criterion at the end of its scale). One query loads a round's scores
-(streamed with ``.iterator()``); calibration then runs in numpy.
+(streamed with ``.iterator()``) and one the entries' categories and AI-use levels (the
+judge x category term, and the flags for judges whose scores differ by either);
+calibration then runs in numpy.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import Max
 from numpy.typing import NDArray
 
 from festival.models import Edition, JudgeMembership
 from judging.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
+from judging.calibration.effects import attribute_flags
 from judging.competition import competing, competing_entries, competing_submissions
 from judging.conflict_check import Conflicts, round_conflicts
 from judging.models import AdvancementMode, Criterion, Round
@@ -29,6 +33,9 @@ TOTAL_BOUNDS = (0.0, 10.0)
 ADVANCES = "advances"
 TIED_AT_CUT = "tied at the cut"
 CHUNK = 2000
+# The AI-use disclosure level of an entry: the largest share of runtime any stage declares.
+AI_LEVELS = ("no AI use declared", "some AI use (under half the runtime)", "heavy AI use (half the runtime or more)")
+HEAVY_AI_SHARE = 50
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,12 @@ class RoundResults:
     judge_ids: NDArray[np.int64]  # judge index -> JudgeMembership id
     entries_in_round: int
     conflicts: Conflicts  # read once per request: the per-criterion stats reuse them
+    categories: tuple[str, ...] = ()  # category index -> name
+    ai_level: NDArray[np.intp] | None = None  # entry index -> index into AI_LEVELS
 
     @property
     def scored(self) -> int:
-        return len(self.calibration.ranking("model"))
+        return len(self.calibration.ranking())
 
     def advance_count(self) -> int | None:
         """How many entries the round's advancement rule sends on (None: no rule)."""
@@ -65,7 +74,7 @@ class RoundResults:
 
     def cut(self) -> CutReport | None:
         count = self.advance_count()
-        return cut_report(self.calibration.ranking("model"), count) if count is not None else None
+        return cut_report(self.calibration.ranking(), count) if count is not None else None
 
     def submission_ids(self, indices: NDArray[np.intp]) -> list[int]:
         return [int(i) for i in self.entry_ids[indices]]
@@ -108,14 +117,47 @@ def round_results(round: Round) -> RoundResults:
         n_judges=len(judge_ids),
         n_entries=len(entry_ids),
     )
+    group, names, ai_level = _entry_attributes(round, entry_ids)
     return RoundResults(
         round=round,
-        calibration=calibrate(table, bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
+        calibration=calibrate(table.with_groups(group), bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
         entry_ids=entry_ids,
         judge_ids=judge_ids,
         entries_in_round=competing_entries(round).count(),
         conflicts=conflicts,
+        categories=names,
+        ai_level=ai_level,
     )
+
+
+def _entry_attributes(
+    round: Round, entry_ids: NDArray[np.int64]
+) -> tuple[NDArray[np.intp], tuple[str, ...], NDArray[np.intp]]:
+    """Per entry index: its category (dense index, -1 none) and AI-use level; category names (one query)."""
+    position = {int(pk): i for i, pk in enumerate(entry_ids.tolist())}
+    group = np.full(len(entry_ids), -1, dtype=np.intp)
+    ai_level = np.zeros(len(entry_ids), dtype=np.intp)
+    names: dict[int, str] = {}
+    index: dict[int, int] = {}
+    rows = (
+        Submission.objects.filter(round_entries__round=round)
+        .order_by()
+        .annotate(ai_share=Max("ai_uses__runtime_share_percent"))
+        .values_list("pk", "category_id", "category__name", "ai_share")
+        .iterator(chunk_size=CHUNK)
+    )
+    for pk, category_id, category_name, ai_share in rows:
+        at = position.get(pk)
+        if at is None:
+            continue  # in the round, no counted score yet
+        if category_id is not None:
+            if category_id not in index:
+                index[category_id] = len(index)
+                names[category_id] = category_name
+            group[at] = index[category_id]
+        share = ai_share or 0
+        ai_level[at] = 0 if share <= 0 else (1 if share < HEAVY_AI_SHARE else 2)
+    return group, tuple(names[c] for c in index), ai_level
 
 
 def _num(value: float | None) -> float | None:
@@ -125,7 +167,7 @@ def _num(value: float | None) -> float | None:
 @dataclass(frozen=True)
 class ResultRow:
     position: int
-    rank: int  # judge model's rank; equal estimates share it
+    rank: int  # the primary method's rank (the judge model's unless it failed); equal estimates share it
     tied: bool  # shares its rank with another entry
     submission_id: int
     title: str
@@ -141,15 +183,19 @@ class ResultRow:
     spread: float | None
     flagged: bool
     at_cut: str  # "advances", "tied at the cut", "" (no rule or below)
-    close_call: bool
+    close_call: bool  # in the tie band: the interval contains the cut
+    p_above: float | None  # in the tie band: the probability that the entry belongs above the cut
 
 
 def result_rows(
     results: RoundResults, *, titles: dict[int, str], limit: int | None = None, offset: int = 0
 ) -> Iterator[ResultRow]:
-    """The round's entries in the model's order (best first), ``offset``..``offset+limit``."""
+    """The round's entries in the primary order (best first), ``offset``..``offset+limit``.
+
+    The interval is the primary method's (the judge model's unless it failed).
+    """
     calib = results.calibration
-    model = calib.ranking("model")
+    model = calib.ranking()
     stop = len(model) if limit is None else min(len(model), offset + limit)
     raw_rank = np.zeros(calib.table.n_entries, dtype=np.intp)
     z_rank = np.zeros(calib.table.n_entries, dtype=np.intp)
@@ -159,7 +205,7 @@ def result_rows(
     cut = results.cut()
     advancing = set(cut.advancing.tolist()) if cut else set()
     tied = set(cut.tied.tolist()) if cut else set()
-    close = set(cut.close_calls.tolist()) if cut else set()
+    band = dict(zip(cut.band.tolist(), cut.p_above.tolist(), strict=True)) if cut else {}
     for position in range(offset, stop):
         index = int(model.order[position])
         submission_id = int(results.entry_ids[index])
@@ -175,15 +221,51 @@ def result_rows(
             raw_rank=int(raw_rank[index]),
             z=_num(calib.z.estimate[index]),
             z_rank=int(z_rank[index]),
-            model=_num(model.estimate[position]),
-            se=_num(calib.model.entries.se[index]),
+            model=_num(calib.model.entries.estimate[index]),
+            se=_num(model.se[position]),
             low=_num(model.low[position]),
             high=_num(model.high[position]),
             spread=_num(calib.disagreement.spread[index]),
             flagged=bool(calib.disagreement.flagged[index]),
             at_cut=TIED_AT_CUT if index in tied else (ADVANCES if index in advancing else ""),
-            close_call=index in close,
+            close_call=index in band,
+            p_above=_num(band[index]) if index in band else None,
         )
+
+
+@dataclass(frozen=True)
+class BandRow:
+    submission_id: int
+    title: str
+    estimate: float | None
+    low: float | None
+    high: float | None
+    p_above: float
+    above: bool  # above the cut by point estimate (advances if the band is confirmed)
+
+
+def band_rows(results: RoundResults, cut: CutReport, titles: dict[int, str]) -> list[BandRow]:
+    """The tie band at the cut, best first: each entry's interval and P(above the cut)."""
+    ranking = results.calibration.ranking()
+    position = np.empty(results.calibration.table.n_entries, dtype=np.intp)
+    position[ranking.order] = np.arange(len(ranking))
+    advancing = set(cut.advancing.tolist())
+    rows = []
+    for index, p_above in zip(cut.band.tolist(), cut.p_above.tolist(), strict=True):
+        at = int(position[index])
+        submission_id = int(results.entry_ids[index])
+        rows.append(
+            BandRow(
+                submission_id=submission_id,
+                title=titles.get(submission_id, f"Entry #{submission_id}"),
+                estimate=_num(ranking.estimate[at]),
+                low=_num(ranking.low[at]),
+                high=_num(ranking.high[at]),
+                p_above=float(p_above),
+                above=index in advancing,
+            )
+        )
+    return rows
 
 
 def titles_for(round: Round, submission_ids: list[int] | None = None) -> dict[int, str]:
@@ -231,6 +313,50 @@ def judge_rows(results: RoundResults) -> list[JudgeRow]:
         )
     rows.sort(key=lambda row: (-(row.leniency or 0.0), row.membership_id))
     return rows
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    """A judge whose scores differ systematically by something that should not matter."""
+
+    name: str
+    attribute: str  # "category" or "AI-use disclosure"
+    level: str
+    n_scores: int
+    difference: float  # points: at this level minus the judge's other entries, after calibration
+    p_value: float
+
+
+def flag_rows(results: RoundResults, names: dict[int, str]) -> list[FlagRow]:
+    """Flags for organizers (never an automatic change): category and AI-use disclosure level.
+
+    The category's difference is before the judge x category term corrects it (what the
+    judge did); the AI-use level is not in the model at all.
+    """
+    calib = results.calibration
+    table = calib.table
+    found: list[FlagRow] = []
+    checks: list[tuple[str, NDArray[np.intp] | None, tuple[str, ...], bool]] = [
+        ("category", table.entry_group, results.categories, True),
+        ("AI-use disclosure", results.ai_level, AI_LEVELS, False),
+    ]
+    for label, attribute, level_names, is_category in checks:
+        if attribute is None:
+            continue
+        for flag in attribute_flags(table, calib.model, attribute, is_category=is_category):
+            membership_id = int(results.judge_ids[flag.judge])
+            found.append(
+                FlagRow(
+                    name=names.get(membership_id, f"Judge #{membership_id}"),
+                    attribute=label,
+                    level=level_names[flag.level] if flag.level < len(level_names) else str(flag.level),
+                    n_scores=flag.n,
+                    difference=round(flag.difference, 2),
+                    p_value=flag.p_value,
+                )
+            )
+    found.sort(key=lambda row: (-abs(row.difference), row.name))
+    return found
 
 
 def criterion_stats(round: Round, conflicts: Conflicts | None = None) -> list[CriterionStats]:

@@ -41,6 +41,9 @@ class ResultRowSerializer(serializers.Serializer[results.ResultRow]):
     flagged = serializers.BooleanField(help_text="Judges disagree more than their noise explains.")
     at_cut = serializers.CharField()
     close_call = serializers.BooleanField()
+    p_above = serializers.FloatField(
+        allow_null=True, help_text="In the tie band at the cut: the probability that the entry belongs above it."
+    )
 
 
 class AwardSerializer(serializers.Serializer[dict[str, Any]]):

@@ -72,6 +72,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     tied_ids = ranking.tied_ids
     titles = ranking.titles_of(tied_ids) if tied_ids else {}
     later = [r for r in rounds if r.position > round.position]
+    judges = ranking.judges()
     context.update(
         round=round,
         method=method,
@@ -81,8 +82,13 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         cut=ranking.summary.get("cut"),
         tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
         close_calls=ranking.close_calls,
+        band=ranking.band(),
+        calibration_note=ranking.summary.get("calibration_note", ""),
         next_round=later[0] if later else None,
-        judges=ranking.judges(),
+        judges=judges,
+        judge_flags=ranking.judge_flags(),
+        caterpillar=ranking.caterpillar(),
+        judges_plot=ranking.judges_plot(),
         criteria=ranking.criteria(),
         rule_form=AdvancementRuleForm(
             initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
@@ -103,6 +109,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
                 "entry": p.entry,
                 "title": final.title(p.entry),
                 "pending": p.entry in pending,
+                "below_minimum": p.entry in final.below_minimum,
             }
             for p in final.ladder.placements
         ]
@@ -137,7 +144,11 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
         if action == "advance":
             require_confirmation(request, what="advance these entries to the next round")
             done = advancement.apply_advancement(
-                round=round, decided_by=user, include_tied=request.POST.get("include_tied") == "1", ip=ip
+                round=round,
+                decided_by=user,
+                include_tied=request.POST.get("include_tied") == "1",
+                confirm_band=request.POST.get("confirm_band") == "1",
+                ip=ip,
             )
             messages.success(
                 request,

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from festival.models import AuditEvent, JudgeMembership, User
+from judging import audit_actions
 from judging.competition import competing
 from judging.conflict_check import (
     Conflicts,
@@ -340,7 +341,7 @@ def conflicts_found_after_assignment(round_: Round, conflicts: Conflicts | None 
     audits = {
         int(target_id): (created_at, (after or {}).get("reason", ""))
         for target_id, created_at, after in AuditEvent.objects.filter(
-            action="assignment.conflict_found",
+            action=audit_actions.ASSIGNMENT_CONFLICT_FOUND,
             target_type=Assignment._meta.label_lower,
             target_id__in=[str(pk) for pk, _, _, state, _, _ in rows if state == AssignmentState.CONFLICTED],
         ).values_list("target_id", "created_at", "after")

@@ -1,4 +1,4 @@
-"""Thin Celery tasks of judging: primitive ids in, a service called."""
+"""Thin Celery tasks of judging: primitive ids in, a service called; reminders and digests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 
+from judging import notices
 from judging.services import assignment_runs, exports, rankings
 
 logger = logging.getLogger(__name__)
@@ -33,3 +34,13 @@ def run_assignment(run_id: int) -> str | None:
 def build_export(export_id: int) -> str | None:
     export = exports.build_xlsx_export(export_id=export_id)
     return export.state if export else None
+
+
+@shared_task(name="judging.remind_judges")
+def remind_judges() -> int:
+    return notices.remind_judges()
+
+
+@shared_task(name="judging.send_digests")
+def send_digests() -> int:
+    return notices.send_digests()

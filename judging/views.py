@@ -28,6 +28,7 @@ from judging.conflict_check import round_conflicts
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
+from judging.services import adaptive as adaptive_services
 from judging.services import assignment as assignment_services
 from judging.services import assignment_runs
 from judging.services import conflicts as conflict_services
@@ -280,6 +281,21 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 assignment_runs.request_assignment_run(round_=round_, seed=int(seed_text), actor=user)
                 messages.success(
                     request, "Assignment queued: a worker is assigning judges; this page shows its progress."
+                )
+            elif action == "more_judging":
+                budget_text = request.POST.get("budget", "").strip()
+                seed_text = request.POST.get("seed", "0").strip() or "0"
+                if not budget_text.isdigit() or len(budget_text) > 7:
+                    raise JudgingError("The budget is a whole number of extra scores.")
+                if not seed_text.isdigit() or len(seed_text) > 9:
+                    raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
+                more = adaptive_services.request_more_judging(
+                    round_=round_, budget=int(budget_text), seed=int(seed_text), actor=user
+                )
+                messages.success(
+                    request,
+                    f"{more.created} extra assignments for the {len(more.proposed)} entries least certain at the cut; "
+                    f"{len(more.short)} could not get another judge.",
                 )
             elif action == "withdraw":
                 judge = get_object_or_404(JudgeMembership, pk=_posted_id(request, "judge"), edition=round_.edition)

@@ -8,28 +8,25 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from festival.admin_base import ReadOnlyScopedAdmin
+from festival.selectors import Scope
 from media import (
     admin_ai,  # noqa: F401  (registers the AI-usage evidence, flags and duplicates)
     services,
 )
 from media.models import Film, FilmOutput, ProcessingJob, QCReport
 
+ON_FILM = Scope(group_key="film__group_key")
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the pipeline only: visible, never edited by hand."""
 
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+def film_page_link(film_id: int) -> str:
+    """A link to the organizer's film page (player, QC report, job)."""
+    return format_html('<a href="{}">open</a>', reverse("media:film_detail", args=[film_id]))
 
 
 @admin.register(ProcessingJob)
-class ProcessingJobAdmin(ReadOnlyAdmin):
+class ProcessingJobAdmin(ReadOnlyScopedAdmin):
+    scope = ON_FILM
     list_display = ("film", "state", "progress", "attempts", "updated_at", "film_page")
     list_filter = ("state",)
     list_select_related = ("film",)
@@ -50,7 +47,7 @@ class ProcessingJobAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Player & QC")
     def film_page(self, obj: ProcessingJob) -> str:
-        return format_html('<a href="{}">open</a>', reverse("media:film_detail", args=[obj.film_id]))
+        return film_page_link(obj.film_id)
 
     @admin.action(description="Process the selected films again")
     def reprocess(self, request: HttpRequest, queryset: QuerySet[ProcessingJob]) -> None:
@@ -68,27 +65,33 @@ class ProcessingJobAdmin(ReadOnlyAdmin):
         if refused:
             self.message_user(request, f"{refused} film(s) are being processed right now; skipped.", messages.WARNING)
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # The change list needs it for actions; every field stays read-only.
-        return bool(request.user.is_staff)
-
 
 @admin.register(Film)
-class FilmAdmin(ReadOnlyAdmin):
-    list_display = ("id", "original_filename", "group_key", "size_bytes", "created_at")
+class FilmAdmin(ReadOnlyScopedAdmin):
+    scope = Scope(group_key="group_key")
+    ordering = ("-id",)
+    list_display = ("id", "original_filename", "group_key", "size_bytes", "created_at", "film_page")
     search_fields = ("original_filename", "group_key", "sha256")
     readonly_fields = ("source_name", "original_filename", "size_bytes", "sha256", "group_key", "rules", "declared_ai")
 
+    @admin.display(description="Player & QC")
+    def film_page(self, obj: Film) -> str:
+        return film_page_link(obj.pk)
+
 
 @admin.register(QCReport)
-class QCReportAdmin(ReadOnlyAdmin):
+class QCReportAdmin(ReadOnlyScopedAdmin):
+    scope = ON_FILM
     list_display = ("film", "blocking", "updated_at")
+    list_select_related = ("film",)
     list_filter = ("blocking",)
     readonly_fields = ("film", "blocking", "findings", "metrics")
 
 
 @admin.register(FilmOutput)
-class FilmOutputAdmin(ReadOnlyAdmin):
+class FilmOutputAdmin(ReadOnlyScopedAdmin):
+    scope = ON_FILM
     list_display = ("film", "key", "kind", "width", "height", "size_bytes")
+    list_select_related = ("film",)
     list_filter = ("kind",)
     readonly_fields = ("film", "kind", "key", "files", "width", "height", "size_bytes", "meta")

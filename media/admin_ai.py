@@ -15,16 +15,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from festival.admin_base import ReadOnlyScopedAdmin, related_queryset
 from festival.models import Edition
-from festival.permissions import request_roles
+from festival.selectors import Scope
 from media.ai_usage.selectors import ai_usage_context
 from media.models import AIEvidence, AIFlag, DuplicatePair
-
-
-def organizer_group_keys(request: HttpRequest) -> list[str]:
-    """The duplicate groups (editions) whose films this organizer may see."""
-    festivals = request_roles(request).organizer_of
-    return [f"edition:{pk}" for pk in Edition.objects.filter(festival_id__in=festivals).values_list("pk", flat=True)]
 
 
 class EditionFilter(admin.SimpleListFilter):
@@ -34,9 +29,7 @@ class EditionFilter(admin.SimpleListFilter):
     parameter_name = "group"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        editions = Edition.objects.select_related("festival").order_by("festival__name", "-year")
-        if not request.user.is_superuser:
-            editions = editions.filter(festival_id__in=request_roles(request).organizer_of)
+        editions = related_queryset(request, Edition).select_related("festival").order_by("festival__name", "-year")
         return [(f"edition:{e.pk}", f"{e.festival.name} — {e.name}") for e in editions]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -50,32 +43,13 @@ class PairEditionFilter(EditionFilter):
     group_path = "group_key"
 
 
-class EvidenceAdminBase(admin.ModelAdmin):
-    """View-only, scoped to the organizer's editions through ``group_path``."""
+class EvidenceAdminBase(ReadOnlyScopedAdmin):
+    """View-only, scoped to the organizer's editions through the film's group key."""
 
-    group_path = "film__group_key"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.group_path}__in": organizer_group_keys(request)})
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request_roles(request).is_organizer
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        # Rows outside the organizer's editions are already missing from the queryset (404).
-        return request_roles(request).is_organizer
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    scope = Scope(group_key="film__group_key")
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+        return False  # no actions here either
 
 
 @admin.register(AIEvidence)
@@ -111,7 +85,7 @@ class AIFlagAdmin(EvidenceAdminBase):
 
 @admin.register(DuplicatePair)
 class DuplicatePairAdmin(EvidenceAdminBase):
-    group_path = "group_key"
+    scope = Scope(group_key="group_key")
     list_display = ["film_a", "film_b", "group_key", "matched_frames", "compared_frames", "detected_at"]
     list_filter = [PairEditionFilter]
     list_select_related = ["film_a", "film_b"]

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from festival.qc_codes import ELIGIBILITY, QC_CODES, Eligibility, QCCheck
 from media.probe import SourceInfo, format_runtime
 from media.rules import FilmRules
 
-ELIGIBILITY = ("runtime", "container", "resolution", "file_size")
 LOUDNESS_RANGE = (-27.0, -13.0)  # LUFS: outside this a film sounds far too quiet or loud next to others
 TRUE_PEAK_MAX = -1.0  # dBTP (EBU R128 / streaming practice)
 MIN_FPS = 15.0
@@ -105,8 +105,10 @@ def measure(stderr_path: Path, scenes_path: Path, duration: float) -> Measuremen
 
 
 def _finding(code: str, message: str, value: Any, rules: FilmRules) -> dict[str, Any]:
+    if code not in QC_CODES:
+        raise ValueError(f"{code!r} is not a QC code of festival.qc_codes")
     blocking = code in ELIGIBILITY or code in rules.blocking_qc
-    return {"code": code, "severity": "error" if blocking else "warning", "message": message, "value": value}
+    return {"code": str(code), "severity": "error" if blocking else "warning", "message": message, "value": value}
 
 
 def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int) -> list[dict[str, Any]]:
@@ -116,7 +118,7 @@ def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int)
     if not low <= info.duration <= high:
         findings.append(
             _finding(
-                "runtime",
+                Eligibility.RUNTIME,
                 f"runtime {format_runtime(info.duration)}, this edition allows "
                 f"{format_runtime(low)}–{format_runtime(high)}",
                 round(info.duration, 3),
@@ -126,7 +128,7 @@ def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int)
     if rules.allowed_containers and info.container not in rules.allowed_containers:
         findings.append(
             _finding(
-                "container",
+                Eligibility.CONTAINER,
                 f"container {info.container.upper()}, this edition accepts "
                 + ", ".join(name.upper() for name in rules.allowed_containers),
                 info.container,
@@ -136,7 +138,7 @@ def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int)
     if info.short_side < rules.min_short_side_px:
         findings.append(
             _finding(
-                "resolution",
+                Eligibility.RESOLUTION,
                 f"picture {info.width}×{info.height}, this edition needs at least "
                 f"{rules.min_short_side_px} px on the short side",
                 [info.width, info.height],
@@ -146,7 +148,7 @@ def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int)
     if rules.max_file_size_bytes and size_bytes > rules.max_file_size_bytes:
         findings.append(
             _finding(
-                "file_size",
+                Eligibility.FILE_SIZE,
                 f"file size {size_bytes / 1024**2:,.0f} MB, this edition allows "
                 f"{rules.max_file_size_bytes / 1024**2:,.0f} MB",
                 size_bytes,
@@ -168,21 +170,23 @@ def technical_findings(info: SourceInfo, measured: Measurements, rules: FilmRule
     findings: list[dict[str, Any]] = []
     fps = float(info.fps)
     if fps < MIN_FPS:
-        findings.append(_finding("frame_rate", f"frame rate {fps:.2f} fps is below {MIN_FPS:.0f} fps", fps, rules))
+        findings.append(
+            _finding(QCCheck.FRAME_RATE, f"frame rate {fps:.2f} fps is below {MIN_FPS:.0f} fps", fps, rules)
+        )
     if info.variable_frame_rate:
         findings.append(
-            _finding("variable_frame_rate", f"variable frame rate; renditions play at {fps:.3f} fps", fps, rules)
+            _finding(QCCheck.VARIABLE_FRAME_RATE, f"variable frame rate; renditions play at {fps:.3f} fps", fps, rules)
         )
     if not info.has_audio:
-        findings.append(_finding("no_audio", "the film has no sound track", None, rules))
+        findings.append(_finding(QCCheck.NO_AUDIO, "the film has no sound track", None, rules))
     else:
         lufs, peak = measured.integrated_lufs, measured.true_peak_dbtp
         if lufs is None or lufs <= -69.0:
-            findings.append(_finding("loudness", "the sound track is silent", lufs, rules))
+            findings.append(_finding(QCCheck.LOUDNESS, "the sound track is silent", lufs, rules))
         elif not LOUDNESS_RANGE[0] <= lufs <= LOUDNESS_RANGE[1]:
             findings.append(
                 _finding(
-                    "loudness",
+                    QCCheck.LOUDNESS,
                     f"integrated loudness {lufs:.1f} LUFS, expected {LOUDNESS_RANGE[0]:.0f} to "
                     f"{LOUDNESS_RANGE[1]:.0f} LUFS",
                     lufs,
@@ -191,7 +195,7 @@ def technical_findings(info: SourceInfo, measured: Measurements, rules: FilmRule
             )
         if peak is not None and peak > TRUE_PEAK_MAX:
             findings.append(
-                _finding("true_peak", f"true peak {peak:.1f} dBTP, above {TRUE_PEAK_MAX:.0f} dBTP", peak, rules)
+                _finding(QCCheck.TRUE_PEAK, f"true peak {peak:.1f} dBTP, above {TRUE_PEAK_MAX:.0f} dBTP", peak, rules)
             )
         head, tail, longest = _runs_at(measured.silence, info.duration)
         findings += _run_findings("silence", "silence", head, tail, longest, rules)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
+from media import audit_actions
 from media.assets import film_prefix
 from media.errors import JobLost
 from media.models import Film, FilmOutput, JobState, ProcessingJob, QCReport
@@ -147,7 +148,7 @@ def mark_ready(*, claim: Claim, stderr_tail: str = "") -> bool:
     if updated != 1:
         return False
     job = ProcessingJob.objects.get(film_id=claim.film_id)
-    record_audit(actor=None, action="media.film_ready", target=job, after={"attempt": claim.attempt})
+    record_audit(actor=None, action=audit_actions.MEDIA_FILM_READY, target=job, after={"attempt": claim.attempt})
     return True
 
 
@@ -166,7 +167,12 @@ def mark_failed(*, claim: Claim, reason: str, stderr_tail: str = "") -> bool:
     if updated != 1:
         return False
     job = ProcessingJob.objects.get(film_id=claim.film_id)
-    record_audit(actor=None, action="media.film_failed", target=job, after={"attempt": claim.attempt, "reason": reason})
+    record_audit(
+        actor=None,
+        action=audit_actions.MEDIA_FILM_FAILED,
+        target=job,
+        after={"attempt": claim.attempt, "reason": reason},
+    )
     return True
 
 
@@ -287,7 +293,9 @@ def reprocess_film(*, film_id: int, actor: User) -> ProcessingJob:
         heartbeat_at=now,
         updated_at=now,
     )
-    record_audit(actor=actor, action="media.film_reprocess", target=job, before=before, after={"state": "queued"})
+    record_audit(
+        actor=actor, action=audit_actions.MEDIA_FILM_REPROCESS, target=job, before=before, after={"state": "queued"}
+    )
     transaction.on_commit(lambda: _delete_stored_outputs(film_id))
     transaction.on_commit(lambda: enqueue_processing(film_id=film_id))
     job.refresh_from_db()
@@ -312,13 +320,13 @@ def reap_stuck_jobs(*, now: datetime | None = None, stuck_after: timedelta | Non
             ProcessingJob.objects.filter(pk=job.pk, state=job.state, attempts=job.attempts).update(
                 state=JobState.FAILED, failure_reason=reason, finished_at=now, updated_at=now
             )
-            record_audit(actor=None, action="media.job_reaped_failed", target=job, before=before)
+            record_audit(actor=None, action=audit_actions.MEDIA_JOB_REAPED_FAILED, target=job, before=before)
             continue
         updated = ProcessingJob.objects.filter(pk=job.pk, state=job.state, attempts=job.attempts).update(
             state=JobState.QUEUED, progress=0, heartbeat_at=now, updated_at=now
         )
         if updated:
-            record_audit(actor=None, action="media.job_reaped_requeued", target=job, before=before)
+            record_audit(actor=None, action=audit_actions.MEDIA_JOB_REAPED_REQUEUED, target=job, before=before)
             requeued.append(job.film_id)
     for film_id in requeued:
         transaction.on_commit(lambda film_id=film_id: enqueue_processing(film_id=film_id))  # type: ignore[misc]

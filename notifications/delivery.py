@@ -25,10 +25,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from notifications.models import DeliveryAttempt, Message, MessageState, OptOut
+from notifications.rendering import Rendered
+from notifications.sealing import unseal
 from notifications.services import unsubscribe_url
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class PermanentFailure(Exception):
         self.reason = reason
 
 
+@transaction.atomic  # one commit per claim: the state change and its attempt row together
 def claim(message_id: int) -> Claim | None:
     """Take ``message_id`` for sending if it is due and nobody holds it; None otherwise."""
     now = timezone.now()
@@ -75,10 +79,13 @@ def claim(message_id: int) -> Claim | None:
     return Claim(message=message, token=token, attempt=attempt)
 
 
+@transaction.atomic
 def _finish(claim: Claim, *, state: str, reason: str = "", outcome: str, retry_in: float | None = None) -> bool:
     """Compare-and-set the claimed message to its outcome; False if the claim was lost."""
     now = timezone.now()
     fields: dict[str, object] = {"state": state, "reason": reason, "lease_token": None, "lease_until": None}
+    if state in (MessageState.SENT, MessageState.FAILED, MessageState.SUPPRESSED):
+        fields["sealed"] = ""  # the secret copy is needed no longer
     if state == MessageState.SENT:
         fields["sent_at"] = now
     fields["next_attempt_at"] = now + timedelta(seconds=retry_in) if retry_in is not None else None
@@ -106,15 +113,18 @@ def build_email(message: Message, connection: BaseEmailBackend | None = None) ->
         link = unsubscribe_url(user_id=message.recipient_id, event=message.event)
         headers["List-Unsubscribe"] = f"<{link}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    copy = Rendered(subject=message.subject, text=message.text, html=message.html)
+    if message.sealed:
+        copy = unseal(message.sealed) or copy
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.text,
+        subject=copy.subject,
+        body=copy.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
         headers=headers,
         connection=connection,
     )
-    email.attach_alternative(message.html, "text/html")
+    email.attach_alternative(copy.html, "text/html")
     return email
 
 

@@ -56,6 +56,9 @@ class Event:
     subject: str
     body: str
     placeholders: dict[str, str] = field(default_factory=dict)
+    # Placeholders whose values must not rest in the database in the clear (a single-use
+    # link): the stored copy shows them redacted, the sent copy is sealed until it goes.
+    secret: tuple[str, ...] = ()
 
     @property
     def all_placeholders(self) -> dict[str, str]:
@@ -255,6 +258,7 @@ EVENTS: dict[str, Event] = {
                 "invitation_url": "The single-use invitation link.",
                 "expires_at": "When the link expires, in the edition's time zone.",
             },
+            secret=("invitation_url",),
         ),
         Event(
             ASSIGNMENTS_READY,
@@ -382,7 +386,7 @@ EVENTS: dict[str, Event] = {
             BROADCAST,
             "anyone",
             "Message from the organizers",
-            essential=False,
+            essential=True,  # an organizer writing to the edition's own entrants or judges
             subject="{{ edition_name }}",
             body="Hello {{ recipient_name }},\n\n" + _SIGNATURE,
             placeholders={},

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from festival.models import Edition
+from notifications.events import EVENTS
 
 
 class MessageState(models.TextChoices):
@@ -38,6 +39,9 @@ class Broadcast(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     recipient_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Touched by the fan-out after every page; a sending broadcast left untouched longer
+    # than a lease lost its worker and is fanned out again (idempotently) by the sweeper.
+    updated_at = models.DateTimeField(auto_now=True)
     released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -70,6 +74,11 @@ class Message(models.Model):
     subject = models.CharField(max_length=300)
     text = models.TextField()
     html = models.TextField()
+    # The copy to send when it differs from the stored one (events with secret
+    # placeholders), encrypted with a key derived from SECRET_KEY; emptied once sent.
+    sealed = models.TextField(blank=True)
+    # The placeholders' values (secret ones left out), for previews of edited templates.
+    context = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.QUEUED)
     reason = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -100,6 +109,11 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.to_address} ({self.state})"
+
+    @property
+    def event_label(self) -> str:
+        spec = EVENTS.get(self.event)
+        return spec.label if spec is not None else self.event
 
     @property
     def message_id(self) -> str:

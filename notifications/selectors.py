@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from festival.models import User
@@ -23,6 +24,16 @@ def messages_for(user: User) -> QuerySet[Message]:
 
 def unread_count(user: User) -> int:
     return messages_for(user).filter(read_at__isnull=True).count()
+
+
+def unread_cache_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
+def cached_unread_count(user: User) -> int:
+    """The navigation's count: cached (every page shows it), dropped whenever it changes."""
+    value = cache.get_or_set(unread_cache_key(user.pk), lambda: unread_count(user), timeout=300)
+    return int(value or 0)
 
 
 @dataclass(frozen=True)

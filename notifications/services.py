@@ -13,15 +13,19 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from festival.models import Edition, User
 from festival.services import record_audit
+from notifications import audit_actions
 from notifications import events as ev
 from notifications.models import EventTemplate, Message, MessageState, OptOut
 from notifications.rendering import Rendered, TemplateProblem, check_template, render
+from notifications.sealing import seal
+from notifications.selectors import unread_cache_key
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +123,11 @@ def _record(
     name = recipient.get_full_name() if recipient is not None else ""
     full_context = {**common_context(recipient_name=name or "there", edition=edition), **context}
     rendered = render_event(event=event, subject=subject, body=body, context=full_context, edition=edition)
+    sealed = ""
+    if event.secret:
+        sealed = seal(rendered)
+        redacted = {**full_context, **dict.fromkeys(event.secret, "(sent by e-mail only)")}
+        rendered = render_event(event=event, subject=subject, body=body, context=redacted, edition=edition)
     state, reason = _initial_state(event=event, recipient=recipient, hold=event_hold if hold is None else hold)
     now = timezone.now()
     message = Message.objects.create(
@@ -133,13 +142,25 @@ def _record(
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
+        sealed=sealed,
+        context={k: _plain(v) for k, v in context.items() if k not in event.secret},
         state=state,
         reason=reason,
         next_attempt_at=now if state == MessageState.QUEUED else None,
     )
     if state == MessageState.QUEUED:
         dispatch_on_commit([message.pk])
+    if recipient is not None:
+        forget_unread_count(recipient.pk)
     return message
+
+
+def forget_unread_count(user_id: int) -> None:
+    transaction.on_commit(lambda: cache.delete(unread_cache_key(user_id)))
+
+
+def _plain(value: object) -> object:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
 def dispatch_on_commit(message_ids: list[int]) -> None:
@@ -220,7 +241,7 @@ def set_opt_outs(*, user: User, events: set[str]) -> None:
     OptOut.objects.filter(user=user).exclude(event__in=wanted).delete()
     have = set(OptOut.objects.filter(user=user).values_list("event", flat=True))
     OptOut.objects.bulk_create([OptOut(user=user, event=name) for name in sorted(wanted - have)])
-    record_audit(actor=user, action="notifications.preferences", target=user, after={"off": sorted(wanted)})
+    record_audit(actor=user, action=audit_actions.NOTIFICATIONS_PREFERENCES, target=user, after={"off": sorted(wanted)})
 
 
 @transaction.atomic
@@ -231,7 +252,7 @@ def unsubscribe(*, token: str) -> tuple[User, ev.Event]:
     spec = ev.EVENTS[event]
     if not spec.essential:
         OptOut.objects.get_or_create(user=user, event=event)
-        record_audit(actor=user, action="notifications.unsubscribed", target=user, after={"event": event})
+        record_audit(actor=user, action=audit_actions.NOTIFICATIONS_UNSUBSCRIBED, target=user, after={"event": event})
     return user, spec
 
 
@@ -240,4 +261,7 @@ def mark_read(*, user: User, message_ids: list[int] | None = None) -> int:
     messages = Message.objects.filter(recipient=user, read_at__isnull=True)
     if message_ids is not None:
         messages = messages.filter(pk__in=message_ids)
-    return messages.update(read_at=timezone.now())
+    changed = messages.update(read_at=timezone.now())
+    if changed:
+        forget_unread_count(user.pk)
+    return changed

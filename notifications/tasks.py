@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
-from notifications import delivery
+from notifications import delivery, outbox
+from notifications.models import Broadcast
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +23,20 @@ def send_messages(message_ids: list[int]) -> dict[str, int]:
     return {"sent": result.sent, "failed": result.failed, "retry": result.retry, "skipped": result.skipped}
 
 
+@shared_task(name="notifications.fan_out", acks_late=True, reject_on_worker_lost=True)
+def fan_out(broadcast_id: int) -> int:
+    return outbox.fan_out(broadcast_id=broadcast_id)
+
+
 @shared_task(name="notifications.sweep", acks_late=True)
 def sweep() -> int:
-    """Hand due queued messages (the broker missed them) and abandoned claims to workers."""
+    """Hand due queued messages (the broker missed them) and abandoned claims to workers,
+    and fan out again broadcasts whose fan-out stopped (its worker died)."""
+    stale = timezone.now() - timedelta(seconds=settings.LAUREL_MAIL_LEASE_SECONDS)
+    for broadcast_id in Broadcast.objects.filter(state=Broadcast.State.SENDING, updated_at__lt=stale).values_list(
+        "pk", flat=True
+    ):
+        fan_out.delay(broadcast_id)
     ids = delivery.due_message_ids(limit=settings.LAUREL_MAIL_SWEEP_LIMIT, older_than=settings.LAUREL_MAIL_SWEEP_GRACE)
     size = settings.LAUREL_MAIL_BATCH
     for start in range(0, len(ids), size):

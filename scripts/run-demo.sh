@@ -21,4 +21,5 @@ LAUREL_SITE_URL="http://$host:$port" $bin/python manage.py runserver --noreload 
 pids+=($!)
 echo
 echo "Laurel is running at http://$host:$port/  (worker log: var/worker.log). Ctrl-C stops it."
+[ -z "${EMAIL_URL:-}" ] && echo "Mail (verification links, invitations, notifications): http://$host:$port/dev/mail/"
 wait -n "${pids[@]}"

@@ -15,29 +15,15 @@ from django.contrib.admin import helpers
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
-from festival.admin import FestivalScopedAdmin
+from festival.admin_base import FestivalScopedAdmin, ReadOnlyInline
 from festival.models import User
+from festival.selectors import Scope
 from submissions import services
 from submissions.forms import DisqualifyForm
 from submissions.models import AITool, AIUse, AttestationRecord, Credit, Submission
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return True  # the parent submission's admin already checked the festival
 
 
 class CreditInline(ReadOnlyInline):
@@ -57,15 +43,16 @@ class AttestationInline(ReadOnlyInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(FestivalScopedAdmin):
-    festival_path = "edition__festival"
-    list_display = ["title", "edition", "category", "entrant", "state", "processing", "submitted_at"]
+    scope = Scope(festival="edition__festival")
+    list_display = ["title", "edition", "category", "entrant", "state", "processing", "film_page", "submitted_at"]
     list_filter = ["edition", "state"]
+    list_select_related = ["edition", "category", "entrant", "film__job"]
     search_fields = ["title", "entrant__email", "credits__name"]
     date_hierarchy = "created_at"
     inlines = [CreditInline, AIUseInline, AttestationInline]
     actions = ["disqualify"]
     fieldsets = [
-        (None, {"fields": ["edition", "category", "entrant", "state", "film"]}),
+        (None, {"fields": ["edition", "category", "entrant", "state", "film_page"]}),
         (
             "Film details",
             {
@@ -97,12 +84,21 @@ class SubmissionAdmin(FestivalScopedAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return (
-            super().get_queryset(request).select_related("edition__festival", "category", "entrant", "film__job")
-        )  # (a search by credit name joins credits: the admin adds DISTINCT only then)
+        # (a search by credit name joins credits: the admin adds DISTINCT only then)
+        return super().get_queryset(request).select_related("edition__festival", "category", "entrant", "film__job")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
-        return [field.name for field in Submission._meta.fields]
+        return [*(field.name for field in Submission._meta.fields), "film_page"]
+
+    @admin.display(description="Film")
+    def film_page(self, obj: Submission) -> str:
+        """The organizer's film page (player, QC report, job): the film's own admin row is the
+        pipeline's, so linking there would answer 403."""
+        if obj.film_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Player, QC and processing</a>', reverse("media:film_detail", args=[obj.film_id])
+        )
 
     @admin.display(description="Processing")
     def processing(self, obj: Submission) -> str:

@@ -6,6 +6,7 @@ fails instead of skipping, so CI can never go green by skipping what it should t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -35,6 +36,19 @@ def service_missing(reason: str) -> None:
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's deliberate slowness is for attackers, not for the test suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run ``.delay()`` in the calling process (e.g. the on-commit hand-off of a notification)."""
+    from festival.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -86,6 +100,16 @@ class WorkerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def kill_tree(self) -> None:
+        """kill -9 the main process and its pool processes, as when the host dies."""
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True, check=False
+        ).stdout
+        for pid in [self.process.pid, *(int(line) for line in out.split())]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:

@@ -18,6 +18,8 @@ from judging.calibration.ranking import (
     calibrate,
     cut_report,
     disagreement,
+    least_certain,
+    p_above_cut,
     rank_entries,
     share_to_count,
 )
@@ -36,6 +38,8 @@ __all__ = [
     "disagreement",
     "fit_judge_model",
     "judge_zscores",
+    "least_certain",
+    "p_above_cut",
     "rank_entries",
     "raw_mean",
     "share_to_count",

@@ -2,8 +2,13 @@
 
 Ties are surfaced, never hidden: entries whose estimates are equal share a rank
 (competition ranking, "1, 2, 2, 4"), and at a cut (top N) the report lists the entries
-tied exactly across the cut (a decision is required) and the entries whose interval
-contains the cut (too close to call; shown, not blocking).
+tied exactly across the cut (a decision is required) and the *tie band*: the entries
+whose 95 % interval contains the cut, each with the probability that it belongs above
+the cut. The band is one group: advancement asks the organizer to confirm it (or to ask
+for more judging) instead of cutting through it silently.
+
+When the judge model's fit is degenerate or unsettled (``JudgeModelFit.converged`` is
+False) the calibration ranks by per-judge z-scores instead and says why (``note``).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Ranking:
     estimate: FloatArray  # per position
     low: FloatArray
     high: FloatArray
+    se: FloatArray  # per position (inf when unknown)
 
     def __len__(self) -> int:
         return len(self.order)
@@ -70,6 +76,7 @@ def rank_entries(estimates: EntryEstimates, *, z: float = Z95) -> Ranking:
         estimate=estimates.estimate[order],
         low=estimates.estimate[order] - z * se,
         high=estimates.estimate[order] + z * se,
+        se=se,
     )
 
 
@@ -80,12 +87,27 @@ class CutReport:
     count: int
     advancing: IntArray  # entry indices above the cut (exact ties across it excluded)
     tied: IntArray  # entries with exactly the estimate at the cut, on both sides of it
-    close_calls: IntArray  # entries whose interval contains the cut value
+    band: IntArray  # the tie band: entries whose interval contains the cut value, best first
+    p_above: FloatArray  # per band entry: the probability that it belongs above the cut
     cut_value: float
 
     @property
     def needs_decision(self) -> bool:
         return len(self.tied) > 0
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """The cut runs through a band of entries the scores cannot tell apart from it."""
+        return len(self.band) > 0
+
+    @property
+    def close_calls(self) -> IntArray:
+        return self.band
+
+    def band_above(self) -> IntArray:
+        """The band's entries above the cut by point estimate (they advance if the band is confirmed)."""
+        advancing = set(self.advancing.tolist())
+        return np.asarray([i for i in self.band.tolist() if i in advancing], dtype=np.intp)
 
 
 def cut_report(ranking: Ranking, count: int) -> CutReport:
@@ -95,7 +117,12 @@ def cut_report(ranking: Ranking, count: int) -> CutReport:
     if count == 0 or count == len(ranking):
         cut_value = float(ranking.estimate[count - 1]) if count else float("nan")
         return CutReport(
-            count=count, advancing=ranking.order[:count], tied=empty, close_calls=empty, cut_value=cut_value
+            count=count,
+            advancing=ranking.order[:count],
+            tied=empty,
+            band=empty,
+            p_above=np.zeros(0),
+            cut_value=cut_value,
         )
     rounded = np.round(ranking.estimate, TIE_DECIMALS)
     if rounded[count - 1] == rounded[count]:
@@ -106,8 +133,36 @@ def cut_report(ranking: Ranking, count: int) -> CutReport:
         advancing = ranking.order[:count]
         tied = empty
     cut_value = float((ranking.estimate[count - 1] + ranking.estimate[count]) / 2)
-    close = (ranking.low <= cut_value) & (ranking.high >= cut_value)
-    return CutReport(count=count, advancing=advancing, tied=tied, close_calls=ranking.order[close], cut_value=cut_value)
+    band = (ranking.low <= cut_value) & (ranking.high >= cut_value)
+    return CutReport(
+        count=count,
+        advancing=advancing,
+        tied=tied,
+        band=ranking.order[band],
+        p_above=p_above_cut(ranking, cut_value)[band],
+        cut_value=cut_value,
+    )
+
+
+def p_above_cut(ranking: Ranking, cut_value: float) -> FloatArray:
+    """Per position: the probability that the entry belongs above ``cut_value`` (normal approximation)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = stats.norm.cdf((ranking.estimate - cut_value) / ranking.se)
+    result: FloatArray = np.nan_to_num(p, nan=0.5)
+    return result
+
+
+def least_certain(ranking: Ranking, cut: CutReport, count: int) -> IntArray:
+    """The ``count`` entries (indices) whose side of the cut is least certain, most uncertain first.
+
+    Uncertainty is ``min(P(above), P(below))``; equal ones go by rank position. Adaptive
+    judging gives these entries one more judge each.
+    """
+    p = p_above_cut(ranking, cut.cut_value)
+    doubt = np.minimum(p, 1.0 - p)
+    positions = np.lexsort((np.arange(len(ranking)), -doubt))[: max(0, count)]
+    result: IntArray = ranking.order[positions]
+    return result
 
 
 def share_to_count(share: float, n_entries: int) -> int:
@@ -160,9 +215,12 @@ class Calibration:
     model: JudgeModelFit
     disagreement: Disagreement
     rankings: dict[str, Ranking] = field(default_factory=dict)
+    primary: str = "model"  # the method that ranks: "z" when the judge model failed
+    note: str = ""  # why the primary method is not the judge model
 
-    def ranking(self, method: str = "model") -> Ranking:
-        return self.rankings[method]
+    def ranking(self, method: str | None = None) -> Ranking:
+        """A method's ranking; without a method, the primary one (what advancement cuts on)."""
+        return self.rankings[method or self.primary]
 
 
 def calibrate(
@@ -181,6 +239,13 @@ def calibrate(
     zs = zscore_mean(table)
     fit = fit_judge_model(table, bounds=bounds, resolution=resolution)
     rankings = {est.method: rank_entries(est, z=z) for est in (raw, zs, fit.entries)}
+    primary, note = "model", ""
+    if not fit.converged:
+        primary = "z"
+        note = (
+            f"The judge model cannot be trusted on these scores ({fit.problem}), so the ranking, the cut and "
+            "the tie band use per-judge z-scores instead."
+        )
     return Calibration(
         table=table,
         raw=raw,
@@ -188,4 +253,6 @@ def calibrate(
         model=fit,
         disagreement=disagreement(table, fit, alpha=alpha),
         rankings=rankings,
+        primary=primary,
+        note=note,
     )

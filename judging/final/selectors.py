@@ -10,7 +10,16 @@ from django.db.models import QuerySet
 from festival.models import AwardTier, JudgeMembership
 from judging.competition import competing, competing_submissions
 from judging.conflict_check import conflicts_among
-from judging.final.voting import Ballots, Groups, Ladder, Tier, aggregate, apply_tie_decisions, fill_ladder
+from judging.final.voting import (
+    Ballots,
+    Groups,
+    Ladder,
+    Tier,
+    apply_tie_decisions,
+    fill_ladder,
+    final_order,
+    jury_warnings,
+)
 from judging.models import (
     AwardDecision,
     Ballot,
@@ -139,6 +148,9 @@ class FinalOutcome:
     ladder: Ladder
     decisions: list[TieDecision] = field(default_factory=list)
     published: list[AwardDecision] = field(default_factory=list)
+    below_minimum: frozenset[int] = frozenset()  # finalists on too few ballots to win a tier
+    required_ballots: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def title(self, entry: int) -> str:
         submission = self.finalists.get(entry)
@@ -146,10 +158,15 @@ class FinalOutcome:
 
 
 def final_outcome(round: Round, *, method: str = "schulze") -> FinalOutcome:
-    """The ballots' order, the organizers' decisions applied, on the edition's award ladder."""
+    """The ballots' order, the organizers' decisions applied, on the edition's award ladder.
+
+    Schulze's ties are split by Bradley-Terry, and finalists on no more than the round's
+    ``min_ballot_share`` of the ballots win no tier (``judging.final.voting.final_order``).
+    """
     finalists = {submission.pk: submission for submission in finalists_of(round)}
     ballots = ballots_of(round, tuple(finalists))
-    groups = aggregate(ballots, method=method) if len(ballots) else []
+    order = final_order(ballots, method=method, min_share=round.min_ballot_share) if len(ballots) else None
+    groups = order.groups if order else []
     decisions = list(TieDecision.objects.filter(round=round).select_related("decided_by"))
     by_group = {frozenset(int(e) for e in d.group_key.split(",")): [int(e) for e in d.order] for d in decisions}
     decided = apply_tie_decisions(groups, by_group)
@@ -161,7 +178,10 @@ def final_outcome(round: Round, *, method: str = "schulze") -> FinalOutcome:
         ballots=len(ballots),
         groups=groups,
         decided=decided,
-        ladder=fill_ladder(decided, ladder_tiers(round)),
+        ladder=fill_ladder(decided, ladder_tiers(round), no_tier=order.below_minimum if order else frozenset()),
         decisions=decisions,
         published=published,
+        below_minimum=order.below_minimum if order else frozenset(),
+        required_ballots=order.required if order else 0,
+        warnings=jury_warnings(len(ballots)),
     )

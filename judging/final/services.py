@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from festival.models import AwardTier, JudgeMembership, User
 from festival.services import record_audit
+from judging import audit_actions
 from judging.competition import entries_that_left
 from judging.errors import JudgingError
 from judging.final import selectors
@@ -93,7 +94,7 @@ def submit_ballot(
         BallotPair.objects.bulk_create(BallotPair(ballot=ballot, winner_id=w, loser_id=lo) for w, lo in pairs)
     record_audit(
         actor=actor,
-        action="ballot.submitted" if before is None else "ballot.changed",
+        action=audit_actions.BALLOT_SUBMITTED if before is None else audit_actions.BALLOT_CHANGED,
         target=ballot,
         before=before,
         after=after,
@@ -134,7 +135,7 @@ def decide_tie(
     )
     record_audit(
         actor=decided_by,
-        action="final.tie_decided",
+        action=audit_actions.FINAL_TIE_DECIDED,
         target=decision,
         before=before,
         after={"order": order, "reason": reason, "method": method},
@@ -189,7 +190,7 @@ def publish_awards(
     )
     record_audit(
         actor=decided_by,
-        action="final.awards_published",
+        action=audit_actions.FINAL_AWARDS_PUBLISHED,
         target=round,
         before={"awards": before} if before else None,
         after={

@@ -4,6 +4,19 @@ Pure functions over entry ids (no Django), so every rule is tested on textbook c
 Orders are lists of *groups*: entries in one group are tied, groups run best first, and
 ties are always reported, never broken silently. Within a group, entries are listed by
 id so that the output is reproducible.
+
+Sturdiness rules (``final_order``):
+
+- **Ballot minimum.** A finalist must appear on more than ``min_share`` of the ballots
+  (default 0.5: a majority) to win a tier; one ranked first on 2 of 10 ballots and
+  absent from the rest cannot take the Grand Prix. Finalists below the minimum are
+  placed after the others and get no tier.
+- **Documented tie-break.** Schulze's ties are split by the Bradley-Terry strengths over
+  the same ballots (the maximum-likelihood paired-comparison model: it weighs margins
+  Schulze's winning-votes rule ignores). Only entries Bradley-Terry also cannot separate
+  stay tied, so an organizer decides only what the ballots truly leave open.
+- **Even jury.** An even number of ballots can split a pair exactly; ``jury_warnings``
+  says so.
 """
 
 from __future__ import annotations
@@ -171,20 +184,88 @@ def strength_groups(strength: NDArray[np.float64], *, decimals: int = 6) -> list
 
 
 METHODS = ("schulze", "bradley_terry")
+DEFAULT_MIN_SHARE = 0.5  # a finalist must be on more than half of the ballots to win a tier
 
 
-def aggregate(ballots: Ballots, *, method: str = "schulze") -> Groups:
-    """The full order of the finalists (ids, as tie groups) from the ballots."""
+def _split_by_strength(groups: list[list[int]], strength: NDArray[np.float64]) -> list[list[int]]:
+    """Each tied group split by ``strength`` (best first); equal strengths stay tied."""
+    result: list[list[int]] = []
+    for group in groups:
+        if len(group) == 1:
+            result.append(group)
+            continue
+        inner = strength_groups(strength[group])
+        result.extend([group[i] for i in part] for part in inner)
+    return result
+
+
+def aggregate(ballots: Ballots, *, method: str = "schulze", tiebreak: bool = True) -> Groups:
+    """The full order of the finalists (ids, as tie groups) from the ballots.
+
+    ``tiebreak``: Schulze's tied groups are split by Bradley-Terry strengths (see the
+    module docstring); ``False`` gives Schulze's own groups.
+    """
     if not ballots.finalists:
         return []
     d = ballots.preferences()
     if method == "schulze":
         index_groups = schulze_groups(d)
+        if tiebreak and any(len(group) > 1 for group in index_groups):
+            index_groups = _split_by_strength(index_groups, bradley_terry(d))
     elif method == "bradley_terry":
         index_groups = strength_groups(bradley_terry(d))
     else:
         raise ValueError(f"Unknown aggregation method {method!r}; use one of {', '.join(METHODS)}.")
     return [sorted(ballots.finalists[i] for i in group) for group in index_groups]
+
+
+def appearances(ballots: Ballots) -> dict[int, int]:
+    """Per finalist: on how many ballots it appears (ranked, or in at least one pair)."""
+    counts = dict.fromkeys(ballots.finalists, 0)
+    for ranking in ballots.rankings:
+        for entry in set(ranking):
+            if entry in counts:
+                counts[entry] += 1
+    for ballot in ballots.pairs:
+        for entry in {e for pair in ballot for e in pair}:
+            if entry in counts:
+                counts[entry] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class FinalOrder:
+    groups: Groups  # best first; finalists below the ballot minimum last
+    below_minimum: frozenset[int]  # finalists on too few ballots to win a tier
+    required: int  # ballots a finalist must appear on to win a tier
+
+
+def final_order(
+    ballots: Ballots, *, method: str = "schulze", min_share: float = DEFAULT_MIN_SHARE, tiebreak: bool = True
+) -> FinalOrder:
+    """The order with the ballot minimum applied: finalists on more than ``min_share`` of the
+    ballots first (their own order), then the others (theirs), who win no tier."""
+    if not 0.0 <= min_share < 1.0:
+        raise ValueError("The ballot minimum is a share from 0 (one ballot is enough) to below 1.")
+    required = int(np.floor(min_share * len(ballots))) + 1 if len(ballots) else 0
+    counts = appearances(ballots)
+    below = frozenset(entry for entry, n in counts.items() if n < required)
+    groups = aggregate(ballots, method=method, tiebreak=tiebreak)
+    if not below:
+        return FinalOrder(groups=groups, below_minimum=below, required=required)
+    above = [[e for e in group if e not in below] for group in groups]
+    under = [[e for e in group if e in below] for group in groups]
+    return FinalOrder(groups=[g for g in above if g] + [g for g in under if g], below_minimum=below, required=required)
+
+
+def jury_warnings(ballots: int) -> list[str]:
+    """What the organizer should know about the jury's size before trusting the ladder."""
+    if ballots and ballots % 2 == 0:
+        return [
+            f"An even number of ballots ({ballots}) can split a pair of finalists exactly; "
+            "an odd-sized jury leaves fewer ties to decide."
+        ]
+    return []
 
 
 def apply_tie_decisions(groups: Groups, decisions: Mapping[frozenset[int], Sequence[int]]) -> Groups:
@@ -240,13 +321,14 @@ class Ladder:
         return [placement for placement in self.placements if placement.tier is not None]
 
 
-def fill_ladder(groups: Groups, tiers: Iterable[Tier]) -> Ladder:
+def fill_ladder(groups: Groups, tiers: Iterable[Tier], *, no_tier: frozenset[int] = frozenset()) -> Ladder:
     """Place the ordered groups on the award ladder.
 
     A tied group gets one shared rank; when all the ranks it occupies fall in the same
     tier (two Honorees tied for 4th) it shares that tier, otherwise (a tie for the Grand
     Prix, or across the last Merit) it is pending an organizer's decision and its entries
-    get no tier until then.
+    get no tier until then. Entries in ``no_tier`` (below the ballot minimum; the order
+    puts them last) are placed without a tier and never pending.
     """
     ordered = sorted(tiers, key=lambda tier: tier.rank_from)
 
@@ -258,6 +340,10 @@ def fill_ladder(groups: Groups, tiers: Iterable[Tier]) -> Ladder:
     position = 1
     for group in groups:
         last = position + len(group) - 1
+        if all(entry in no_tier for entry in group):
+            placements.extend(Placement(entry=entry, rank=position, tier=None) for entry in group)
+            position = last + 1
+            continue
         touched = [tier_of(rank) for rank in range(position, last + 1)]
         same = all(t == touched[0] for t in touched)
         if same:

@@ -27,7 +27,7 @@ class AggregationMethod(models.TextChoices):
 class Ballot(models.Model):
     """One juror's ballot in a final round; re-submitting replaces its lines."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ballots")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="ballots")
     judge = models.ForeignKey(JudgeMembership, on_delete=models.CASCADE, related_name="ballots")
     method = models.CharField(max_length=16, choices=BallotMethod.choices)
     submitted_at = models.DateTimeField()
@@ -44,7 +44,7 @@ class Ballot(models.Model):
 class BallotRanking(models.Model):
     """A finalist's place on a ranking ballot (1 = best)."""
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="rankings")
+    ballot = models.ForeignKey(Ballot, db_index=False, on_delete=models.CASCADE, related_name="rankings")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField()
 
@@ -83,7 +83,7 @@ class BallotPair(models.Model):
 class TieDecision(models.Model):
     """An organizer's order for entries the ballots left tied across a tier boundary."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tie_decisions")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="tie_decisions")
     # The tied entries' ids, sorted and comma-joined: one decision per tied group.
     group_key = models.CharField(max_length=400)
     order = models.JSONField(help_text="Submission ids of the tied group, best first.")
@@ -102,7 +102,7 @@ class TieDecision(models.Model):
 class AwardDecision(models.Model):
     """A film's place on the published award ladder of a final round."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="awards")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="awards")
     tier = models.ForeignKey(AwardTier, on_delete=models.PROTECT, related_name="+")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="awards")
     rank = models.PositiveSmallIntegerField()

@@ -30,7 +30,7 @@ class AdvancementMode(models.TextChoices):
 class Round(models.Model):
     """One stage of judging in an edition (screening, then jury, then the final)."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="rounds")
+    edition = models.ForeignKey(Edition, db_index=False, on_delete=models.CASCADE, related_name="rounds")
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=16, choices=RoundKind.choices, default=RoundKind.SCREENING)
     position = models.PositiveSmallIntegerField(default=0, help_text="Rounds run in this order.")
@@ -62,6 +62,13 @@ class Round(models.Model):
         blank=True,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Share for top share (0.1 = best 10 %).",
+    )
+    # The final: a finalist must appear on more than this share of the ballots to win a tier.
+    min_ballot_share = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(0.99)],
+        help_text="Final rounds: a finalist must be on more than this share of the ballots to win a tier "
+        "(0.5 = a majority; 0 = one ballot is enough).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -100,7 +107,7 @@ class Round(models.Model):
 class Criterion(models.Model):
     """One line of a round's rubric."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="criteria")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=80)
     guidance = models.TextField(blank=True)
     weight = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
@@ -127,7 +134,7 @@ class Criterion(models.Model):
 class Panel(models.Model):
     """A group of judges for a round, optionally for one category of entries."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="panels")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="panels")
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="panels")
     name = models.CharField(max_length=120)
     judges = models.ManyToManyField(JudgeMembership, related_name="panels", blank=True)
@@ -176,7 +183,7 @@ class DeclaredConflict(models.Model):
 class ConflictWaiver(models.Model):
     """An organizer's explicit decision that a detected conflict does not stand."""
 
-    judge = models.ForeignKey(JudgeMembership, on_delete=models.CASCADE, related_name="waivers")
+    judge = models.ForeignKey(JudgeMembership, db_index=False, on_delete=models.CASCADE, related_name="waivers")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="conflict_waivers")
     reason = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -192,7 +199,7 @@ class ConflictWaiver(models.Model):
 class CategoryPreference(models.Model):
     """A category a judge prefers to judge; assignment favours it."""
 
-    judge = models.ForeignKey(JudgeMembership, on_delete=models.CASCADE, related_name="preferences")
+    judge = models.ForeignKey(JudgeMembership, db_index=False, on_delete=models.CASCADE, related_name="preferences")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -205,7 +212,7 @@ class CategoryPreference(models.Model):
 class RoundEntry(models.Model):
     """An entry taking part in a round: all submitted entries in the first, advanced ones later."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="entries")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="entries")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="round_entries")
     added_at = models.DateTimeField(auto_now_add=True)
 

@@ -26,12 +26,13 @@ class AssignmentSource(models.TextChoices):
     AUTO = "auto", "Assignment run"
     REASSIGNED = "reassigned", "Re-assigned"
     MANUAL = "manual", "Organizer"
+    ADAPTIVE = "adaptive", "More judging at the cut"
 
 
 class Assignment(models.Model):
     """A judge is to judge an entry in a round. Only active ones open the entry to the judge."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="assignments")
     judge = models.ForeignKey(JudgeMembership, on_delete=models.CASCADE, related_name="assignments")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="assignments")
     state = models.CharField(max_length=16, choices=AssignmentState.choices, default=AssignmentState.ACTIVE)
@@ -75,7 +76,7 @@ class Score(models.Model):
     0-10 (so criteria with different scales compare); set on submit.
     """
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="scores")
+    round = models.ForeignKey(Round, db_index=False, on_delete=models.CASCADE, related_name="scores")
     judge = models.ForeignKey(JudgeMembership, on_delete=models.CASCADE, related_name="scores")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
     assignment = models.OneToOneField(
@@ -103,7 +104,11 @@ class Score(models.Model):
                 name="score_submitted_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["round", "state", "excluded"], name="score_round_state")]
+        indexes = [
+            models.Index(fields=["round", "state", "excluded"], name="score_round_state"),
+            # The admin's score list: filtered by round, ordered by entry then judge.
+            models.Index(fields=["round", "submission", "judge"], name="score_round_entry"),
+        ]
 
     def __str__(self) -> str:
         return f"Score of #{self.submission_id} by {self.judge_id} in round {self.round_id}"

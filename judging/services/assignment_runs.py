@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
+from judging import audit_actions
 from judging.errors import JudgingError
 from judging.models import AssignmentRun, Round, RunState
 from judging.services.assignment import assign_round
@@ -45,7 +46,9 @@ def request_assignment_run(*, round_: Round, seed: int, actor: User | None) -> A
             run = AssignmentRun.objects.create(round=round_, seed=seed, requested_by=actor)
     except IntegrityError:
         raise JudgingError("An assignment of this round is already queued or running; wait for it to finish.") from None
-    record_audit(actor=actor, action="assignment.requested", target=round_, after={"run": run.pk, "seed": seed})
+    record_audit(
+        actor=actor, action=audit_actions.ASSIGNMENT_REQUESTED, target=round_, after={"run": run.pk, "seed": seed}
+    )
     transaction.on_commit(lambda: enqueue_assignment_run(run_id=run.pk))
     return run
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from festival.models import Category, JudgeMembership, User
 from festival.services import record_audit
+from judging import audit_actions
 from judging.conflicts import normalize_name
 from judging.errors import JudgingError
 from judging.models import CategoryPreference, ConflictKind, ConflictWaiver, DeclaredConflict
@@ -54,7 +55,13 @@ def declare_conflict(
     conflict = DeclaredConflict.objects.create(
         judge=judge, kind=kind, value=value, normalized=normalize_name(value), submission=submission
     )
-    record_audit(actor=actor, ip=ip, action="conflict.declared", target=conflict, after={"kind": kind, "value": value})
+    record_audit(
+        actor=actor,
+        ip=ip,
+        action=audit_actions.CONFLICT_DECLARED,
+        target=conflict,
+        after={"kind": kind, "value": value},
+    )
     from judging.services.assignment import settle_judge_conflicts
 
     return Declared(conflict=conflict, taken_off=len(settle_judge_conflicts(judge=judge, actor=actor)))
@@ -66,7 +73,7 @@ def remove_conflict(*, conflict: DeclaredConflict, actor: User, ip: str | None =
     record_audit(
         actor=actor,
         ip=ip,
-        action="conflict.removed",
+        action=audit_actions.CONFLICT_REMOVED,
         target=conflict,
         before={"kind": conflict.kind, "value": conflict.value},
     )
@@ -90,7 +97,7 @@ def set_category_preferences(
         record_audit(
             actor=actor,
             ip=ip,
-            action="judge.preferences_changed",
+            action=audit_actions.JUDGE_PREFERENCES_CHANGED,
             target=judge,
             before={"categories": before},
             after={"categories": wanted},
@@ -117,7 +124,7 @@ def waive_conflict(
         record_audit(
             actor=actor,
             ip=ip,
-            action="conflict.waived",
+            action=audit_actions.CONFLICT_WAIVED,
             target=waiver,
             after={"judge": judge.pk, "submission": submission.pk, "reason": waiver.reason},
         )

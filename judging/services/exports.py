@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
-from judging import exports
+from judging import audit_actions, exports
 from judging.errors import JudgingError
 from judging.models import ExportFile, Round, RunState
 from judging.rankings import StoredRanking, ranking_of
@@ -47,7 +47,9 @@ def request_xlsx_export(*, ranking: StoredRanking, actor: User | None) -> Export
     export = ExportFile.objects.create(
         round=ranking.round, snapshot=ranking.snapshot, format="xlsx", rows_total=ranking.scored, requested_by=actor
     )
-    record_audit(actor=actor, action="results.export_requested", target=ranking.round, after={"export": export.pk})
+    record_audit(
+        actor=actor, action=audit_actions.RESULTS_EXPORT_REQUESTED, target=ranking.round, after={"export": export.pk}
+    )
     transaction.on_commit(lambda: enqueue_export(export_id=export.pk))
     return export
 

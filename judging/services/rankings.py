@@ -17,7 +17,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
-from judging import results
+from judging import plots, results
 from judging.models import RankingRow, RankingSnapshot, Round
 from judging.rankings import ranking_state_key
 
@@ -42,9 +42,45 @@ def _finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def _plots(outcome: results.RoundResults, judges: list[results.JudgeRow]) -> dict[str, Any]:
+    """The results page's pictures and flags, rendered once here (they read the whole calibration)."""
+    cut = outcome.cut()
+    flags = results.flag_rows(outcome, {row.membership_id: row.name for row in judges})
+    flagged_names = {flag.name for flag in flags}
+    caterpillar = plots.caterpillar(outcome.calibration.ranking(), cut, outcome.entry_ids.tolist())
+    judges_plot = plots.leniency_scale(
+        [
+            plots.JudgePoint(
+                name=row.name,
+                leniency=row.leniency if row.leniency is not None else float("nan"),
+                scale=row.scale if row.scale is not None else float("nan"),
+                flagged=row.name in flagged_names,
+            )
+            for row in judges
+        ]
+    )
+    band = results.band_rows(outcome, cut, {}) if cut else []
+    return {
+        "band": [{k: v for k, v in asdict(row).items() if k != "title"} for row in band],
+        "calibration_note": outcome.calibration.note,
+        "primary": outcome.calibration.primary,
+        "judge_flags": [asdict(flag) for flag in flags],
+        "caterpillar": {
+            "svg": str(caterpillar.svg),
+            "rows": [asdict(row) for row in caterpillar.rows],
+            "first": caterpillar.first,
+            "last": caterpillar.last,
+            "total": caterpillar.total,
+        },
+        "judges_plot": str(judges_plot),
+    }
+
+
 def _summary(outcome: results.RoundResults) -> dict[str, Any]:
     cut = outcome.cut()
+    judges = results.judge_rows(outcome)
     return {
+        **_plots(outcome, judges),
         "scored": outcome.scored,
         "entries_in_round": outcome.entries_in_round,
         "flagged": int(outcome.calibration.disagreement.flagged.sum()),
@@ -52,12 +88,13 @@ def _summary(outcome: results.RoundResults) -> dict[str, Any]:
             "sigma": _finite(outcome.calibration.model.sigma),
             "iterations": outcome.calibration.model.iterations,
             "converged": outcome.calibration.model.converged,
+            "problem": outcome.calibration.model.problem,
         },
         "advance_count": outcome.advance_count(),
         "cut": {"count": cut.count, "cut_value": _finite(cut.cut_value)} if cut else None,
         "tied": outcome.submission_ids(cut.tied) if cut else [],
         "close_calls": len(cut.close_calls) if cut else 0,
-        "judges": [{k: v for k, v in asdict(row).items() if k != "name"} for row in results.judge_rows(outcome)],
+        "judges": [{k: v for k, v in asdict(row).items() if k != "name"} for row in judges],
         "criteria": [
             {
                 "criterion_id": stat.criterion.pk,

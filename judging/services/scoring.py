@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
+from judging import audit_actions, notices
 from judging.errors import (
     AlreadySubmitted,
     InvalidScore,
@@ -212,11 +213,13 @@ def _write(
         actor=actor,
         real_actor=real_actor,
         ip=ip,
-        action="score.submitted" if submit else "score.draft_saved",
+        action=audit_actions.SCORE_SUBMITTED if submit else audit_actions.SCORE_DRAFT_SAVED,
         target=score,
         before=before,
         after=snapshot(score),
     )
+    if submit:
+        notices.after_score_submitted(assignment.round)
     return score
 
 
@@ -289,7 +292,9 @@ def exclude_score(*, score: Score, reason: str, actor: User | None, ip: str | No
     score.excluded_reason = reason.strip()
     score.version += 1
     score.save(update_fields=["excluded", "excluded_reason", "version", "updated_at"])
-    record_audit(actor=actor, ip=ip, action="score.excluded", target=score, before=before, after=snapshot(score))
+    record_audit(
+        actor=actor, ip=ip, action=audit_actions.SCORE_EXCLUDED, target=score, before=before, after=snapshot(score)
+    )
     counted_scores_changed(round_id=score.round_id)
     return score
 
@@ -310,7 +315,12 @@ def reopen_score(*, score: Score, reason: str, actor: User, ip: str | None = Non
     score.save(update_fields=["state", "submitted_at", "total", "version", "updated_at"])
     after = snapshot(score) or {}
     record_audit(
-        actor=actor, ip=ip, action="score.reopened", target=score, before=before, after={**after, "reason": reason}
+        actor=actor,
+        ip=ip,
+        action=audit_actions.SCORE_REOPENED,
+        target=score,
+        before=before,
+        after={**after, "reason": reason},
     )
     counted_scores_changed(round_id=score.round_id)
     return score
@@ -329,7 +339,12 @@ def restore_score(*, score: Score, reason: str, actor: User, ip: str | None = No
     score.save(update_fields=["excluded", "excluded_reason", "version", "updated_at"])
     after = snapshot(score) or {}
     record_audit(
-        actor=actor, ip=ip, action="score.restored", target=score, before=before, after={**after, "reason": reason}
+        actor=actor,
+        ip=ip,
+        action=audit_actions.SCORE_RESTORED,
+        target=score,
+        before=before,
+        after={**after, "reason": reason},
     )
     counted_scores_changed(round_id=score.round_id)
     return score

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from festival.models import User
 from festival.services import record_audit
+from media import audit_actions
 from media.ai_usage.flags import Flag, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
 from media.ai_usage.phash import as_uint64, frame_hash, is_duplicate, match_against_group
@@ -170,7 +171,7 @@ def _replace_evidence(
     )
     record_audit(
         actor=None,
-        action="media.ai_usage.recorded",
+        action=audit_actions.MEDIA_AI_USAGE_RECORDED,
         target=film,
         after={"c2pa_state": manifest.state, "flags": [f.code for f in flags], "shots": len(shots)},
     )
@@ -280,7 +281,7 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
     if pairs:
         record_audit(
             actor=None,
-            action="media.duplicates.detected",
+            action=audit_actions.MEDIA_DUPLICATES_DETECTED,
             target=film,
             after={"films": sorted(m.film_a_id if m.film_b_id == film_id else m.film_b_id for m in pairs)},
         )
@@ -301,7 +302,7 @@ def update_declaration(*, film_id: int, declared: DeclaredAIUse, actor: User | N
     flags = _refresh_flags(film, declared)
     record_audit(
         actor=actor,
-        action="media.declaration.updated",
+        action=audit_actions.MEDIA_DECLARATION_UPDATED,
         target=film,
         before={"declared_ai": before},
         after={"declared_ai": film.declared_ai, "flags": [f.code for f in flags]},
@@ -349,7 +350,7 @@ def label_shots(*, film_id: int, labels: dict[int, str], user: User) -> list[Sho
         _refresh_flags(film, DeclaredAIUse.from_dict(film.declared_ai) if film.declared_ai else None)
         record_audit(
             actor=user,
-            action="media.shots.labelled",
+            action=audit_actions.MEDIA_SHOTS_LABELLED,
             target=film,
             before=before,
             after={str(shot.index): shot.label for shot in changed},

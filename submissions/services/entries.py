@@ -20,6 +20,7 @@ from festival.models import Category, Edition, User
 from festival.services import record_audit
 from media.ai_usage import update_declaration
 from media.rules import DeclaredAIUse
+from submissions import audit_actions
 from submissions.attestations import applicable_attestations, attestation_text
 from submissions.models import AITool, AIUse, AttestationRecord, Credit, ProductionStage, Submission
 from submissions.names import normalize_name
@@ -142,7 +143,9 @@ def create_submission(
     except ValidationError as error:
         raise SubmissionError(_validation_message(error)) from error
     submission.save()
-    record_audit(actor=entrant, action="submission.created", target=submission, after=_snapshot(submission, fields))
+    record_audit(
+        actor=entrant, action=audit_actions.SUBMISSION_CREATED, target=submission, after=_snapshot(submission, fields)
+    )
     return submission
 
 
@@ -162,7 +165,7 @@ def update_details(*, submission: Submission, actor: User, changes: Mapping[str,
     if changed:
         record_audit(
             actor=actor,
-            action="submission.details_updated",
+            action=audit_actions.SUBMISSION_DETAILS_UPDATED,
             target=locked,
             before={k: before[k] for k in sorted(changed)},
             after={k: after[k] for k in sorted(changed)},
@@ -221,7 +224,7 @@ def set_credits(*, submission: Submission, actor: User, credits: Sequence[Credit
     Submission.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     record_audit(
         actor=actor,
-        action="submission.credits_set",
+        action=audit_actions.SUBMISSION_CREDITS_SET,
         target=locked,
         before={"credits": before},
         after={"credits": [_credit_dict(c) for c in rows]},
@@ -316,7 +319,7 @@ def set_ai_disclosure(
         update_declaration(film_id=locked.film_id, declared=declared_ai_for(locked), actor=actor)
     record_audit(
         actor=actor,
-        action="submission.ai_disclosure_set",
+        action=audit_actions.SUBMISSION_AI_DISCLOSURE_SET,
         target=locked,
         before=before,
         after={"uses": [_ai_use_dict(u) for u in rows], "statement": locked.ai_statement},
@@ -352,7 +355,7 @@ def record_attestations(*, submission: Submission, actor: User, codes: Iterable[
         Submission.objects.filter(pk=locked.pk).update(updated_at=now)
         record_audit(
             actor=actor,
-            action="submission.attestations_recorded",
+            action=audit_actions.SUBMISSION_ATTESTATIONS_RECORDED,
             target=locked,
             before={"codes": sorted(existing)},
             after={"codes": sorted(wanted), "added": [r.code for r in added], "withdrawn": sorted(withdrawn)},

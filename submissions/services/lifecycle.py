@@ -20,6 +20,7 @@ from festival.services import record_audit
 from media.models import Film
 from media.rules import FilmRules
 from media.services import register_film
+from submissions import audit_actions, notices
 from submissions.models import Submission, SubmissionState
 from submissions.selectors import ACTIVE_STATES, submission_problems
 from submissions.services.entries import declared_ai_for, ensure_editable, ensure_window_open, lock_submission
@@ -70,7 +71,7 @@ def mark_upload_started(*, submission_id: int, actor: User | None = None) -> Sub
     )
     record_audit(
         actor=actor,
-        action="submission.upload_started",
+        action=audit_actions.SUBMISSION_UPLOAD_STARTED,
         target=submission,
         before={"state": previous},
         after={"state": submission.state},
@@ -112,11 +113,12 @@ def attach_uploaded_film(
     _move(submission, expected=[SubmissionState.UPLOADING], to=SubmissionState.UPLOADED, film=film)
     record_audit(
         actor=actor,
-        action="submission.film_attached",
+        action=audit_actions.SUBMISSION_FILM_ATTACHED,
         target=submission,
         before={"film": previous_film_id},
         after={"film": film.pk, "size_bytes": size_bytes, "original_filename": original_filename},
     )
+    notices.film_received(submission, filename=original_filename)
     return film
 
 
@@ -148,11 +150,12 @@ def submit_submission(*, submission: Submission, actor: User) -> Submission:
     _move(locked, expected=[SubmissionState.UPLOADED], to=SubmissionState.SUBMITTED, submitted_at=now)
     record_audit(
         actor=actor,
-        action="submission.submitted",
+        action=audit_actions.SUBMISSION_SUBMITTED,
         target=locked,
         before={"state": SubmissionState.UPLOADED},
         after={"state": locked.state, "film": locked.film_id, "locked": edition.lock_after_submit},
     )
+    notices.submission_receipt(locked)
     return locked
 
 
@@ -165,11 +168,12 @@ def withdraw_submission(*, submission: Submission, actor: User) -> Submission:
     _move(submission, expected=ACTIVE_STATES, to=SubmissionState.WITHDRAWN, withdrawn_at=timezone.now())
     record_audit(
         actor=actor,
-        action="submission.withdrawn",
+        action=audit_actions.SUBMISSION_WITHDRAWN,
         target=submission,
         before={"state": previous},
         after={"state": submission.state},
     )
+    notices.withdrawn(submission)
     return submission
 
 
@@ -194,11 +198,12 @@ def disqualify_submission(*, submission: Submission, actor: User, reason: str, i
     )
     record_audit(
         actor=actor,
-        action="submission.disqualified",
+        action=audit_actions.SUBMISSION_DISQUALIFIED,
         target=submission,
         ip=ip,
         before={"state": previous},
         after={"state": submission.state, "reason": reason},
     )
+    notices.disqualified(submission)
     logger.info("submission %s disqualified by %s", submission.pk, actor.pk)
     return submission

@@ -24,6 +24,7 @@ from festival.deadlines import SubmissionsClosed
 from festival.models import User
 from festival.services import record_audit
 from media.models import Film
+from submissions import audit_actions
 from submissions.models import Submission, Upload, UploadState
 from submissions.selectors import is_editable
 from submissions.services.errors import SubmissionError
@@ -148,7 +149,7 @@ def create_upload(
         raise TusError(exc.status, exc.message, code=exc.code) from None
     record_audit(
         actor=user,
-        action="upload.create",
+        action=audit_actions.UPLOAD_CREATE,
         target=upload,
         after={"submission": submission.pk, "length": length, "filename": filename},
     )
@@ -265,7 +266,7 @@ def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | N
             )
             record_audit(
                 actor=upload.owner,
-                action="upload.complete",
+                action=audit_actions.UPLOAD_COMPLETE,
                 target=upload,
                 after={"film": film.pk, "size": source.size, "sha256": source.sha256},
             )
@@ -287,11 +288,21 @@ def _part_names(upload: Upload) -> list[str]:
     return [part["name"] for part in upload.parts or []]
 
 
+_DISCARD_ACTIONS = {
+    "superseded": audit_actions.UPLOAD_SUPERSEDED,
+    "terminate": audit_actions.UPLOAD_TERMINATE,
+    "expire": audit_actions.UPLOAD_EXPIRE,
+}
+
+
 def _discard(upload: Upload, *, actor: User | None, reason: str) -> None:
     """Delete an upload's row now and its bytes once that is committed (a film keeps its source)."""
     keep = upload.source_name if upload.state == UploadState.COMPLETE else ""
     record_audit(
-        actor=actor, action=f"upload.{reason}", target=upload, before={"offset": upload.offset, "length": upload.length}
+        actor=actor,
+        action=_DISCARD_ACTIONS[reason],
+        target=upload,
+        before={"offset": upload.offset, "length": upload.length},
     )
     upload_id = upload.pk
     upload.delete()

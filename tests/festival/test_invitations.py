@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from festival import services
 from festival.models import AuditEvent, JudgeInvitation, JudgeMembership
+from notifications.models import Message
 from tests.factories import EditionFactory, OrganizerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,9 @@ def organizer_and_edition():
     return membership.user, edition
 
 
-def test_an_organizer_invites_a_judge_by_email(organizer_and_edition, django_capture_on_commit_callbacks) -> None:
+def test_an_organizer_invites_a_judge_by_email(
+    organizer_and_edition, django_capture_on_commit_callbacks, eager_celery
+) -> None:
     organizer, edition = organizer_and_edition
     client = Client()
     client.force_login(organizer)
@@ -44,6 +47,11 @@ def test_an_organizer_invites_a_judge_by_email(organizer_and_edition, django_cap
     # Only a digest is stored: the token in the mail is not in the database.
     token = mail.outbox[0].body.split("/invitations/")[1].split("/")[0]
     assert invitation.token_digest != token and len(invitation.token_digest) == 64
+    # The recorded message keeps no live link either: the sent copy was sealed, then dropped.
+    message = Message.objects.get(event="judge.invitation")
+    assert (message.state, message.to_address, message.sealed) == ("sent", "ada@example.org", "")
+    assert token not in message.text and "(sent by e-mail only)" in message.text
+    assert mail.outbox[0].subject == f"You are invited to judge {edition.name}"
 
 
 def test_the_invited_person_accepts_once_and_becomes_a_judge(organizer_and_edition) -> None:

@@ -77,7 +77,20 @@ def test_changing_the_advancement_rule_in_the_admin_is_audited() -> None:
     event = AuditEvent.objects.get(action="round.changed")
     assert event.actor == organizer
     assert (event.before or {})["advancement_mode"] == "none"
-    assert (event.after or {})["advance_share"] == "0.1"
+    # One shape: the changed fields only, before and after (the form also cleared the window).
+    assert set(event.before or {}) == set(event.after or {}) == {
+        "advancement_mode", "advance_share", "required_watch_share", "opens_at", "closes_at"
+    }  # fmt: skip
+    assert [(event.before or {})[k] for k in ("advancement_mode", "advance_share", "required_watch_share")] == [
+        "none", None, 0.0
+    ]  # fmt: skip
+    assert [(event.after or {})[k] for k in ("advancement_mode", "advance_share", "opens_at")] == [
+        "top_share",
+        0.1,
+        None,
+    ]
+    rubric = AuditEvent.objects.get(action="round.rubric_set")
+    assert [c["weight"] for c in rubric.after["rubric"]] == [2.0, 1.0, 1.0, 1.0]  # type: ignore[index]
 
 
 def test_reopening_a_score_from_the_admin_is_an_audited_override() -> None:
@@ -130,10 +143,13 @@ def test_the_panel_editor_offers_only_the_organizers_own_judges() -> None:
     judge_of(round_.edition, name="Our Judge")
     judge_of(EditionFactory.create(), name="Their Judge")
 
-    body = client.get(f"/admin/judging/round/{round_.pk}/change/").content.decode()
+    page = client.get(f"/admin/judging/round/{round_.pk}/change/").content.decode()
+    found = client.get(
+        "/admin/autocomplete/", {"app_label": "judging", "model_name": "panel", "field_name": "judges", "term": "judge"}
+    ).json()
 
-    assert "Our Judge judges" in body
-    assert "Their Judge" not in body
+    assert "Their Judge" not in page  # judges are picked through the autocomplete, never a full select
+    assert [r["text"] for r in found["results"]] == [f"Our Judge judges {round_.edition}"]
 
 
 def test_the_score_page_in_the_admin_shows_its_audit_history() -> None:

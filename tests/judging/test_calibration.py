@@ -8,9 +8,11 @@ noise-free recoveries are checked to 1e-4 points.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from judging.calibration import (
     CalibrationError,
@@ -24,8 +26,22 @@ from judging.calibration import (
     share_to_count,
     zscore_mean,
 )
+from judging.calibration.effects import attribute_flags
 from judging.calibration.methods import EntryEstimates
-from judging.calibration.simulation import balanced_assignment, run_simulation
+from judging.calibration.ranking import least_certain
+from judging.calibration.simulation import (
+    N_CATEGORIES,
+    WORLDS,
+    adaptive_pass,
+    assess_all,
+    balanced_assigner,
+    balanced_assignment,
+    calibrate_world,
+    first_pass,
+    make_world,
+    run_simulation,
+    simulate_edition,
+)
 
 
 def estimates(values: list[float], se: float = 0.0) -> EntryEstimates:
@@ -166,3 +182,128 @@ def test_model_beats_z_beats_raw_on_a_seeded_simulation() -> None:
     raw, z, model = (report.mean(m) for m in ("raw", "z", "model"))
     assert model.tau > z.tau > raw.tau
     assert model.shortlist_recall >= 0.95
+
+
+def demo_shaped_table(seed: int) -> ScoreTable:
+    """3 judges x 11 entries, every entry scored by every judge: the demo edition's shape."""
+    rng = np.random.default_rng(seed)
+    quality = rng.integers(0, 6, 11)
+    severity = np.array([0, 1, 2])
+    grid_judge, grid_entry = np.meshgrid(np.arange(3), np.arange(11), indexing="ij")
+    judge, entry = grid_judge.ravel(), grid_entry.ravel()
+    points = np.clip(3 + quality[entry] + rng.integers(0, 3, len(entry)) - severity[judge], 1, 10)
+    return ScoreTable.build(judge, entry, (points - 1) * 10 / 9)  # totals on 0-10, as the results page sees
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_tiny_fully_crossed_edition_keeps_the_z_score_order_and_its_spread(seed: int) -> None:
+    result = calibrate(demo_shaped_table(seed), bounds=(0.0, 10.0), resolution=10 / 9)
+    model, zs = result.model.entries, result.z
+    assert result.model.converged, result.model.problem
+    assert result.primary == "model"
+    assert stats.kendalltau(model.estimate, zs.estimate).statistic >= 0.85
+    # Not collapsed: the calibrated scores spread like the raw means, with real intervals.
+    assert float(np.std(model.estimate)) >= 0.8 * float(np.std(result.raw.estimate))
+    assert len(np.unique(np.round(model.estimate, 2))) >= 5
+    assert float(np.median(model.se)) > 0.2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_two_judges_per_entry_at_6000_entries_never_collapses(seed: int) -> None:
+    edition = simulate_edition(n_entries=6000, n_judges=60, k=2, seed=seed)
+    fit = fit_judge_model(edition.table, bounds=(1.0, 10.0), resolution=1.0)
+    assert fit.converged, fit.problem
+    # The true quality sd is 1.5 points of an average judge (times the judges' mean scale).
+    assert 1.2 < fit.quality_sd < 1.9
+    raw = raw_mean(edition.table).estimate
+    assert float(np.std(fit.entries.estimate)) > 0.8 * float(np.std(raw))
+
+
+def test_pure_noise_scores_are_reported_as_a_degenerate_fit_and_ranked_by_z_scores() -> None:
+    rng = np.random.default_rng(11)
+    judge, entry = balanced_assignment(300, 20, 3, rng)
+    table = ScoreTable.build(judge, entry, rng.normal(5.5, 1.5, len(judge)))
+    result = calibrate(table)
+    assert result.model.converged is False
+    assert "collapsed" in result.model.problem
+    assert result.model.quality_sd < 0.2 * float(np.std(table.score))
+    assert result.primary == "z"
+    assert result.ranking().method == "z"
+    assert result.note.startswith("The judge model cannot be trusted on these scores (the fitted quality spread")
+
+
+def test_unsettled_iterations_are_not_reported_as_converged() -> None:
+    edition = simulate_edition(n_entries=600, n_judges=20, k=3, seed=1)
+    fit = fit_judge_model(edition.table, max_iterations=2)
+    assert (fit.converged, fit.problem) == (False, "the estimates were still moving after 2 iterations")
+
+
+def test_least_certain_entries_are_those_nearest_the_cut() -> None:
+    ranking = rank_entries(estimates([9.0, 8.0, 7.9, 7.0, 5.0], se=0.2))
+    cut = cut_report(ranking, 2)
+    assert cut.cut_value == pytest.approx(7.95)
+    assert least_certain(ranking, cut, 2).tolist() == [1, 2]
+    assert least_certain(ranking, cut, 3).tolist() == [1, 2, 3]
+    assert cut.p_above.tolist() == pytest.approx([0.5987, 0.4013], abs=1e-4)
+
+
+def test_adaptive_judging_spends_exactly_the_budget_where_the_cut_is_uncertain() -> None:
+    world = make_world("textbook", n_entries=2000, n_judges=30, seed=4)
+    rng = np.random.default_rng(4)
+    first = first_pass(world, k=2, rng=rng, assign=balanced_assigner)
+    more = adaptive_pass(world, first, budget=2000, batches=4, shortlist=0.05, rng=rng)
+    assert len(more) == len(first) + 2000
+    extra = more.entry_counts() - first.entry_counts()
+    true_rank = np.argsort(np.argsort(-world.truth))
+    near_cut = np.abs(true_rank - 100) <= 20
+    far = true_rank >= 1000  # the bottom half never needs another look
+    assert extra[near_cut].mean() > 2.5 > 0.5 > extra[far].mean()
+    quality = assess_all(calibrate_world(more, world), world)["model"]
+    uniform = assess_all(calibrate_world(first_pass(world, k=3, rng=rng, assign=balanced_assigner), world), world)
+    assert quality.recall >= uniform["model"].recall
+    assert quality.recall >= 0.95
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_every_world_scores_on_the_scale_and_the_model_does_not_collapse(name: str) -> None:
+    world = make_world(name, n_entries=1000, n_judges=20, seed=2)
+    table = first_pass(world, k=2, rng=np.random.default_rng(2), assign=balanced_assigner)
+    assert set(np.unique(table.score).tolist()) <= set(range(1, 11))
+    assert (len(table) < 2000) is (name == "unfinished")
+    result = calibrate_world(table, world)
+    assert result.model.converged, result.model.problem
+
+
+def test_a_judge_harsh_on_heavy_ai_films_is_flagged_and_nobody_else() -> None:
+    world = make_world("ai_bias", n_entries=3000, n_judges=30, seed=6)
+    table = first_pass(world, k=3, rng=np.random.default_rng(6), assign=balanced_assigner)
+    result = calibrate_world(table, world)
+    flags = attribute_flags(table, result.model, world.ai_level)
+    biased = set(np.flatnonzero(world.ai_penalty > 0).tolist())
+    found = {f.judge for f in flags if f.level == 2}
+    assert found <= biased and len(found) >= len(biased) - 1  # a very noisy one may hide
+    assert all(f.difference <= -0.5 for f in flags if f.level == 2)
+    assert {(f.judge, f.level) for f in flags} == {(j, 2) for j in found}  # one flag per judge, nobody else
+
+
+def test_the_judge_by_category_term_corrects_a_judge_harsh_on_one_category_and_flags_it() -> None:
+    world = make_world("textbook", n_entries=3000, n_judges=30, seed=7)
+    harsh = replace(world, category_leniency=world.category_leniency.copy())
+    harsh.category_leniency[4, 1] = -2.0  # judge 4 is harsh on category 1 only
+    table = first_pass(harsh, k=3, rng=np.random.default_rng(7), assign=balanced_assigner)
+    plain = calibrate_world(replace(table, entry_group=None), harsh)
+    corrected = calibrate_world(table, harsh)
+    assert corrected.model.category_leniency is not None
+    own_terms = corrected.model.category_leniency[4, :N_CATEGORIES]
+    contrast = own_terms[1] - np.delete(own_terms, 1).mean()  # the rest of the harshness sits in leniency
+    assert contrast == pytest.approx(-2.0, abs=0.5)
+    own = table.entry[table.judge == 4]
+    victims = own[harsh.category[own] == 1]
+    error = corrected.model.entries.estimate[victims] - harsh.target(table.judge_counts() / len(table))[victims]
+    error_plain = plain.model.entries.estimate[victims] - harsh.target(table.judge_counts() / len(table))[victims]
+    assert abs(float(error.mean())) < 0.5 * abs(float(error_plain.mean()))
+    flags = attribute_flags(table, corrected.model, harsh.category, is_category=True)
+    assert [(f.judge, f.level) for f in flags] == [(4, 1)]
+    # Without any such effect the term stays (nearly) off.
+    clean = calibrate_world(first_pass(world, k=3, rng=np.random.default_rng(7), assign=balanced_assigner), world)
+    assert clean.model.category_sd < 0.15

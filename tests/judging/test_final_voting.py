@@ -13,6 +13,8 @@ from judging.final.voting import (
     apply_tie_decisions,
     bradley_terry,
     fill_ladder,
+    final_order,
+    jury_warnings,
     schulze_groups,
     validate_pairs,
     validate_ranking,
@@ -185,3 +187,59 @@ def test_a_finalist_missing_from_a_ranking_gets_no_vote_either_way() -> None:
     # The second juror is conflicted with B: their ballot says nothing about B.
     ballots = Ballots(finalists=(A, B, C), rankings=((B, A, C), (A, C)))
     assert ballots.preferences().tolist() == [[0, 0, 2], [1, 0, 1], [0, 0, 0]]
+
+
+X = 9
+
+
+def test_a_finalist_on_two_of_ten_ballots_cannot_win_a_tier() -> None:
+    # X is ranked first on 2 ballots and absent from the 8 others (jurors conflicted with it):
+    # Schulze alone gives it the Grand Prix.
+    rankings = ((X, A, B, C),) * 2 + ((A, B, C),) * 5 + ((B, A, C),) * 3
+    ballots = Ballots(finalists=(A, B, C, X), rankings=rankings)
+    assert aggregate(ballots)[0] == [X]
+    order = final_order(ballots)  # default: a majority of the ballots
+    assert (order.required, order.below_minimum) == (6, frozenset({X}))
+    assert order.groups == [[A], [B], [C], [X]]
+    ladder = fill_ladder(order.groups, LADDER, no_tier=order.below_minimum)
+    assert [(p.entry, p.rank, p.tier.name if p.tier else None) for p in ladder.placements] == [
+        (A, 1, "Grand Prix"),
+        (B, 2, "Gold"),
+        (C, 3, "Silver"),
+        (X, 4, None),
+    ]
+    assert ladder.complete
+
+
+@pytest.mark.parametrize(
+    ("share", "required", "below"), [(0.0, 1, set()), (0.5, 6, {X}), (0.1, 2, set()), (0.2, 3, {X})]
+)
+def test_the_ballot_minimum_is_more_than_the_rounds_share(share: float, required: int, below: set[int]) -> None:
+    rankings = ((X, A, B),) * 2 + ((A, B),) * 8
+    order = final_order(Ballots(finalists=(A, B, X), rankings=rankings), min_share=share)
+    assert (order.required, set(order.below_minimum)) == (required, below)
+
+
+def test_the_ballot_minimum_must_be_a_share_below_one() -> None:
+    with pytest.raises(ValueError, match="ballot minimum"):
+        final_order(Ballots(finalists=(A, B), rankings=((A, B),)), min_share=1.0)
+
+
+def test_bradley_terry_splits_a_schulze_tie_and_only_true_ties_remain() -> None:
+    # A and B split their pair 1-1 (B is absent from the third ballot), so Schulze ties them;
+    # A beat C three times and B only twice: Bradley-Terry puts A first.
+    ballots = Ballots(finalists=(A, B, C), rankings=((A, B, C), (B, A, C), (A, C)))
+    assert aggregate(ballots, tiebreak=False) == [[A, B], [C]]
+    assert aggregate(ballots) == [[A], [B], [C]]
+    # A perfect cycle is symmetric: Bradley-Terry cannot split it either, the organizer decides.
+    cycle = Ballots(finalists=(A, B, C), rankings=((A, B, C), (B, C, A), (C, A, B)))
+    assert aggregate(cycle) == [[A, B, C]]
+
+
+def test_an_even_jury_is_warned_about() -> None:
+    assert jury_warnings(3) == []
+    assert jury_warnings(0) == []
+    assert jury_warnings(4) == [
+        "An even number of ballots (4) can split a pair of finalists exactly; an odd-sized jury leaves fewer ties "
+        "to decide."
+    ]

@@ -30,8 +30,9 @@ def hand_round():
 
 def test_round_results_rank_entries_and_share_tied_ranks(django_assert_max_num_queries) -> None:
     data = hand_round()
-    # The scores, the rubric's steps, the round's entry count, and the round's conflicts (5).
-    with django_assert_max_num_queries(8):
+    # The scores, the entries' categories and AI-use levels, the rubric's steps, the round's entry
+    # count, and the round's conflicts (5).
+    with django_assert_max_num_queries(9):
         outcome = results.round_results(data.round)
     titles = results.titles_for(data.round)
     rows = list(results.result_rows(outcome, titles=titles))
@@ -128,6 +129,9 @@ def test_a_tie_at_the_cut_needs_a_decision() -> None:
         "count": 4,
         "added": done.added,
         "tied_included": tied,
+        "ranked_by": "model",
+        "band": {str(pk): 0.5 for pk in tied},  # the tie band is the exact tie here: one chance in two each
+        "band_confirmed": False,  # advancing the tied entries decided the whole band
     }
 
 

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from festival.models import AuditEvent, User
+from judging import results
 from judging.models import AdvancementMode, RoundEntry, RoundKind
 from tests.factories import JudgeFactory, OrganizerFactory, UserFactory
 from tests.judging.rank_factories import RoundFactory, ScoredRound, final_round, ranked, scored_round
@@ -37,14 +38,24 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     ranked(data.round)
     client = client_for(data.organizer)
     # Session and roles (4), edition, rounds, snapshot, its state key (with the round's conflicts),
-    # rows, judges, criteria, the Excel job, unread mail: the same whatever the number of entries.
-    with django_assert_max_num_queries(19):
+    # rows, judges, criteria, the tie band's titles, the Excel job, unread mail: the same whatever
+    # the number of entries.
+    with django_assert_max_num_queries(20):
         response = client.get(results_url(data.edition.pk))
     assert response.status_code == 200
     body = response.content.decode()
     assert "60 of 60 entries have counted scores." in body
     assert "Advance to Jury" in body
-    assert body.count("<tr") == 1 + 60 + 1 + 6 + 1 + 2
+    band = results.round_results(data.round).cut()
+    assert band is not None and 0 < len(band.band) < 30
+    # Ranking, judges and criteria tables, the tie band's table and the picture's table fallback
+    # (header + one row per entry each).
+    assert body.count("<tr") == 1 + 60 + 1 + 6 + 1 + 2 + 1 + len(band.band) + 1 + 60
+    assert body.count('<svg class="plot caterpillar"') == 1 and body.count('<svg class="plot judges-plot"') == 1
+    assert body.count('<circle class="estimate band"') == len(band.band)
+    assert body.count('<circle class="judge') == 6
+    assert "style=" not in body.split("<main")[-1]
+    assert f"Tie band at the cut ({len(band.band)} entries)" in body
     assert "Judge 0" in body and "C1" in body
 
 
@@ -187,3 +198,88 @@ def test_results_page_without_rounds_or_scores_says_so() -> None:
     page = client.get(results_url(edition.pk)).content.decode()
     assert "0 of 0 entries have counted scores." in page
     assert "No counted scores yet." in page
+
+
+def test_advancing_through_a_tie_band_needs_the_organizers_confirmation() -> None:
+    data = scored_round(n_entries=40, n_judges=4, k=2, seed=3)
+    data.round.advancement_mode = AdvancementMode.TOP_N
+    data.round.advance_count = 8
+    data.round.save()
+    jury = RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
+    cut = results.round_results(data.round).cut()
+    assert cut is not None and cut.needs_confirmation and not cut.needs_decision
+    ranked(data.round)
+    client = client_for(data.organizer)
+    page = client.get(results_url(data.edition.pk)).content.decode()
+    assert 'name="confirm_band"' in page
+    response = client.post(action_url(data), {"action": "advance"}, follow=True)
+    assert "cannot be told apart from it" in response.content.decode()
+    assert RoundEntry.objects.filter(round=jury).count() == 0
+    response = client.post(action_url(data), {"action": "advance", "confirm_band": "1"}, follow=True)
+    assert "8 entries entered Jury." in response.content.decode()
+    event = AuditEvent.objects.get(action="round.advanced")
+    assert event.after is not None and event.after["band_confirmed"] is True
+    assert len(event.after["band"]) == len(cut.band)
+    assert all(0.0 <= p <= 1.0 for p in event.after["band"].values())
+
+
+def test_a_degenerate_judge_model_is_said_on_the_page_and_the_ranking_falls_back_to_z_scores() -> None:
+    import numpy as np
+
+    from judging.calibration.simulation import balanced_assignment
+
+    rng = np.random.default_rng(4)
+    judge, entry = balanced_assignment(90, 6, 3, rng)
+    totals: list[list[tuple[int, float]]] = [[] for _ in range(90)]
+    for j, e in zip(judge.tolist(), entry.tolist(), strict=True):
+        totals[e].append((j, round(float(rng.uniform(3, 8)), 1)))  # pure noise: no film is better
+    data = scored_round(totals=totals, n_judges=6)
+    outcome = results.round_results(data.round)
+    assert (outcome.calibration.model.converged, outcome.calibration.primary) == (False, "z")
+    ranked(data.round)
+    body = client_for(data.organizer).get(results_url(data.edition.pk)).content.decode()
+    assert "The judge model cannot be trusted on these scores (the fitted quality spread" in body
+    assert "use per-judge z-scores instead." in body
+    z_first = int(outcome.entry_ids[outcome.calibration.ranking("z").order[0]])
+    ranking_table = body.split(f"Entries of {data.round.name}, best first</caption>")[1].split("<tbody>")[1]
+    assert ranking_table.split("<td>#")[1].startswith(f"{z_first} ")  # the first row is z's best
+
+
+def test_a_judge_harsh_on_heavy_ai_films_is_flagged_on_the_results_page() -> None:
+    import numpy as np
+
+    from judging.calibration.simulation import balanced_assignment
+    from submissions.models import AIUse, ProductionStage
+
+    rng = np.random.default_rng(8)
+    quality = rng.uniform(3, 8, 120)
+    heavy = set(range(0, 120, 3))  # every third film declares heavy AI use
+    judge, entry = balanced_assignment(120, 5, 3, rng)
+    totals: list[list[tuple[int, float]]] = [[] for _ in range(120)]
+    for j, e in zip(judge.tolist(), entry.tolist(), strict=True):
+        penalty = 2.5 if j == 0 and e in heavy else 0.0  # Judge 0 marks heavy-AI films down
+        totals[e].append((j, round(float(np.clip(quality[e] - penalty + rng.normal(0, 0.3), 0, 10)), 1)))
+    data = scored_round(totals=totals, n_judges=5)
+    AIUse.objects.bulk_create(
+        AIUse(submission=data.submissions[e], stage=ProductionStage.VIDEO, tool_other="Gen", runtime_share_percent=80)
+        for e in sorted(heavy)
+    )
+    ranked(data.round)
+    body = client_for(data.organizer).get(results_url(data.edition.pk)).content.decode()
+    flags = body.split('id="flags-title"')[1].split("</section>")[0]
+    assert flags.count("<tr>") == 2  # the header and one judge
+    assert "<td>Judge 0</td><td>AI-use disclosure</td><td>heavy AI use (half the runtime or more)</td>" in flags
+
+
+def test_the_caterpillar_zooms_to_the_cut_on_a_large_round() -> None:
+    data = scored_round(n_entries=600, n_judges=12, k=2, seed=2)
+    data.round.advancement_mode = AdvancementMode.TOP_N
+    data.round.advance_count = 300
+    data.round.save()
+    ranked(data.round)
+    body = client_for(data.organizer).get(results_url(data.edition.pk)).content.decode()
+    svg = body.split('<svg class="plot caterpillar"')[1].split("</svg>")[0]
+    assert svg.count('<circle class="estimate') == 200
+    assert "positions 201-400 of 600 (around the cut)" in svg
+    assert '<line class="cut-line"' in svg
+    assert "With 600 entries the\n    picture zooms to positions 201–400, around the cut." in body

@@ -91,16 +91,3 @@ def smtp_server(tmp_path: Path, settings: Any) -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    """Run ``.delay()`` in the calling process (the on-commit hand-off of ``notify``)."""
-    from festival.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = before
