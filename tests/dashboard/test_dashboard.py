@@ -137,7 +137,7 @@ def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart() -> N
 @pytest.mark.parametrize("entries", [100, 2000])
 def test_the_dashboard_makes_the_same_queries_at_100_and_2000_entries(entries: int, django_assert_num_queries) -> None:
     edition, client = _edition(entries)
-    with django_assert_num_queries(19):  # session, user, roles (2), unread notifications, edition, 13 aggregates
+    with django_assert_num_queries(18):  # session, user, roles, unread notifications, edition, 13 aggregates
         response = client.get(f"/organize/editions/{edition.pk}/dashboard/")
     assert response.status_code == 200
     assert f"<strong>{entries}</strong> entries" in response.content.decode()

@@ -212,10 +212,10 @@ def test_advancing_through_a_tie_band_needs_the_organizers_confirmation() -> Non
     client = client_for(data.organizer)
     page = client.get(results_url(data.edition.pk)).content.decode()
     assert 'name="confirm_band"' in page
-    response = client.post(action_url(data), {"action": "advance"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "confirm": "yes"}, follow=True)
     assert "cannot be told apart from it" in response.content.decode()
     assert RoundEntry.objects.filter(round=jury).count() == 0
-    response = client.post(action_url(data), {"action": "advance", "confirm_band": "1"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "confirm_band": "1", "confirm": "yes"}, follow=True)
     assert "8 entries entered Jury." in response.content.decode()
     event = AuditEvent.objects.get(action="round.advanced")
     assert event.after is not None and event.after["band_confirmed"] is True
