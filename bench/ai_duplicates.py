@@ -1,12 +1,14 @@
-"""Benchmark: duplicate detection of one new film against a whole edition (6,000 films x 60 frames).
+"""Benchmark: the duplicate check of one processed film against editions of 1,000 / 10,000 /
+100,000 entries (60 frame hashes each: 6 million at 100,000).
 
-Prints the time of the numpy comparison against a plain Python loop over the same data
-(the loop is timed on a slice and scaled), and the end-to-end ``detect_duplicates`` call
-including loading the edition's 360,000 hashes from a throw-away test database.
+For each size it prints the time and the peak Python memory (tracemalloc, numpy included)
+of ``detect_duplicates`` (indexed band look-ups, then an exact comparison of the
+candidates), the same for reading and comparing every stored hash of the edition (the
+check before the band index), and the growth ratio 100,000 / 1,000 of both.
 
-    .venv/bin/python bench/ai_duplicates.py [--films 6000] [--frames 60]
+    DATABASE_URL=postgres://... .venv/bin/python bench/ai_duplicates.py [--sizes 1000,10000,100000]
 
-With DATABASE_URL pointing at PostgreSQL it measures PostgreSQL; otherwise SQLite.
+It seeds a throw-away test database (PostgreSQL through INSERT ... unnest; SQLite through bulk inserts).
 """
 
 from __future__ import annotations
@@ -15,19 +17,38 @@ import argparse
 import os
 import sys
 import time
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "festival.settings")
 
+FRAMES = 60
+GROUP = "edition:bench"
+
+
+def measured(call: Callable[[], Any]) -> tuple[Any, float, float]:
+    """(result, seconds, peak MiB): timed on its own, then run again under tracemalloc for the
+    memory (tracemalloc slows every allocation down, so it never runs while timing)."""
+    start = time.perf_counter()
+    result = call()
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    call()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return result, seconds, peak / 1024**2
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--films", type=int, default=6000)
-    parser.add_argument("--frames", type=int, default=60)
+    parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
+    sizes = sorted(int(size) for size in args.sizes.split(","))
 
     import django
 
@@ -36,65 +57,97 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import setup_test_environment
 
-    from media.ai_usage.phash import as_uint64, match_against_group
+    from media.ai_usage.phash import BAND_BITS, BAND_SHIFTS, as_uint64, match_against_group
     from media.ai_usage.services import detect_duplicates
     from media.models import Film, FrameHash
 
     rng = np.random.default_rng(7)
-    films, frames = args.films, args.frames
-    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(films, frames), dtype=np.int64)
+    total = sizes[-1]
+    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(total, FRAMES), dtype=np.int64)
     # Film 0 is a re-encode of film 1: every frame a few bits off.
-    flips = np.int64(1) << rng.integers(0, 63, size=frames).astype(np.int64)
+    flips = np.int64(1) << rng.integers(0, 63, size=FRAMES).astype(np.int64)
     hashes[0] = hashes[1] ^ flips
-    owners = np.repeat(np.arange(films, dtype=np.int64), frames)
-    new, others, others_owners = as_uint64(hashes[0]), hashes[1:].ravel().view(np.uint64), owners[frames:]
+    band_values = [(hashes >> shift) & ((1 << bits) - 1) for shift, bits in zip(BAND_SHIFTS, BAND_BITS, strict=True)]
 
-    start = time.perf_counter()
-    matches = match_against_group(new, others, others_owners, max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE)
-    numpy_seconds = time.perf_counter() - start
-    assert [m.film_id for m in matches if m.matched_frames == frames] == [1]
-
-    sample = 20_000  # the Python loop on a slice, scaled to the whole group
-    start = time.perf_counter()
-    other_list = [int(v) for v in others[:sample]]
-    for value in (int(v) for v in new):
-        for other in other_list:
-            _ = (value ^ other).bit_count() <= settings.LAUREL_DUPLICATE_MAX_DISTANCE
-    loop_seconds = (time.perf_counter() - start) * others.size / sample
-
-    print(f"group: {films} films x {frames} frames = {films * frames} hashes")
-    print(f"numpy comparison of one new film: {numpy_seconds:.3f} s")
-    print(
-        f"python loop (scaled from {sample} hashes): {loop_seconds:.1f} s; "
-        f"ratio loop/numpy = {loop_seconds / numpy_seconds:.0f}x"
-    )
+    def read_everything(film_id: int) -> int:
+        """The check before the band index: every hash of the edition read and compared."""
+        query = FrameHash.objects.filter(group_key=GROUP).exclude(film_id=film_id).values_list("film_id", "phash")
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            data = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 2)
+        own = list(FrameHash.objects.filter(film_id=film_id).values_list("phash", flat=True))
+        matches = match_against_group(
+            as_uint64(own), data[:, 1].view(np.uint64), data[:, 0], max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE
+        )
+        return len(matches)
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    results: dict[int, tuple[float, float, float, float]] = {}
     try:
-        film_rows = Film.objects.bulk_create(
-            Film(source_name=f"bench/{i}", size_bytes=1, group_key="edition:bench", rules={}) for i in range(films)
-        )
-        ids = np.array([f.pk for f in film_rows], dtype=np.int64)
-        FrameHash.objects.bulk_create(
-            (
-                FrameHash(film_id=int(ids[i]), group_key="edition:bench", at_seconds=j, phash=int(hashes[i, j]))
-                for i in range(films)
-                for j in range(frames)
-            ),
+        films = Film.objects.bulk_create(
+            (Film(source_name=f"bench/{i}", size_bytes=1, group_key=GROUP, rules={}) for i in range(total)),
             batch_size=5000,
         )
-        start = time.perf_counter()
-        pairs = detect_duplicates(film_id=int(ids[0]))
-        db_seconds = time.perf_counter() - start
-        assert [(p.film_a_id, p.film_b_id) for p in pairs] == [(int(ids[0]), int(ids[1]))]
-        print(
-            f"detect_duplicates end to end on {connection.vendor} "
-            f"(load {films * frames} hashes + compare): {db_seconds:.2f} s"
-        )
+        ids = np.array([film.pk for film in films], dtype=np.int64)
+        seeded = 0
+        for size in sizes:
+            start = time.perf_counter()
+            table = FrameHash._meta.db_table
+            for low in range(seeded, size, 20_000):
+                chunk = slice(low, min(size, low + 20_000))
+                columns = [
+                    np.repeat(ids[chunk], FRAMES),
+                    np.tile(np.arange(FRAMES, dtype=np.float64), chunk.stop - chunk.start),
+                    hashes[chunk].ravel(),
+                    *(band[chunk].ravel() for band in band_values),
+                ]
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            f"INSERT INTO {table} (film_id, group_key, at_seconds, phash, band0, band1, band2) "  # noqa: S608
+                            "SELECT f, %s, a, h, b0, b1, b2 FROM unnest(%s::int[], %s::float8[], %s::bigint[], "
+                            "%s::int[], %s::int[], %s::int[]) AS t(f, a, h, b0, b1, b2)",
+                            [GROUP, *(column.tolist() for column in columns)],
+                        )
+                else:
+                    FrameHash.objects.bulk_create(
+                        (
+                            FrameHash(film_id=f, group_key=GROUP, at_seconds=a, phash=h, band0=b0, band1=b1, band2=b2)
+                            for f, a, h, b0, b1, b2 in zip(*(column.tolist() for column in columns), strict=True)
+                        ),
+                        batch_size=5000,
+                    )
+            if connection.vendor == "postgresql":
+                # What autovacuum does to a table after a bulk load (the visibility map lets
+                # the covering band indexes answer without visiting the table).
+                with connection.cursor() as cursor:
+                    cursor.execute(f"VACUUM ANALYZE {table}")
+            seeded = size
+            print(f"seeded {size:,} entries ({size * FRAMES:,} frame hashes) in {time.perf_counter() - start:.1f} s")
+            pairs, seconds, peak = measured(lambda: detect_duplicates(film_id=int(ids[0])))
+            assert [(p.film_a_id, p.film_b_id) for p in pairs] == [(int(ids[0]), int(ids[1]))], pairs
+            found, old_seconds, old_peak = measured(lambda: read_everything(int(ids[0])))
+            assert found >= 1
+            results[size] = (seconds, peak, old_seconds, old_peak)
+            print(
+                f"{size:>7,} entries on {connection.vendor}: band index {seconds:.3f} s, {peak:.1f} MiB peak | "
+                f"reading every hash {old_seconds:.3f} s, {old_peak:.1f} MiB peak"
+            )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    low, high = sizes[0], sizes[-1]
+    if high != low:
+        new_ratio = results[high][0] / results[low][0]
+        old_ratio = results[high][2] / results[low][2]
+        new_memory, old_memory = results[high][1] / results[low][1], results[high][3] / results[low][3]
+        print(
+            f"growth {high:,} / {low:,}: band index time x{new_ratio:.1f}, memory x{new_memory:.1f}"
+            f" | reading every hash time x{old_ratio:.1f}, memory x{old_memory:.1f}"
+        )
+        print(f"at {high:,} entries the band index is {results[high][2] / results[high][0]:.0f}x faster")
 
 
 if __name__ == "__main__":

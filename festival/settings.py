@@ -366,6 +366,8 @@ LAUREL_UPLOAD_CHUNK_BYTES = env.positive_int("LAUREL_UPLOAD_CHUNK_BYTES", defaul
 # A dropped connection costs nothing either way: the server keeps every byte it received.
 LAUREL_UPLOAD_PATCH_BYTES = env.int("LAUREL_UPLOAD_PATCH_BYTES", default=0)
 # An unfinished upload expires this long after its last accepted byte (Upload-Expires).
+# On S3 every PATCH body is sent as multipart-upload parts of this size (S3's minimum is 5 MiB).
+LAUREL_UPLOAD_S3_PART_BYTES = env.positive_int("LAUREL_UPLOAD_S3_PART_BYTES", default=8 * 1024 * 1024)
 LAUREL_UPLOAD_EXPIRY = timedelta(hours=env.positive_int("LAUREL_UPLOAD_EXPIRY_HOURS", default=24))
 # Per user: bytes declared by unfinished uploads, and how many may be unfinished at once.
 LAUREL_UPLOAD_QUOTA_BYTES = env.positive_int("LAUREL_UPLOAD_QUOTA_BYTES", default=20 * 1024**3)
@@ -407,14 +409,19 @@ LAUREL_MEDIA_TIMEOUT_PER_SECOND = env.float("LAUREL_MEDIA_TIMEOUT_PER_SECOND", d
 LAUREL_MEDIA_MAX_STREAMS = env.positive_int("LAUREL_MEDIA_MAX_STREAMS", default=8)
 LAUREL_MEDIA_MAX_PIXELS = env.positive_int("LAUREL_MEDIA_MAX_PIXELS", default=4096 * 4096)
 LAUREL_MEDIA_MAX_DURATION = env.positive_int("LAUREL_MEDIA_MAX_DURATION", default=4 * 60 * 60)
-# A running job whose heartbeat is older than this is re-queued (or failed) by the reaper.
-LAUREL_MEDIA_STUCK_AFTER = env.positive_int("LAUREL_MEDIA_STUCK_AFTER", default=15 * 60)
+# A running attempt writes its heartbeat this often (seconds), whatever it is doing; a job
+# whose heartbeat is older than LAUREL_MEDIA_STUCK_AFTER lost its worker and is claimed
+# again (the reaper runs every LAUREL_MEDIA_REAP_SECONDS): a lost host's film is taken
+# over within STUCK_AFTER + REAP_SECONDS (60 s by default).
+LAUREL_MEDIA_HEARTBEAT_SECONDS = env.positive_int("LAUREL_MEDIA_HEARTBEAT_SECONDS", default=10)
+LAUREL_MEDIA_STUCK_AFTER = env.positive_int("LAUREL_MEDIA_STUCK_AFTER", default=45)
+LAUREL_MEDIA_REAP_SECONDS = env.positive_int("LAUREL_MEDIA_REAP_SECONDS", default=15)
 LAUREL_MEDIA_MAX_ATTEMPTS = env.positive_int("LAUREL_MEDIA_MAX_ATTEMPTS", default=3)
 # Lifetime of the presigned URLs playback redirects to on object storage.
 LAUREL_MEDIA_URL_EXPIRE = env.positive_int("LAUREL_MEDIA_URL_EXPIRE", default=300)
 CELERY_BEAT_SCHEDULE["media.reap_stuck_jobs"] = {
     "task": "media.reap_stuck_jobs",
-    "schedule": 5 * 60,
+    "schedule": LAUREL_MEDIA_REAP_SECONDS,
     "options": {"queue": "default"},
 }
 

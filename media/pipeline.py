@@ -11,6 +11,7 @@ their names, and the HLS master playlist (which names the rungs) is written last
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import shutil
 import time
@@ -29,7 +30,7 @@ from media.assets import storage_name
 from media.errors import JobLost, PermanentError, TransientError
 from media.models import Film, FilmOutput, JobState, OutputKind, QCReport
 from media.pictures import choose_poster, poster_files, storyboard
-from media.probe import SourceInfo, format_runtime, probe_source
+from media.probe import SourceInfo, check_timestamps, format_runtime, probe_source
 from media.qc import Measurements, eligibility_findings, measure, metrics_of, technical_findings
 from media.renditions import (
     SEGMENT_SECONDS,
@@ -42,7 +43,7 @@ from media.renditions import (
     transcode_argv,
 )
 from media.rules import FilmRules
-from media.runner import Limits, RunFailed, RunTimedOut, run, transcode_timeout
+from media.runner import Limits, RunFailed, RunTimedOut, hit_memory_cap, run, transcode_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -93,31 +94,50 @@ def _fresh_workdir(film_id: int, attempt: int) -> Path:
     return workdir
 
 
-def _download(name: str, target: Path) -> Path:
+class _Beat:
+    """The attempt's heartbeat: at most one write every LAUREL_MEDIA_HEARTBEAT_SECONDS, however
+    often it is called (between copied chunks, uploaded files, ffmpeg ticks and progress).
+
+    JobLost from the write means another worker took the job over: the caller stops.
+    """
+
+    def __init__(self, claim: services.Claim) -> None:
+        self.claim = claim
+        self.every = float(settings.LAUREL_MEDIA_HEARTBEAT_SECONDS)
+        self.last = time.monotonic()
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.every:
+            services.touch_job(claim=self.claim)
+            self.last = now
+
+    def written(self) -> None:
+        """Another write of this attempt stored the heartbeat (progress, a state change)."""
+        self.last = time.monotonic()
+
+
+# The beat of each running attempt in this process (uploads of many files beat through it).
+_beats: dict[tuple[int, int], _Beat] = {}
+
+
+def _download(name: str, target: Path, beat: _Beat) -> tuple[Path, str]:
+    """Copy the upload into the attempt's folder; returns the copy and the file's SHA-256."""
+    digest = hashlib.sha256()
     with _storage_step("copying the upload"):
         if not default_storage.exists(name):
             raise PermanentError("The uploaded file is missing from storage.")
         with default_storage.open(name, "rb") as source, target.open("wb") as copy:
-            shutil.copyfileobj(source, copy, length=1024 * 1024)
-    return target
-
-
-HEARTBEAT_EVERY = 30.0  # seconds, while uploading many files
-_last_heartbeat: dict[tuple[int, int], float] = {}
-
-
-def _heartbeat(claim: services.Claim) -> None:
-    """Keep the reaper away during long uploads (the transcode beats through its progress)."""
-    key = (claim.film_id, claim.attempt)
-    now = time.monotonic()
-    if now - _last_heartbeat.setdefault(key, now) >= HEARTBEAT_EVERY:
-        services.touch_job(claim=claim)
-        _last_heartbeat[key] = now
+            while chunk := source.read(1024 * 1024):
+                copy.write(chunk)
+                digest.update(chunk)
+                beat()
+    return target, digest.hexdigest()
 
 
 def _upload(claim: services.Claim, local: Path, asset: str) -> int:
     """Store one file under its final name (replacing a leftover of a killed attempt)."""
-    _heartbeat(claim)
+    _beats[(claim.film_id, claim.attempt)]()
     name = storage_name(claim.film_id, asset)
     with _storage_step(f"storing {asset}"):
         if default_storage.exists(name):
@@ -145,8 +165,8 @@ def _upload_folder(claim: services.Claim, folder: Path, prefix: str) -> tuple[li
 class _Progress:
     """Turns ffmpeg -progress blocks into job progress (and heartbeats), at most once a second."""
 
-    def __init__(self, claim: services.Claim, duration: float, *, low: int, high: int) -> None:
-        self.claim, self.duration, self.low, self.high = claim, duration, low, high
+    def __init__(self, claim: services.Claim, duration: float, *, low: int, high: int, beat: _Beat) -> None:
+        self.claim, self.duration, self.low, self.high, self.beat = claim, duration, low, high, beat
         self.last_write = 0.0
         self.last_value = -1
         self.out_seconds = 0.0
@@ -161,7 +181,10 @@ class _Progress:
             "progress"
         ) == "end":
             services.report_progress(claim=self.claim, progress=value)
+            self.beat.written()
             self.last_write, self.last_value = now, value
+        else:
+            self.beat()  # progress that stays on one value (a long film) still beats
 
 
 def _existing_outputs(film_id: int) -> dict[str, FilmOutput]:
@@ -313,14 +336,16 @@ def _reason(findings: list[dict[str, Any]]) -> str:
 def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Path) -> None:
     for folder in output_folders(plan):
         folder.mkdir(parents=True, exist_ok=True)
-    progress = _Progress(claim, info.duration, low=PROGRESS_PROBED, high=PROGRESS_TRANSCODED)
+    beat = _beats[(claim.film_id, claim.attempt)]
+    progress = _Progress(claim, info.duration, low=PROGRESS_PROBED, high=PROGRESS_TRANSCODED, beat=beat)
     limits = Limits(
         timeout=transcode_timeout(info.duration),
         memory_mb=settings.LAUREL_MEDIA_MEMORY_LIMIT_MB,
         threads=settings.LAUREL_MEDIA_THREADS,
     )
+    stderr_path = workdir / "transcode.stderr"
     try:
-        run(transcode_argv(plan), limits=limits, stderr_path=workdir / "transcode.stderr", on_progress=progress)
+        result = run(transcode_argv(plan), limits=limits, stderr_path=stderr_path, on_progress=progress, on_tick=beat)
     except RunTimedOut as exc:
         raise PermanentError(
             f"Processing took longer than the {limits.timeout:.0f} s allowed for a film of "
@@ -328,22 +353,38 @@ def _transcode(claim: services.Claim, plan: Plan, info: SourceInfo, workdir: Pat
             stderr_tail=exc.stderr_tail,
         ) from exc
     except RunFailed as exc:
+        if hit_memory_cap(stderr=_whole(stderr_path), peak_memory_mb=exc.peak_memory_mb, limits=limits):
+            raise PermanentError(_out_of_memory(limits), stderr_tail=exc.stderr_tail) from exc
         if exc.returncode is not None and exc.returncode < 0:
             # Killed by a signal from outside (OOM killer, an operator): not the file's fault.
             raise TransientError(f"ffmpeg was killed by signal {-exc.returncode}") from exc
-        if "Cannot allocate memory" in exc.stderr_tail:
-            reason = f"Decoding the film needs more than the {limits.memory_mb} MB of memory allowed."
-        else:
-            reason = "The film could not be decoded; the file is damaged or uses an unsupported codec."
+        reason = "The film could not be decoded; the file is damaged or uses an unsupported codec."
         raise PermanentError(reason, stderr_tail=exc.stderr_tail) from exc
+    # ffmpeg may end "successfully" after an allocation failed (it takes ENOMEM on a read
+    # for the end of the input): that is the memory cap, not a damaged file.
+    if hit_memory_cap(stderr=_whole(stderr_path), peak_memory_mb=0, limits=limits):
+        raise PermanentError(_out_of_memory(limits), stderr_tail=result.stderr_tail)
     # ffmpeg carries on past a damaged tail: a decode that stopped early is a damaged file.
     decoded = progress.out_seconds
     if info.duration > 0 and decoded < info.duration * 0.9 - 1.0:
         raise PermanentError(
             f"Decoding stopped at {format_runtime(decoded)} of {format_runtime(info.duration)}; "
             "the file is damaged or incomplete.",
-            stderr_tail=(workdir / "transcode.stderr").read_text(errors="replace")[-4000:],
+            stderr_tail=result.stderr_tail,
         )
+
+
+def _whole(path: Path) -> str:
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text(errors="replace")
+    return ""
+
+
+def _out_of_memory(limits: Limits) -> str:
+    return (
+        f"Processing the film needed more than the {limits.memory_mb:,} MB of memory a film may use "
+        "(the memory cap); the file is damaged or unusually demanding to decode."
+    )
 
 
 def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None = None) -> str:
@@ -351,15 +392,19 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
     film = Film.objects.get(pk=claim.film_id)
     rules = FilmRules.from_dict(film.rules)
     workdir = _fresh_workdir(film.pk, claim.attempt)
+    beat = _beats[(claim.film_id, claim.attempt)] = _Beat(claim)
     try:
         suffix = Path(film.source_name).suffix.lower()[:8] if Path(film.source_name).suffix.isascii() else ""
-        source = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}")
-        info = probe_source(source, workdir=workdir)
+        source, sha256 = _download(film.source_name, workdir / f"source{suffix if suffix.isalnum() else ''}", beat)
+        if not film.sha256:  # an upload of several PATCHes is hashed here, where it is read anyway
+            services.record_source_sha256(claim=claim, sha256=sha256)
+        info = probe_source(source, workdir=workdir, rules=rules, on_tick=beat)
         findings = eligibility_findings(info, rules, size_bytes=source.stat().st_size)
         if any(f["severity"] == "error" for f in findings):
             services.record_qc_report(claim=claim, findings=findings, metrics=metrics_of(info, None))
             services.mark_failed(claim=claim, reason=_reason(findings))
             return JobState.FAILED
+        check_timestamps(source, info, workdir=workdir, on_tick=beat)
         services.report_progress(claim=claim, progress=PROGRESS_PROBED)
         services.advance_job(claim=claim, from_state=JobState.PROBING, to_state=JobState.TRANSCODING)
         if on_stage:
@@ -414,7 +459,7 @@ def run_attempt(claim: services.Claim, *, on_stage: Callable[[str], None] | None
             raise JobLost(f"film {film.pk}: attempt {claim.attempt} lost the job before ready")
         return JobState.READY
     finally:
-        _last_heartbeat.pop((claim.film_id, claim.attempt), None)
+        _beats.pop((claim.film_id, claim.attempt), None)
         shutil.rmtree(workdir, ignore_errors=True)
         with contextlib.suppress(OSError):
             film_workdir(film.pk).rmdir()

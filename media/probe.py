@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 from django.conf import settings
 
 from media.errors import PermanentError
-from media.runner import RunFailed, RunTimedOut, default_limits, run, untrusted_input
+from media.rules import FilmRules
+from media.runner import RunFailed, RunTimedOut, TickCallback, default_limits, run, untrusted_input
 
 PROBE_SIZE = 50 * 1024 * 1024  # bytes read to find streams
 ANALYZE_DURATION = 30 * 1000 * 1000  # microseconds
@@ -39,6 +41,28 @@ _DEMUXER_NAMES = {
     "webvtt": "a subtitle file",
     "ass": "a subtitle file",
 }
+
+
+# How each container is named to people, in the order they are listed.
+CONTAINER_LABELS = {"mp4": "MP4", "mov": "MOV", "webm": "WebM", "mkv": "MKV", "avi": "AVI", "ts": "MPEG-TS"}
+# Between two consecutive frames: a larger gap is a timestamp jump (a CFR rendition would
+# repeat the last frame across it), as is a frame this far past the declared duration.
+TIMESTAMP_JUMP_SECONDS = 30.0
+TIMESTAMP_SLACK_SECONDS = 5.0
+
+
+def accepted_containers(containers: Sequence[str]) -> str:
+    """ "MP4, MOV or WebM": the containers an edition accepts (every readable one if none is listed)."""
+    names = [CONTAINER_LABELS.get(name, name.upper()) for name in containers] or list(CONTAINER_LABELS.values())
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def runtime_rule(duration: float, rules: FilmRules) -> str:
+    """The edition's runtime rule against a film's runtime (a finding's message)."""
+    return (
+        f"runtime {format_runtime(duration)}, this edition allows "
+        f"{format_runtime(rules.runtime_min_seconds)}–{format_runtime(rules.runtime_max_seconds)}"
+    )
 
 
 def probe_argv(path: Path) -> list[str]:
@@ -140,8 +164,12 @@ def _container(format_name: str, format_tags: dict[str, str], codecs: set[str]) 
     return format_name
 
 
-def interpret(raw: dict[str, Any]) -> SourceInfo:
-    """Turn ffprobe JSON into SourceInfo, rejecting what is not a film Laurel can process."""
+def interpret(raw: dict[str, Any], *, rules: FilmRules | None = None) -> SourceInfo:
+    """Turn ffprobe JSON into SourceInfo, rejecting what is not a film Laurel can process.
+
+    A runtime the edition's rules refuse is left to the eligibility check, which names the
+    rule; Laurel's own limit refuses only what the rules would let through.
+    """
     streams: list[dict[str, Any]] = raw.get("streams", []) or []
     fmt: dict[str, Any] = raw.get("format", {}) or {}
     if not fmt:
@@ -175,10 +203,10 @@ def interpret(raw: dict[str, Any]) -> SourceInfo:
         duration = 0.0
     if duration <= 0:
         raise PermanentError("The file has no duration; it is a still image or damaged.")
-    if duration > settings.LAUREL_MEDIA_MAX_DURATION:
+    limit = settings.LAUREL_MEDIA_MAX_DURATION
+    if duration > limit and (rules is None or duration <= rules.runtime_max_seconds):
         raise PermanentError(
-            f"runtime {format_runtime(duration)} is longer than the "
-            f"{format_runtime(settings.LAUREL_MEDIA_MAX_DURATION)} Laurel processes."
+            f"The film runs {format_runtime(duration)}; Laurel processes films of up to {format_runtime(limit)}."
         )
     nb_frames = str(stream.get("nb_frames") or "")
     if nb_frames.isdigit() and int(nb_frames) == 1:
@@ -213,8 +241,13 @@ def interpret(raw: dict[str, Any]) -> SourceInfo:
     )
 
 
-def probe_source(path: Path, *, workdir: Path) -> SourceInfo:
-    """Probe an upload copied into the job's folder; PermanentError with a clear reason if refused."""
+def probe_source(
+    path: Path, *, workdir: Path, rules: FilmRules | None = None, on_tick: TickCallback | None = None
+) -> SourceInfo:
+    """Probe an upload copied into the job's folder; PermanentError with a clear reason if refused.
+
+    Reasons are one sentence and name only the containers the edition (``rules``) accepts.
+    """
     size = path.stat().st_size
     if size == 0:
         raise PermanentError("The file is empty (0 bytes).")
@@ -223,6 +256,7 @@ def probe_source(path: Path, *, workdir: Path) -> SourceInfo:
             probe_argv(path),
             limits=default_limits(timeout=settings.LAUREL_MEDIA_PROBE_TIMEOUT),
             stderr_path=workdir / "probe.stderr",
+            on_tick=on_tick,
         )
     except RunTimedOut as exc:
         raise PermanentError(
@@ -231,16 +265,95 @@ def probe_source(path: Path, *, workdir: Path) -> SourceInfo:
         ) from exc
     except RunFailed as exc:
         kind = describe_refused_format(exc.stderr_tail)
-        allowed = "MP4, MOV, WebM, MKV, AVI or MPEG-TS"
+        allowed = accepted_containers(rules.allowed_containers if rules else ())
         if kind:
-            reason = f"The file is {kind}, not a film. Upload a video file ({allowed})."
+            reason = f"The file is {kind}, not a film (this edition accepts {allowed} video files)."
         elif "moov atom not found" in exc.stderr_tail:
             reason = "The file is incomplete (an MP4/MOV without its index, e.g. a cut-off upload)."
         else:
-            reason = f"The file is not a video Laurel can read ({allowed})."
+            reason = f"The file is not a video Laurel can read (this edition accepts {allowed} video files)."
         raise PermanentError(reason, stderr_tail=exc.stderr_tail) from exc
     try:
         raw = json.loads(result.stdout or "{}")
     except json.JSONDecodeError as exc:
         raise PermanentError("The file is not a video Laurel can read.", stderr_tail=result.stderr_tail) from exc
-    return interpret(raw)
+    return interpret(raw, rules=rules)
+
+
+def timestamps_argv(path: Path) -> list[str]:
+    """ffprobe of the first video stream's packet times (a demux, no decode), one ``pts,duration`` a line."""
+    return [
+        settings.FFPROBE_BINARY,
+        "-v",
+        "error",
+        "-hide_banner",
+        *untrusted_input(path)[:-2],
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "packet=pts_time,duration_time",
+        "-of",
+        "csv=p=0",
+        "-i",
+        f"file:{path}",
+    ]
+
+
+def find_timestamp_jump(lines: str, duration: float) -> tuple[float, float] | None:
+    """(where the picture stops, where the next frame is) of the first jump, in film time, if any.
+
+    A jump is a gap between consecutive frames over ``TIMESTAMP_JUMP_SECONDS``, or a frame
+    more than ``TIMESTAMP_SLACK_SECONDS`` past the declared duration: across either, a
+    constant-rate rendition would repeat one frame for as long as the gap lasts.
+    """
+    frames: list[tuple[float, float]] = []
+    for line in lines.splitlines():
+        pts_text, _, length_text = line.partition(",")
+        try:
+            pts = float(pts_text)
+        except ValueError:
+            continue  # a packet without a timestamp
+        try:
+            length = float(length_text)
+        except ValueError:
+            length = 0.0
+        frames.append((pts, length))
+    frames.sort()
+    if not frames:
+        return None
+    start = frames[0][0]
+    end = 0.0  # where the picture shown so far ends, from the film's start
+    for pts, length in frames:
+        at = pts - start
+        if at - end > TIMESTAMP_JUMP_SECONDS or at > duration + TIMESTAMP_SLACK_SECONDS:
+            return round(end, 3), round(at, 3)
+        end = max(end, at + length)
+    return None
+
+
+def check_timestamps(path: Path, info: SourceInfo, *, workdir: Path, on_tick: TickCallback | None = None) -> None:
+    """Refuse a film whose frame timestamps jump (bounding the frames a rendition repeats)."""
+    timeout = settings.LAUREL_MEDIA_PROBE_TIMEOUT + info.duration / 60
+    try:
+        result = run(
+            timestamps_argv(path),
+            limits=default_limits(timeout=timeout),
+            stderr_path=workdir / "packets.stderr",
+            on_tick=on_tick,
+        )
+    except RunTimedOut as exc:
+        raise PermanentError(
+            f"Reading the file's frame times took longer than {timeout:.0f} s; it is damaged or not a film.",
+            stderr_tail=exc.stderr_tail,
+        ) from exc
+    except RunFailed as exc:
+        raise PermanentError(
+            "The file's frame times could not be read; it is damaged.", stderr_tail=exc.stderr_tail
+        ) from exc
+    jump = find_timestamp_jump(result.stdout, info.duration)
+    if jump is not None:
+        stops, next_frame = jump
+        raise PermanentError(
+            f"The film's timestamps jump from {format_runtime(stops)} to {format_runtime(next_frame)} "
+            f"(it declares {format_runtime(info.duration)}); the file is damaged: export it again."
+        )

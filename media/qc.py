@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from festival.qc_codes import ELIGIBILITY, QC_CODES, Eligibility, QCCheck
-from media.probe import SourceInfo, format_runtime
+from media.probe import SourceInfo, format_runtime, runtime_rule
 from media.rules import FilmRules
 
 LOUDNESS_RANGE = (-27.0, -13.0)  # LUFS: outside this a film sounds far too quiet or loud next to others
@@ -117,13 +117,7 @@ def eligibility_findings(info: SourceInfo, rules: FilmRules, *, size_bytes: int)
     low, high = rules.runtime_min_seconds, rules.runtime_max_seconds
     if not low <= info.duration <= high:
         findings.append(
-            _finding(
-                Eligibility.RUNTIME,
-                f"runtime {format_runtime(info.duration)}, this edition allows "
-                f"{format_runtime(low)}–{format_runtime(high)}",
-                round(info.duration, 3),
-                rules,
-            )
+            _finding(Eligibility.RUNTIME, runtime_rule(info.duration, rules), round(info.duration, 3), rules)
         )
     if rules.allowed_containers and info.container not in rules.allowed_containers:
         findings.append(

@@ -233,7 +233,8 @@ def _tee_target(options: dict[str, str], target: Path) -> str:
 def transcode_argv(plan: Plan) -> list[str]:
     """The whole pass as one ffmpeg argv (progress on stdout, ``-progress pipe:1``)."""
     argv = ffmpeg_base(threads=plan.threads)
-    argv += ["-loglevel", "info", *untrusted_input(plan.source)]
+    # -t: no output runs past the probed duration, whatever the frame timestamps say.
+    argv += ["-loglevel", "info", "-t", f"{plan.duration:.3f}", *untrusted_input(plan.source)]
     argv += ["-filter_complex", filter_graph(plan)]
     for i, rung in enumerate(plan.rungs):
         folder = plan.out / "hls" / rung.name

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import os
 import queue
+import re
 import resource
 import signal
 import subprocess
@@ -33,15 +34,17 @@ STDERR_TAIL_BYTES = 4000
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 ProgressCallback = Callable[[dict[str, str]], None]
+TickCallback = Callable[[], None]  # called about once a second while a run waits (heartbeats)
 
 
 class RunFailed(Exception):
     """ffmpeg/ffprobe exited with an error."""
 
-    def __init__(self, message: str, *, returncode: int | None, stderr_tail: str) -> None:
+    def __init__(self, message: str, *, returncode: int | None, stderr_tail: str, peak_memory_mb: int = 0) -> None:
         super().__init__(message)
         self.returncode = returncode
         self.stderr_tail = stderr_tail
+        self.peak_memory_mb = peak_memory_mb
 
 
 class RunTimedOut(RunFailed):
@@ -55,6 +58,7 @@ class RunResult:
     stderr_tail: str
     stderr_path: Path
     elapsed: float
+    peak_memory_mb: int = 0  # the process's peak address space, sampled while it ran
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,19 @@ def default_limits(*, timeout: float) -> Limits:
     return Limits(
         timeout=timeout, memory_mb=settings.LAUREL_MEDIA_MEMORY_LIMIT_MB, threads=settings.LAUREL_MEDIA_THREADS
     )
+
+
+# A run that came this close to its address-space cap, or whose stderr says an allocation
+# failed, ran out of memory (ffmpeg reports ENOMEM in many ways: as an error, as the end of
+# an input, or by crashing), whatever else its exit looks like.
+MEMORY_CAP_SHARE = 0.75
+OUT_OF_MEMORY = re.compile(
+    r"Cannot allocate memory|malloc of size \d+ failed|Out of memory|out of memory|bad_alloc|failed to map segment"
+)
+
+
+def hit_memory_cap(*, stderr: str, peak_memory_mb: int, limits: Limits) -> bool:
+    return OUT_OF_MEMORY.search(stderr) is not None or peak_memory_mb >= limits.memory_mb * MEMORY_CAP_SHARE
 
 
 def transcode_timeout(duration_seconds: float) -> float:
@@ -144,6 +161,32 @@ def _read_progress(stream: IO[bytes], lines: queue.Queue[dict[str, str] | None])
     lines.put(None)
 
 
+class _MemoryWatch:
+    """Samples a child's peak address space (VmPeak) until it exits; an exit leaves no trace of it."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        self.pid, self.every, self.peak_kb = pid, every, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmPeak:"):
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+                    return
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            self._sample()
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join(timeout=1)
+        return self.peak_kb // 1024
+
+
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
@@ -156,13 +199,15 @@ def run(
     limits: Limits,
     stderr_path: Path,
     on_progress: ProgressCallback | None = None,
+    on_tick: TickCallback | None = None,
     cwd: Path | None = None,
 ) -> RunResult:
     """Run one ffmpeg/ffprobe argv; RunTimedOut / RunFailed on timeout or a non-zero exit.
 
     With ``on_progress`` the argv must write ``-progress pipe:1``; each complete block is
     handed to the callback on this thread (so it may use the database), and an exception it
-    raises kills the process and propagates.
+    raises kills the process and propagates. ``on_tick`` is called on this thread about
+    once a second whatever the process prints (so a long run keeps its job's heartbeat).
     """
     started = time.monotonic()
     deadline = started + limits.timeout
@@ -177,37 +222,64 @@ def run(
             preexec_fn=_limit_memory(limits.memory_mb),  # only setrlimit: safe between fork and exec
             close_fds=True,
         )
+        memory = _MemoryWatch(process.pid)
         try:
-            stdout = _wait(process, deadline=deadline, on_progress=on_progress)
+            stdout = _wait(process, deadline=deadline, on_progress=on_progress, on_tick=on_tick)
         except BaseException:
             _kill_group(process)
             raise
+        finally:
+            peak = memory.stop()
     elapsed = time.monotonic() - started
     tail = _tail(stderr_path)
     if process.returncode == -signal.SIGKILL and time.monotonic() >= deadline:
         raise RunTimedOut(
-            f"stopped after {limits.timeout:.0f} s (time limit)", returncode=process.returncode, stderr_tail=tail
+            f"stopped after {limits.timeout:.0f} s (time limit)",
+            returncode=process.returncode,
+            stderr_tail=tail,
+            peak_memory_mb=peak,
         )
     if process.returncode != 0:
         raise RunFailed(
-            f"{Path(argv[0]).name} exited with {process.returncode}", returncode=process.returncode, stderr_tail=tail
+            f"{Path(argv[0]).name} exited with {process.returncode}",
+            returncode=process.returncode,
+            stderr_tail=tail,
+            peak_memory_mb=peak,
         )
     return RunResult(
-        returncode=process.returncode, stdout=stdout, stderr_tail=tail, stderr_path=stderr_path, elapsed=elapsed
+        returncode=process.returncode,
+        stdout=stdout,
+        stderr_tail=tail,
+        stderr_path=stderr_path,
+        elapsed=elapsed,
+        peak_memory_mb=peak,
     )
 
 
-def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: ProgressCallback | None) -> str:
+def _wait(
+    process: subprocess.Popen[bytes],
+    *,
+    deadline: float,
+    on_progress: ProgressCallback | None,
+    on_tick: TickCallback | None,
+) -> str:
     assert process.stdout is not None
+    tick = on_tick or (lambda: None)
     if on_progress is None:
-        # Small outputs (ffprobe JSON): read on a thread so the timeout still applies.
+        # Small outputs (ffprobe): read on a thread so the timeout (and the ticks) still apply.
         chunks: list[bytes] = []
         reader = threading.Thread(target=lambda: chunks.append(process.stdout.read()), daemon=True)  # type: ignore[union-attr]
         reader.start()
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _kill_group(process)
+                break
+            try:
+                process.wait(timeout=min(1.0, remaining))
+                break
+            except subprocess.TimeoutExpired:
+                tick()
         reader.join(timeout=5)
         return b"".join(chunks).decode("utf-8", errors="replace")
 
@@ -225,6 +297,7 @@ def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: Pro
         except queue.Empty:
             if finished_reading and process.poll() is not None:
                 break
+            tick()
             continue
         if block is None:
             finished_reading = True
@@ -234,5 +307,6 @@ def _wait(process: subprocess.Popen[bytes], *, deadline: float, on_progress: Pro
                 _kill_group(process)
             break
         on_progress(block)
+        tick()
     reader.join(timeout=5)
     return ""

@@ -77,13 +77,33 @@ def _owned(claim: Claim, *states: str) -> Q:
     return Q(film_id=claim.film_id, attempts=claim.attempt, state__in=states)
 
 
+def _stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.LAUREL_MEDIA_STUCK_AFTER)
+
+
 @transaction.atomic
 def claim_job(*, film_id: int) -> Claim | None:
-    """queued → probing for a new attempt; None when the job is not queued (or gone)."""
+    """queued → probing for a new attempt; None when the job is not queued (or gone).
+
+    A running job whose heartbeat is older than ``LAUREL_MEDIA_STUCK_AFTER`` lost its worker
+    and is claimed again (a redelivered message): the new attempt number is what every
+    write of the old attempt is compared against, so the old worker can no longer write.
+    """
     job = ProcessingJob.objects.select_for_update().filter(film_id=film_id).first()
-    if job is None or job.state != JobState.QUEUED:
+    if job is None:
         return None
     now = timezone.now()
+    lost_worker = (
+        job.state in RUNNING_STATES
+        and job.heartbeat_at is not None
+        and job.heartbeat_at < _stale_before(now)
+        and job.attempts < settings.LAUREL_MEDIA_MAX_ATTEMPTS
+    )
+    if job.state != JobState.QUEUED and not lost_worker:
+        return None
+    if lost_worker:
+        before = {"state": job.state, "attempts": job.attempts, "heartbeat_at": str(job.heartbeat_at)}
+        record_audit(actor=None, action=audit_actions.MEDIA_JOB_TAKEN_OVER, target=job, before=before)
     job.state = JobState.PROBING
     job.attempts += 1
     job.progress = 0
@@ -191,6 +211,13 @@ def release_for_retry(*, claim: Claim, reason: str) -> bool:
         state=JobState.QUEUED, progress=0, heartbeat_at=now, updated_at=now, failure_reason=reason
     )
     return updated == 1
+
+
+def record_source_sha256(*, claim: Claim, sha256: str) -> None:
+    """The SHA-256 of a source registered without one (taken by the worker while copying it)."""
+    if not ProcessingJob.objects.filter(_owned(claim, *RUNNING_STATES)).exists():
+        raise JobLost(f"film {claim.film_id}: attempt {claim.attempt} lost the job")
+    Film.objects.filter(pk=claim.film_id, sha256="").update(sha256=sha256)
 
 
 def add_job_note(*, film_id: int, note: str) -> None:
@@ -307,7 +334,7 @@ def reap_stuck_jobs(*, now: datetime | None = None, stuck_after: timedelta | Non
     """Running jobs whose heartbeat went stale (their worker died): queue them again, or fail them
     once they used up their attempts. Returns the film ids re-queued."""
     now = now or timezone.now()
-    cutoff = now - (stuck_after or timedelta(seconds=settings.LAUREL_MEDIA_STUCK_AFTER))
+    cutoff = now - stuck_after if stuck_after else _stale_before(now)
     stale = ProcessingJob.objects.select_for_update(skip_locked=True).filter(
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff),
         state__in=RUNNING_STATES,

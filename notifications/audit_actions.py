@@ -9,3 +9,9 @@ from typing import Final
 
 NOTIFICATIONS_PREFERENCES: Final = "notifications.preferences"
 NOTIFICATIONS_UNSUBSCRIBED: Final = "notifications.unsubscribed"
+TEMPLATE_SAVED: Final = "notifications.template_saved"
+TEMPLATE_RESET: Final = "notifications.template_reset"
+MESSAGE_RELEASED: Final = "notifications.released"
+MESSAGE_DISCARDED: Final = "notifications.discarded"
+BROADCAST_SENT: Final = "notifications.broadcast"
+BROADCAST_RELEASED: Final = "notifications.broadcast_released"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from festival.models import Edition, User
 from festival.services import record_audit
+from notifications import audit_actions
 from notifications import events as ev
 from notifications.models import Broadcast, EventTemplate, Message, MessageState
 from notifications.rendering import Rendered, check_template, render
@@ -58,7 +59,7 @@ def save_template(
     )
     record_audit(
         actor=actor,
-        action="notifications.template_saved",
+        action=audit_actions.TEMPLATE_SAVED,
         target=template,
         after={"event": event, "hold_for_review": hold_for_review},
     )
@@ -70,7 +71,7 @@ def reset_template(*, edition: Edition, event: str, actor: User) -> None:
     ev.get_event(event)
     deleted, _ = EventTemplate.objects.filter(edition=edition, event=event).delete()
     if deleted:
-        record_audit(actor=actor, action="notifications.template_reset", target=edition, after={"event": event})
+        record_audit(actor=actor, action=audit_actions.TEMPLATE_RESET, target=edition, after={"event": event})
 
 
 def preview(*, edition: Edition, event: str, subject: str, body: str, recipient: User | None) -> tuple[Rendered, bool]:
@@ -97,7 +98,7 @@ def release_message(*, message: Message, actor: User) -> bool:
         state=MessageState.QUEUED, next_attempt_at=timezone.now()
     )
     if released:
-        record_audit(actor=actor, action="notifications.released", target=message)
+        record_audit(actor=actor, action=audit_actions.MESSAGE_RELEASED, target=message)
         dispatch_on_commit([message.pk])
     return released == 1
 
@@ -108,7 +109,7 @@ def discard_message(*, message: Message, actor: User) -> bool:
         state=MessageState.SUPPRESSED, reason=f"Discarded in review by {actor.email}."
     )
     if discarded:
-        record_audit(actor=actor, action="notifications.discarded", target=message)
+        record_audit(actor=actor, action=audit_actions.MESSAGE_DISCARDED, target=message)
     return discarded == 1
 
 
@@ -148,7 +149,7 @@ def compose_broadcast(
     )
     record_audit(
         actor=author,
-        action="notifications.broadcast",
+        action=audit_actions.BROADCAST_SENT,
         target=broadcast,
         after={"audience": audience, "recipients": broadcast.recipient_count, "held": hold},
     )
@@ -163,7 +164,7 @@ def release_broadcast(*, broadcast: Broadcast, actor: User) -> bool:
         state=Broadcast.State.SENDING, released_at=timezone.now()
     )
     if released:
-        record_audit(actor=actor, action="notifications.broadcast_released", target=broadcast)
+        record_audit(actor=actor, action=audit_actions.BROADCAST_RELEASED, target=broadcast)
         _fan_out_on_commit(broadcast.pk)
     return released == 1
 

@@ -211,6 +211,11 @@ def submission_problems(submission: Submission, *, now: datetime | None = None) 
     return problems
 
 
+def _clause(text: str) -> str:
+    """A reason or finding as a clause of a longer sentence (no final full stop)."""
+    return text.strip().rstrip(".")
+
+
 def _film_problems(submission: Submission) -> list[str]:
     if submission.state == SubmissionState.SUBMITTED:
         return []
@@ -224,11 +229,11 @@ def _film_problems(submission: Submission) -> list[str]:
         return [f"Wait until the film has been processed{progress}."]
     if status.state == JobState.FAILED:
         reason = status.failure_reason or "the file could not be processed"
-        return [f"The film did not pass the checks: {reason}. Upload a corrected file."]
+        return [f"The film did not pass the checks: {_clause(reason)}. Upload a corrected file."]
     if submission.state == SubmissionState.UPLOADING:
         return ["Finish uploading the film."]
     report = qc_report(submission.film_id)
     if report is not None and report.blocking:
-        failing = " ".join(finding.message for finding in report.errors)
-        return [f"The film does not meet the edition's rules: {failing} Upload a corrected file."]
+        failing = "; ".join(_clause(finding.message) for finding in report.errors)
+        return [f"The film does not meet the edition's rules: {failing}. Upload a corrected file."]
     return []

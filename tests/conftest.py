@@ -127,6 +127,7 @@ def start_worker(
     queues: str = "default,media",
     extra_env: dict[str, str] | None = None,
     name: str = "w1",
+    extra_args: tuple[str, ...] = (),
 ) -> WorkerProcess:
     """Start ``celery worker`` as a separate process on the test database; wait until it answers."""
     env = {
@@ -155,6 +156,7 @@ def start_worker(
             "--without-mingle",
             "-l",
             "INFO",
+            *extra_args,
         ],
         cwd=ROOT,
         env=env,

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
-from judging import results, selectors
+from judging import audit_actions, results, selectors
 from judging.calibration import least_certain
 from judging.conflict_check import by_entry, conflicts_among
 from judging.errors import JudgingError
@@ -65,7 +65,7 @@ def request_more_judging(*, round_: Round, budget: int, seed: int, actor: User) 
     rows = write_plan(round_=round_, plan=plan, source=AssignmentSource.ADAPTIVE)
     record_audit(
         actor=actor,
-        action="assignment.more_judging",
+        action=audit_actions.ASSIGNMENT_MORE_JUDGING,
         target=round_,
         after={
             "seed": seed,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from numpy.typing import NDArray
 
 from festival.models import User
@@ -19,7 +20,7 @@ from festival.services import record_audit
 from media import audit_actions
 from media.ai_usage.flags import Flag, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
-from media.ai_usage.phash import as_uint64, frame_hash, is_duplicate, match_against_group
+from media.ai_usage.phash import as_uint64, band_fields, band_keys, frame_hash, is_duplicate, match_against_group
 from media.ai_usage.shots import ShotSpan, grab_frames, nearest_sampled_frame, save_thumbnail, shots_from_cuts
 from media.ai_usage.signatures import tools_in
 from media.ai_usage.tags import TagEvidence, container_tags
@@ -167,7 +168,8 @@ def _replace_evidence(
     _store_flags(film, flags)
     FrameHash.objects.filter(film=film).delete()
     FrameHash.objects.bulk_create(
-        (FrameHash(film=film, group_key=film.group_key, at_seconds=t, phash=h) for t, h in hashes), batch_size=500
+        (FrameHash(film=film, group_key=film.group_key, at_seconds=t, phash=h, **band_fields(h)) for t, h in hashes),
+        batch_size=500,
     )
     record_audit(
         actor=None,
@@ -225,19 +227,55 @@ def _prune_thumbnails(*, film_id: int, keep_run: str) -> None:
         logger.warning("could not prune old thumbnails of film %s: %s", film_id, exc)
 
 
-def _group_hashes(*, group_key: str, exclude_film_id: int) -> NDArray[np.int64]:
-    """(film id, hash) rows of a group as an (n, 2) array, read in one query without model instances.
+# Band values per indexed look-up where a query takes a list of parameters (SQLite).
+BAND_KEYS_PER_QUERY = 5000
 
-    The cursor's rows go straight into numpy: an edition of 6,000 films is ~360,000 rows.
+
+def _candidates(*, group_key: str, own: list[int], exclude_film_id: int) -> NDArray[np.int64]:
+    """(row id, film id, hash) of the group's frames that may be near one of ``own``, as an (n, 3) array.
+
+    Indexed band look-ups only (see ``media.ai_usage.phash``): every frame within the
+    duplicate distance of one of ``own`` is among them, and few others; the rest of the
+    edition is never read. PostgreSQL answers all three bands in one query (a BitmapOr of
+    three index scans over ``= ANY(array)``); other databases one IN list at a time.
     """
-    query = (
-        FrameHash.objects.filter(group_key=group_key).exclude(film_id=exclude_film_id).values_list("film_id", "phash")
-    )
-    sql, params = query.query.sql_with_params()
+    keys = band_keys(own, max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE)
+    table = FrameHash._meta.db_table
+    rows: list[tuple[int, int, int]] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return np.array(rows, dtype=np.int64).reshape(-1, 2)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT id, film_id, phash FROM {table} WHERE group_key = %s AND film_id <> %s "  # noqa: S608
+                # ARRAY(SELECT unnest(...)): a value the planner does not estimate key by key
+                # (a literal array of ~15,000 keys costs more to plan than to run).
+                "AND (band0 = ANY(ARRAY(SELECT unnest(%s::int[]))) OR band1 = ANY(ARRAY(SELECT unnest(%s::int[]))) "
+                "OR band2 = ANY(ARRAY(SELECT unnest(%s::int[]))))",
+                # Each key list as one array literal ("{1,2,3}"), built by numpy, not quoted key by key.
+                [group_key, exclude_film_id, *("{" + ",".join(values.astype(str)) + "}" for values in keys)],
+            )
+            rows = cursor.fetchall()
+        else:
+            for index, values in enumerate(keys):
+                ordered = values.tolist()
+                for start in range(0, len(ordered), BAND_KEYS_PER_QUERY):
+                    chunk = ordered[start : start + BAND_KEYS_PER_QUERY]
+                    query = (
+                        FrameHash.objects.filter(group_key=group_key, **{f"band{index}__in": chunk})
+                        .exclude(film_id=exclude_film_id)
+                        .values_list("pk", "film_id", "phash")
+                    )
+                    sql, params = query.query.sql_with_params()
+                    cursor.execute(sql, params)
+                    rows += cursor.fetchall()
+    found = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    # A frame near in two bands is found twice: keep each row once.
+    _, first = np.unique(found[:, 0], return_index=True)
+    return found[first]
+
+
+def _frame_counts(film_ids: list[int]) -> dict[int, int]:
+    counts = FrameHash.objects.filter(film_id__in=film_ids).values("film_id").annotate(frames=Count("pk"))
+    return {row["film_id"]: row["frames"] for row in counts}
 
 
 @transaction.atomic
@@ -254,13 +292,13 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
     DuplicatePair.objects.filter(Q(film_a_id=film_id) | Q(film_b_id=film_id)).delete()
     if not own:
         return []
-    data = _group_hashes(group_key=film.group_key, exclude_film_id=film_id)
-    matches = match_against_group(
-        as_uint64(own),
-        data[:, 1].view(np.uint64),
-        data[:, 0],
-        max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE,
+    data = _candidates(group_key=film.group_key, own=own, exclude_film_id=film_id)
+    near = match_against_group(
+        as_uint64(own), data[:, 2].view(np.uint64), data[:, 1], max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE
     )
+    # The candidates are only the other films' near frames: their frame counts come from the index.
+    frames = _frame_counts([m.film_id for m in near])
+    matches = [replace(m, other_frames=frames.get(m.film_id, m.other_frames)) for m in near]
     pairs = [
         DuplicatePair(
             film_a_id=min(film_id, m.film_id),

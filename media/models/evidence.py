@@ -93,17 +93,27 @@ class Shot(models.Model):
 class FrameHash(models.Model):
     """A 64-bit perceptual hash of one sampled frame, stored signed to fit a BIGINT.
 
-    ``group_key`` is copied from the film so one indexed read loads a whole edition's
-    hashes for the bulk comparison.
+    ``group_key`` is copied from the film so the band look-ups stay within an edition.
     """
 
     film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="frame_hashes")
     group_key = models.CharField(max_length=64)
     at_seconds = models.FloatField()
     phash = models.BigIntegerField()
+    # The hash's three bands (media.ai_usage.phash.bands), indexed: the duplicate check
+    # looks candidates up by band instead of reading the group's every hash (covering
+    # indexes on PostgreSQL: the look-up never visits the table).
+    band0 = models.IntegerField(default=0)
+    band1 = models.IntegerField(default=0)
+    band2 = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["group_key", "film"], name="framehash_group_film")]
+        indexes = [
+            models.Index(fields=["group_key", "film"], name="framehash_group_film"),
+            models.Index(fields=["band0", "group_key"], include=["id", "film", "phash"], name="framehash_band0_group"),
+            models.Index(fields=["band1", "group_key"], include=["id", "film", "phash"], name="framehash_band1_group"),
+            models.Index(fields=["band2", "group_key"], include=["id", "film", "phash"], name="framehash_band2_group"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phash:#x} at {self.at_seconds:.2f}s (film {self.film_id})"

@@ -106,6 +106,24 @@ def file_extension(filename: str) -> str:
     return ext.lower() if dot else ""
 
 
+SNIFF_BYTES = 12
+_ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
+
+
+def sniff_containers(head: bytes) -> set[str]:
+    """The containers a file's first bytes can start (edition container names); empty if none.
+
+    Used for files without an extension (the probe has the last word on every file).
+    """
+    if head[4:8] in _ISO_BOXES:
+        return {"mp4", "mov"}
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML
+        return {"mkv", "webm"}
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return {"avi"}
+    return set()
+
+
 @dataclass(frozen=True)
 class Checksum:
     algorithm: str

@@ -2,9 +2,11 @@
 
 Receiving a body can take minutes, so ``append_to_upload`` deliberately does not hold a
 transaction while bytes stream in (on SQLite that would lock every writer out; on
-PostgreSQL it would pin a row lock for the whole transfer). The bytes go to a fresh
-storage object first; then one short compare-and-set on ``offset`` decides whether they
-count. The loser of a race deletes its object and answers 409.
+PostgreSQL it would pin a row lock for the whole transfer). The bytes are stored by the
+storage's assembly (``submissions.uploads.assembly``: appended in place on local storage,
+S3 multipart parts on S3); then one short compare-and-set on ``offset`` decides whether
+they count. The loser of a race has its bytes undone and answers 409. The last PATCH only
+finishes the assembly (no copy of the file), whatever its size.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from festival.deadlines import SubmissionsClosed
 from festival.models import User
 from festival.services import record_audit
 from media.models import Film
+from media.probe import accepted_containers
 from submissions import audit_actions
 from submissions.models import Submission, Upload, UploadState
 from submissions.selectors import is_editable
 from submissions.services.errors import SubmissionError
 from submissions.services.lifecycle import attach_uploaded_film, mark_upload_started
-from submissions.uploads import storage
+from submissions.uploads import assembly, storage
 from submissions.uploads.protocol import (
     CHECKSUM_MISMATCH,
     Checksum,
@@ -37,6 +40,7 @@ from submissions.uploads.protocol import (
     file_extension,
     sanitize_filename,
     sanitize_filetype,
+    sniff_containers,
 )
 
 logger = logging.getLogger(__name__)
@@ -196,38 +200,75 @@ def append_to_upload(
     if content_length == 0:
         return AppendResult(upload=upload, film=None)
 
-    whole = offset == 0 and content_length == upload.length
-    name = storage.source_name(upload.pk) if whole else storage.part_name(upload.pk, offset)
-    part = storage.receive_part(read, name=name, limit=content_length, checksum=checksum, want_sha256=whole)
-    if not part.checksum_ok:
-        storage.delete_objects([part.name])
-        raise TusError(CHECKSUM_MISMATCH, "The checksum of the data does not match Upload-Checksum.", code="checksum")
-    if part.size == 0:
-        storage.delete_objects([part.name])
-        return AppendResult(upload=upload, film=None)
+    def record(appended: assembly.Appended) -> None:
+        """The body counts: one short compare-and-set on the offset records its parts."""
+        if not appended.checksum_ok:
+            raise TusError(
+                CHECKSUM_MISMATCH, "The checksum of the data does not match Upload-Checksum.", code="checksum"
+            )
+        if appended.size == 0:
+            raise _NothingReceived
+        if offset == 0:
+            _check_type_of_extensionless(upload, appended.head)
+        new_offset = offset + appended.size
+        with transaction.atomic():
+            moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
+                offset=new_offset,
+                parts=appended.parts,
+                state=UploadState.ASSEMBLING if new_offset == upload.length else UploadState.RECEIVING,
+                expires_at=_expiry(now),
+                updated_at=now,
+            )
+        if not moved:
+            raise TusError(409, "Another request changed this upload; ask for its offset and resume.", code="offset")
 
-    new_offset = offset + part.size
-    done = new_offset == upload.length
-    # The hash of a whole-file part lets the finished upload skip re-reading it; a body cut
-    # short is only the first of several parts, whose hash assembly computes again.
-    entry = {"name": part.name, "offset": offset, "size": part.size, "sha256": "" if part.interrupted else part.sha256}
-    with transaction.atomic():
-        moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
-            offset=new_offset,
-            parts=[*upload.parts, entry],
-            state=UploadState.ASSEMBLING if done else UploadState.RECEIVING,
-            expires_at=_expiry(now),
-            updated_at=now,
+    def still_at() -> bool:
+        return Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).exists()
+
+    try:
+        appended = assembly.assembly_for().append(
+            upload_id=upload.pk,
+            parts=list(upload.parts),
+            offset=offset,
+            length=upload.length,
+            read=read,
+            limit=content_length,
+            checksum=checksum,
+            record=record,
+            still_at=still_at,
         )
-    if not moved:
-        storage.delete_objects([part.name])
-        raise TusError(409, "Another request changed this upload; ask for its offset and resume.", code="offset")
-    if not done:
-        upload.offset, upload.parts, upload.expires_at = new_offset, [*upload.parts, entry], _expiry(now)
+    except _NothingReceived:
+        return AppendResult(upload=upload, film=None)
+    except assembly.AssemblyConflict:
+        raise TusError(
+            409, "Another request changed this upload; ask for its offset and resume.", code="offset"
+        ) from None
+    new_offset = offset + appended.size
+    if new_offset != upload.length:
+        upload.offset, upload.parts, upload.expires_at = new_offset, appended.parts, _expiry(now)
         return AppendResult(upload=upload, film=None)
     film = complete_upload(upload_id=upload.pk, now=now)
     upload.refresh_from_db()
     return AppendResult(upload=upload, film=film)
+
+
+class _NothingReceived(Exception):
+    """The body brought no bytes (the client went away before sending any)."""
+
+
+def _check_type_of_extensionless(upload: Upload, head: bytes) -> None:
+    """A file named without an extension is checked by its first bytes (415 if not an accepted video)."""
+    containers = list(upload.submission.edition.allowed_containers or [])
+    if not containers or file_extension(upload.original_filename):
+        return
+    if sniff_containers(head) & set(containers):
+        return
+    raise TusError(
+        415,
+        f"The file has no extension and is not a video of a type this festival takes "
+        f"({accepted_containers(containers)}); name it with its type, e.g. film.{containers[0]}.",
+        code="type",
+    )
 
 
 def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | None:
@@ -240,7 +281,7 @@ def complete_upload(*, upload_id: UUID, now: datetime | None = None) -> Film | N
     upload = Upload.objects.select_related("owner").filter(pk=upload_id, state=UploadState.ASSEMBLING).first()
     if upload is None:
         return None
-    source = storage.assemble(upload.pk, list(upload.parts))
+    source = assembly.assembly_for().finish(upload_id=upload.pk, parts=list(upload.parts))
     if source.size != upload.length:
         storage.delete_objects([source.name] if source.name not in _part_names(upload) else [])
         raise TusError(500, "The stored upload is incomplete.", code="storage")
@@ -304,8 +345,10 @@ def _discard(upload: Upload, *, actor: User | None, reason: str) -> None:
         target=upload,
         before={"offset": upload.offset, "length": upload.length},
     )
-    upload_id = upload.pk
+    upload_id, parts = upload.pk, list(upload.parts or [])
     upload.delete()
+    if upload.state != UploadState.COMPLETE:
+        transaction.on_commit(lambda: assembly.assembly_for().discard(parts=parts))
     transaction.on_commit(lambda: storage.clear_folder(upload_id, keep=keep))
 
 

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import UnreadablePostError
 
-from submissions.uploads.protocol import Checksum
+from submissions.uploads.protocol import SNIFF_BYTES, Checksum
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,7 @@ class IncomingBody(io.RawIOBase):
         self.chunk_size: int = settings.LAUREL_UPLOAD_CHUNK_BYTES
         self.received = 0
         self.interrupted = False
+        self.head = b""  # the first bytes of the body (a file type check of extensionless files)
 
     def readable(self) -> bool:
         return True
@@ -77,6 +78,8 @@ class IncomingBody(io.RawIOBase):
             self.interrupted = self._remaining > 0
             self._remaining = 0
             return b""
+        if len(self.head) < SNIFF_BYTES:
+            self.head += data[: SNIFF_BYTES - len(self.head)]
         self._remaining -= len(data)
         self.received += len(data)
         for hasher in self._hashers:
@@ -110,6 +113,7 @@ class ReceivedPart:
     interrupted: bool
     checksum_ok: bool
     sha256: str  # hex digest of this part, or "" when not computed
+    head: bytes = b""  # its first SNIFF_BYTES bytes
 
 
 def receive_part(
@@ -144,6 +148,7 @@ def receive_part(
         interrupted=body.interrupted,
         checksum_ok=checksum_ok,
         sha256=sha256.hexdigest() if sha256 is not None else "",
+        head=body.head,
     )
 
 

@@ -136,4 +136,17 @@ def bad_inputs(clips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory)
         *maps, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "pcm_s16le", str(many),
     )  # fmt: skip
     out["streams.mkv"] = many
+    # Issue 13: an MKV that declares 2 minutes and puts its last frame at 10 hours (a CFR
+    # rendition would repeat one frame ~900,000 times), and the same file declaring 10 hours.
+    declared_10h = root / "declares_10h.mkv"
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=160x90:rate=25:duration=2.04",
+        "-vf", "setpts='if(eq(N,50),36000/TB,PTS)'", "-fps_mode", "passthrough",
+        "-c:v", "libx264", "-preset", "ultrafast", str(declared_10h),
+    )  # fmt: skip
+    out["declares_10h.mkv"] = declared_10h
+    raw_mkv = bytearray(declared_10h.read_bytes())
+    at = raw_mkv.find(b"\x44\x89\x88")  # the Segment's Duration (float64, milliseconds)
+    raw_mkv[at + 3 : at + 11] = struct.pack(">d", 120_000.0)
+    write("jump.mkv", bytes(raw_mkv))
     return out

@@ -32,3 +32,25 @@ def test_horizontal_film_becomes_ready(ffmpeg: str, clips: dict[str, Path], medi
     assert AuditEvent.objects.filter(action="media.film_ready", target_id=str(state.pk)).count() == 1
     # No temporary files left behind.
     assert list(Path(media_storage.parent / "work").glob("**/*")) == []
+
+
+@pytest.mark.services
+def test_the_worker_hashes_a_source_registered_without_its_sha256(
+    ffmpeg: str, clips: dict[str, Path], media_storage: Path
+) -> None:
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from media import services
+    from media.models import Film
+    from tests.media.helpers import RULES
+
+    data = clips["horizontal.mp4"].read_bytes()
+    name = default_storage.save("uploads/multi/source", ContentFile(data))
+    film = services.register_film(
+        source_name=name, original_filename="a.mp4", size_bytes=len(data), sha256="", group_key="edition:0", rules=RULES
+    )
+    assert process_film(film.pk) == "ready"
+    assert Film.objects.get(pk=film.pk).sha256 == hashlib.sha256(data).hexdigest()

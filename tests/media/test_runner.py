@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from media.probe import describe_refused_format, format_runtime, probe_argv
+from media.probe import describe_refused_format, find_timestamp_jump, format_runtime, probe_argv, timestamps_argv
 from media.renditions import Plan, Rung, filter_graph, ladder_for, master_playlist, mp4_rung, plan_for, transcode_argv
-from media.runner import FORMAT_WHITELIST, Limits, RunFailed, RunTimedOut, run
+from media.runner import FORMAT_WHITELIST, Limits, RunFailed, RunTimedOut, hit_memory_cap, run
 
 
 def test_probe_argv_reads_only_allow_listed_demuxers_from_a_file() -> None:
@@ -170,3 +172,78 @@ def test_progress_callback_runs_and_can_stop_the_run(ffmpeg: str, tmp_path: Path
     with pytest.raises(KeyboardInterrupt):
         run(argv, limits=Limits(timeout=20, memory_mb=1024, threads=1), stderr_path=tmp_path / "err", on_progress=stop)
     assert seen == ["continue"]
+
+
+def test_every_output_is_bounded_by_the_probed_duration() -> None:
+    argv = transcode_argv(_plan(duration=62.5))
+    # -t as an input option, before the one -i: no output runs past 62.5 s of film.
+    assert argv[argv.index("-t") + 1] == "62.500"
+    assert argv.index("-t") < argv.index("-i")
+
+
+@pytest.mark.parametrize(
+    ("packets", "duration", "expected"),
+    [
+        ("0.000000,0.040000\n0.040000,0.040000\n0.080000,0.040000\n", 0.12, None),
+        # The hostile MKV of issue 13: two seconds of frames, then one at 10 hours.
+        ("".join(f"{n * 0.04:.6f},0.040000\n" for n in range(50)) + "36000.000000,0.040000\n", 120.0, (2.0, 36000.0)),
+        # An MPEG-TS clock that starts at 10 hours is not a jump; a 40 s hole is.
+        ("36000.0,1.0\n36001.0,1.0\n36002.0,1.0\n", 3.0, None),
+        ("0.0,1.0\n1.0,1.0\n42.0,1.0\n", 43.0, (2.0, 42.0)),
+        # A frame past the declared end, even after a short gap.
+        ("0.0,1.0\n1.0,1.0\n20.0,1.0\n", 4.0, (2.0, 20.0)),
+        ("N/A,0.04\n0.0,0.04\n", 0.04, None),
+    ],
+)
+def test_timestamp_jumps_are_found(packets: str, duration: float, expected: tuple[float, float] | None) -> None:
+    assert find_timestamp_jump(packets, duration) == expected
+
+
+def test_timestamps_argv_demuxes_the_first_video_stream_only() -> None:
+    argv = timestamps_argv(Path("/w/source.mkv"))
+    assert argv[argv.index("-select_streams") + 1] == "v:0"
+    assert argv[argv.index("-show_entries") + 1] == "packet=pts_time,duration_time"
+    assert argv[argv.index("-format_whitelist") + 1] == FORMAT_WHITELIST
+    assert argv[-2:] == ["-i", "file:/w/source.mkv"]
+
+
+@pytest.mark.services
+def test_the_time_limit_kills_a_run_that_reports_progress(ffmpeg: str, tmp_path: Path) -> None:
+    # The transcode path: progress keeps arriving (so the run looks alive), the wall clock
+    # still ends it by SIGKILL of its process group.
+    blocks: list[dict[str, str]] = []
+    argv = [ffmpeg, "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=32x32:rate=25", "-f", "null", "-"]
+    argv += ["-progress", "pipe:1", "-stats_period", "0.2"]
+    started = time.monotonic()
+    with pytest.raises(RunTimedOut) as caught:
+        run(
+            argv,
+            limits=Limits(timeout=1.5, memory_mb=1024, threads=1),
+            stderr_path=tmp_path / "err",
+            on_progress=blocks.append,
+        )
+    assert caught.value.returncode == -signal.SIGKILL
+    assert str(caught.value) == "stopped after 2 s (time limit)"
+    assert 1.5 <= time.monotonic() - started < 5
+    assert len(blocks) >= 3 and all(block["progress"] == "continue" for block in blocks)
+
+
+@pytest.mark.services
+def test_a_run_records_its_peak_memory_and_names_the_cap(ffmpeg: str, tmp_path: Path) -> None:
+    # reverse buffers every frame: the address space grows until an allocation fails, and
+    # ffmpeg takes that ENOMEM for the end of its input and exits 0 with a short output.
+    limits = Limits(timeout=20, memory_mb=600, threads=1)
+    argv = [ffmpeg, "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=60", "-vf", "reverse"]
+    greedy = run([*argv, "-f", "null", "-"], limits=limits, stderr_path=tmp_path / "err")
+    assert greedy.returncode == 0
+    assert "Cannot allocate memory" in greedy.stderr_tail
+    assert greedy.peak_memory_mb >= 600 * 0.75
+    assert hit_memory_cap(stderr=greedy.stderr_tail, peak_memory_mb=greedy.peak_memory_mb, limits=limits)
+    roomy = Limits(timeout=20, memory_mb=2048, threads=1)
+    ok = run(
+        [ffmpeg, "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=32x32:duration=1", "-f", "null", "-"],
+        limits=roomy,
+        stderr_path=tmp_path / "ok",
+    )
+    assert 100 < ok.peak_memory_mb < 2048 * 0.75
+    assert not hit_memory_cap(stderr=ok.stderr_tail, peak_memory_mb=ok.peak_memory_mb, limits=roomy)

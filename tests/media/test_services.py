@@ -54,6 +54,26 @@ def test_a_stale_attempt_cannot_write_after_the_job_moved_on() -> None:
     assert AuditEvent.objects.filter(action="media.film_ready").count() == 1
 
 
+def test_a_job_whose_heartbeat_went_stale_is_claimed_again(settings: Any) -> None:
+    settings.LAUREL_MEDIA_STUCK_AFTER = 45
+    film = FilmFactory.create()
+    first = services.claim_job(film_id=film.pk)
+    assert first is not None
+    ProcessingJob.objects.filter(film=film).update(heartbeat_at=timezone.now() - timedelta(seconds=30))
+    assert services.claim_job(film_id=film.pk) is None  # a live worker's job (30 s < 45 s)
+    ProcessingJob.objects.filter(film=film).update(
+        state=JobState.TRANSCODING, progress=40, heartbeat_at=timezone.now() - timedelta(seconds=50)
+    )
+    second = services.claim_job(film_id=film.pk)  # e.g. the broker redelivered the message
+    assert second == services.Claim(film_id=film.pk, attempt=2)
+    assert (job(film).state, job(film).progress) == ("probing", 0)
+    with pytest.raises(JobLost):
+        services.report_progress(claim=first, progress=90)  # the old worker cannot overwrite
+    assert services.mark_failed(claim=first, reason="late") is False
+    taken_over = AuditEvent.objects.filter(action="media.job_taken_over")
+    assert [(event.before or {}).get("attempts") for event in taken_over] == [1]
+
+
 def test_reaper_leaves_fresh_jobs_and_fails_after_the_attempt_limit(settings: Any) -> None:
     settings.LAUREL_MEDIA_MAX_ATTEMPTS = 2
     fresh, stuck, done = FilmFactory.create(), FilmFactory.create(), FilmFactory.create()

@@ -24,7 +24,9 @@ from tests.submissions.conftest import TUS, metadata, stored_files
 pytestmark = pytest.mark.django_db
 
 CREATE_URL = "/api/uploads/"
-DATA = bytes(range(256)) * 40  # 10 240 bytes
+# 10 240 bytes that start like an MP4 (an upload named without an extension is checked by
+# its first bytes).
+DATA = (b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 40)[:10240]
 
 
 @pytest.fixture(autouse=True)
@@ -275,7 +277,7 @@ def test_whole_file_in_one_patch_becomes_the_film(
     assert stored_files(media_root) == {film.source_name: DATA}
 
 
-def test_parts_are_assembled_and_deleted(
+def test_parts_are_appended_in_place(
     entrant_client: Client,
     submission: Submission,
     media_root: Path,
@@ -287,8 +289,11 @@ def test_parts_are_assembled_and_deleted(
         offsets = [patch(entrant_client, url, DATA[i : i + 4000], i)["Upload-Offset"] for i in (0, 4000, 8000)]
     assert offsets == ["4000", "8000", str(len(DATA))]
     film = Film.objects.get()
-    assert film.sha256 == hashlib.sha256(DATA).hexdigest()
+    # One object all along, appended to by each PATCH: nothing was copied at 100 %. Its
+    # SHA-256 is taken by the worker, which reads the file anyway.
+    assert film.sha256 == ""
     assert stored_files(media_root) == {film.source_name: DATA}
+    assert Upload.objects.get().parts == [{"name": film.source_name, "offset": 0, "size": len(DATA), "sha256": ""}]
     assert enqueued == [film.pk]
     # Finished: the offset still answers, so a client resuming it learns it is done.
     head = entrant_client.head(url, headers=TUS)
@@ -477,7 +482,8 @@ def test_head_and_patch_query_counts(
     url = upload_url(create(entrant_client, submission))
     with django_assert_max_num_queries(4):
         assert entrant_client.head(url, headers=TUS).status_code == 200
-    with django_assert_max_num_queries(6):
+    # (the 7th: the offset checked again under the source object's lock, local storage)
+    with django_assert_max_num_queries(7):
         assert patch(entrant_client, url, DATA[:100], 0).status_code == 204
 
 
@@ -528,24 +534,31 @@ def test_an_upload_whose_finishing_request_died_is_finished_by_the_scheduled_tas
     services.append_to_upload(
         upload_id=upload.pk, user=entrant, offset=0, content_length=4000, read=pieces(DATA[:4000])
     )
+
     # The last PATCH was stored and counted, then the server died before finishing.
-    part = services.storage.receive_part(
-        pieces(DATA[4000:]),
-        name=services.storage.part_name(upload.pk, 4000),
+    def counted(appended: Any) -> None:
+        Upload.objects.filter(pk=upload.pk).update(
+            offset=len(DATA),
+            state=UploadState.ASSEMBLING,
+            parts=appended.parts,
+            updated_at=timezone.now() - timedelta(minutes=11),
+        )
+
+    services.assembly.assembly_for().append(
+        upload_id=upload.pk,
+        parts=Upload.objects.get(pk=upload.pk).parts,
+        offset=4000,
+        length=len(DATA),
+        read=pieces(DATA[4000:]),
         limit=len(DATA) - 4000,
         checksum=None,
-        want_sha256=False,
-    )
-    Upload.objects.filter(pk=upload.pk).update(
-        offset=len(DATA),
-        state=UploadState.ASSEMBLING,
-        parts=[*Upload.objects.get(pk=upload.pk).parts, {"name": part.name, "offset": 4000, "size": part.size}],
-        updated_at=timezone.now() - timedelta(minutes=11),
+        record=counted,
+        still_at=lambda: True,
     )
     with django_capture_on_commit_callbacks(execute=True):
         purge_expired_uploads.apply()
     film = Film.objects.get()
-    assert film.sha256 == hashlib.sha256(DATA).hexdigest()
+    assert film.sha256 == ""  # several PATCHes: the worker hashes the source
     assert stored_files(media_root) == {film.source_name: DATA}
     assert Upload.objects.get().state == UploadState.COMPLETE
     assert enqueued == [film.pk]
@@ -598,3 +611,43 @@ def test_bad_upload_length_is_400(entrant_client: Client, submission: Submission
     headers = {**TUS, "Upload-Length": value, "Upload-Metadata": metadata(submission=submission.pk)}
     assert entrant_client.post(CREATE_URL, headers=headers).status_code == 400
     assert Upload.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"\x00\x00\x00\x18ftypisom", 204),  # MP4 / MOV
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81", 204),  # Matroska / WebM
+        (b"RIFF\x00\x00\x00\x00AVI ", 415),  # AVI: not among this edition's containers
+        (b"#EXTM3U\n#EXT-X-", 415),  # a playlist
+    ],
+)
+def test_a_file_without_an_extension_is_checked_by_its_first_bytes(
+    entrant_client: Client, submission: Submission, head: bytes, status: int
+) -> None:
+    body = head + bytes(100)
+    url = upload_url(create(entrant_client, submission, length=len(body), filename="my film"))
+    response = patch(entrant_client, url, body, 0)
+    assert response.status_code == status
+    upload = Upload.objects.get()
+    if status == 415:
+        assert response.content.decode() == (
+            "The file has no extension and is not a video of a type this festival takes "
+            "(MP4, MOV, WebM or MKV); name it with its type, e.g. film.mp4."
+        )
+        assert (upload.offset, upload.parts) == (0, [])
+    else:
+        assert upload.offset == len(body)
+
+
+def test_bytes_a_killed_request_appended_past_the_offset_are_cut(
+    entrant_client: Client, submission: Submission, media_root: Path, enqueued: list[int]
+) -> None:
+    url = upload_url(create(entrant_client, submission))
+    assert patch(entrant_client, url, DATA[:4000], 0)["Upload-Offset"] == "4000"
+    source = Upload.objects.get().parts[0]["name"]
+    with (media_root / source).open("ab") as handle:
+        handle.write(b"never acknowledged")  # a request killed after writing, before counting
+    assert patch(entrant_client, url, DATA[4000:], 4000)["Upload-Offset"] == str(len(DATA))
+    film = Film.objects.get()
+    assert (film.source_name, stored_files(media_root)) == (source, {source: DATA})
