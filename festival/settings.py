@@ -61,12 +61,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_countries",
     "festival",
     "media",
     "submissions",
     "judging",
     "notifications",
     "announcements",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +151,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SITE_ID = 1
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+# Countries (django-countries: the maintained ISO 3166-1 list, in the user's language).
+# Kosovo's user-assigned XK is kept: entries made with the earlier list may carry it.
+COUNTRIES_OVERRIDE = {"XK": "Kosovo", "NR": "Nauru"}
+
+LOGIN_REDIRECT_URL = "festival:after_login"  # each role to its own page (organizer console, judge queue, my films)
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

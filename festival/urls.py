@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("judging.urls")),
     path("", include("notifications.urls")),
     path("", include("announcements.urls")),
+    path("", include("dashboard.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -75,7 +75,10 @@ class ScoreSerializer(serializers.ModelSerializer[Score]):
 class ScoreWriteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=0, help_text="The version the page loaded (0: no score yet).")
     values = serializers.DictField(
-        child=serializers.JSONField(), required=False, default=dict, help_text="criterion id → value"
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        default=dict,
+        help_text="criterion id → value; null or empty leaves a draft's criterion unscored",
     )
     comment_to_organizers = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     feedback_to_filmmaker = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)

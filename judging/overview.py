@@ -132,3 +132,18 @@ def short_entries(round_: Round, conflicts: Conflicts, *, offset: int = 0, limit
 
 def latest_assignment_run(round_: Round) -> AssignmentRun | None:
     return AssignmentRun.objects.filter(round=round_).order_by("-requested_at", "-id").first()
+
+
+def round_live_status(round_: Round, conflicts: Conflicts) -> tuple[dict[str, object], bool]:
+    """The round page's live values (``festival.live``): its counts and each judge's progress."""
+    counts = round_counts(round_, conflicts)
+    values: dict[str, object] = {
+        "round-entries": counts.entries,
+        "round-assignments": counts.assignments,
+        "round-submitted": counts.submitted,
+        "round-excluded": counts.excluded,
+    }
+    for load in judge_loads(round_, conflicts):
+        values[f"judge-{load.judge.pk}-assigned"] = load.assigned
+        values[f"judge-{load.judge.pk}-submitted"] = load.submitted
+    return values, True

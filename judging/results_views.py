@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
 from judging import advancement, exports, rankings, results
+from judging.confirmation import require_confirmation
 from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
@@ -144,6 +145,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
     method = _method(request.POST.get("method"))
     try:
         if action == "advance":
+            require_confirmation(request, what="advance these entries to the next round")
             done = advancement.apply_advancement(
                 round=round,
                 decided_by=user,
@@ -212,6 +214,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
             else:
                 messages.info(request, "The ranking is already being recomputed.")
         elif action == "publish":
+            require_confirmation(request, what="publish the award ladder")
             awards = final_services.publish_awards(round=round, decided_by=user, method=method, ip=ip)
             messages.success(request, f"Award ladder published: {len(awards)} awards.")
         else:

@@ -329,6 +329,26 @@ class FoundConflict:
         return self.judges < self.needed
 
 
+def queue_live_status(user: User) -> tuple[dict[str, object], bool]:
+    """The judge queue's live values (``festival.live``): per round, scores submitted of assigned.
+
+    One aggregate query over the judge's active assignments; active while any is unscored.
+    """
+    rows = (
+        Assignment.objects.filter(judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
+        .values("round_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(score__state=ScoreState.SUBMITTED)))
+        .order_by()
+    )
+    values: dict[str, object] = {}
+    active = False
+    for row in rows:
+        values[f"round-{row['round_id']}-done"] = row["done"]
+        values[f"round-{row['round_id']}-summary"] = f"{row['done']} of {row['total']}"
+        active = active or row["done"] < row["total"]
+    return values, active
+
+
 def conflicts_found_after_assignment(round_: Round, conflicts: Conflicts | None = None) -> list[FoundConflict]:
     """For the round page: conflicts that appeared after assignment and may need a new judge.
 

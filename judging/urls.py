@@ -6,11 +6,13 @@ from judging.final import views as final_views
 app_name = "judging"
 urlpatterns = [
     path("judge/", views.queue, name="queue"),
+    path("judge/status/", views.queue_status, name="queue-status"),
     path("judge/rounds/<int:round_id>/entries/<int:assignment_id>/", views.score_page, name="score"),
     path("judge/entries/<int:assignment_id>/conflict/", views.declare_entry_conflict, name="entry-conflict"),
     path("judge/entries/<int:assignment_id>/media/<path:asset>", views.judge_media, name="media"),
     path("judge/editions/<int:edition_id>/profile/", views.judge_profile, name="profile"),
     path("organize/rounds/<int:round_id>/", views.round_overview, name="round-overview"),
+    path("organize/rounds/<int:round_id>/status/", views.round_status, name="round-status"),
     path("api/judging/assignments/", api.MyAssignments.as_view(), name="api-assignments"),
     path("api/judging/assignments/<int:assignment_id>/score/", api.MyScore.as_view(), name="api-score"),
     path(
@@ -44,4 +46,10 @@ urlpatterns += [
     ),
     path("judge/final/<int:round_id>/", final_views.final_ballot, name="final-ballot"),
     path("judge/final/<int:round_id>/pairs/", final_views.final_pairs, name="final-pairs"),
+    path("judge/final/<int:round_id>/films/<int:submission_id>/", final_views.final_film, name="final-film"),
+    path(
+        "judge/final/<int:round_id>/films/<int:submission_id>/media/<path:asset>",
+        final_views.final_media,
+        name="final-media",
+    ),
 ]

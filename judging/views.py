@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from festival.live import live_response
 from festival.models import Category, JudgeMembership, User
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import overview, selectors
 from judging.competition import entries_that_left
+from judging.confirmation import require_confirmation
 from judging.conflict_check import round_conflicts
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
@@ -243,6 +245,23 @@ def _organized_round(request: HttpRequest, round_id: int) -> Round:
     return round_
 
 
+@login_required
+@require_GET
+def queue_status(request: HttpRequest) -> HttpResponse:
+    """The judge queue's live progress (polled by static/laurel/live.js)."""
+    values, active = selectors.queue_live_status(_user(request))
+    return live_response(request, values=values, active=active)
+
+
+@organizer_required
+@require_GET
+def round_status(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The organizer's round page's live counts and judges' progress."""
+    round_ = _organized_round(request, round_id)
+    values, active = overview.round_live_status(round_, round_conflicts(round_))
+    return live_response(request, values=values, active=active)
+
+
 @organizer_required
 @require_http_methods(["GET", "POST"])
 def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
@@ -295,9 +314,11 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                     why = result.short.get(assignment.submission_id, "no judge is free within the caps.")
                     messages.error(request, f"Entry #{assignment.submission_id} is still short of judges: {why}")
             elif action == "open":
+                require_confirmation(request, what="open the round for scoring now")
                 round_services.open_round(round_=round_, actor=user)
                 messages.success(request, "The round is open for scoring.")
             elif action == "close":
+                require_confirmation(request, what="close the round and lock its scores")
                 round_services.close_round(round_=round_, actor=user)
                 messages.success(request, "The round is closed; its scores are locked.")
             else:

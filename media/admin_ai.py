@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from festival.admin_base import ReadOnlyScopedAdmin, related_queryset
@@ -66,7 +67,10 @@ class AIEvidenceAdmin(EvidenceAdminBase):
 
     @admin.display(description="Evidence, flags and shots")
     def summary(self, obj: AIEvidence) -> SafeString:
-        html: SafeString = render_to_string("media/ai_usage.html", ai_usage_context(obj.film_id, show_flags=True))
+        base_url = reverse("media:film_asset", kwargs={"film_id": obj.film_id, "asset": "x"})[:-1]
+        html: SafeString = render_to_string(
+            "media/ai_usage.html", ai_usage_context(obj.film_id, show_flags=True, asset_base_url=base_url)
+        )
         return html
 
 

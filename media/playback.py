@@ -25,7 +25,7 @@ from django.http import (
 )
 
 from media.assets import TEXT_SUFFIXES, content_type_of, is_safe_asset_name, storage_name
-from media.models import FilmOutput, OutputKind
+from media.models import FilmOutput, OutputKind, Shot
 
 if TYPE_CHECKING:
     from storages.backends.s3 import S3Storage
@@ -86,6 +86,13 @@ def _recorded_assets(film_id: int) -> set[str]:
     return names
 
 
+def _is_recorded(film_id: int, asset: str) -> bool:
+    """An output file of the film, or one of its shot thumbnails (the AI-usage shot list)."""
+    if asset in _recorded_assets(film_id):
+        return True
+    return Shot.objects.filter(film_id=film_id, thumbnail=storage_name(film_id, asset)).exists()
+
+
 def _is_object_storage() -> bool:
     try:
         from storages.backends.s3 import S3Storage
@@ -135,7 +142,7 @@ def serve_film_asset(request: HttpRequest, *, film_id: int, asset: str) -> HttpR
     storage redirects to a short-lived presigned URL, except playlists and the thumbnails
     track, which are small and must keep the caller's mount as their base URL.
     """
-    if not is_safe_asset_name(asset) or asset not in _recorded_assets(film_id):
+    if not is_safe_asset_name(asset) or not _is_recorded(film_id, asset):
         raise Http404("No such asset.")
     name = storage_name(film_id, asset)
     content_type = content_type_of(asset)

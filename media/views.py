@@ -42,7 +42,7 @@ def film_detail(request: HttpRequest, film_id: int) -> HttpResponse:
         "status": selectors.film_status(film.pk),
         "report": selectors.qc_report(film.pk),
         "playback": playback_for(film.pk, base_url=base_url),
-        **ai_usage_context(film.pk, show_flags=True),
+        **ai_usage_context(film.pk, show_flags=True, asset_base_url=base_url),
     }
     return render(request, "media/film_detail.html", context)
 

@@ -1,4 +1,5 @@
-// Copy the browser builds of our npm dependencies into static/vendor/, which Django's
+// Copy the browser builds of our npm dependencies into static/vendor/ (axe-core is not
+// served: the journey tests inject it from node_modules/), which Django's
 // staticfiles (and whitenoise) serve. Run by `make` after `npm ci`; static/vendor is git-ignored.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,6 +11,7 @@ mkdirSync(target, { recursive: true });
 const files = {
   "tus-js-client/dist/tus.min.js": "tus.min.js",
   "hls.js/dist/hls.min.js": "hls.min.js",
+  "chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
 };
 for (const [source, name] of Object.entries(files)) {
   copyFileSync(join(root, "node_modules", source), join(target, name));

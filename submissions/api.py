@@ -24,10 +24,9 @@ from festival.models import Attestation, Category, Edition, User
 from media.selectors import FilmStatus
 from submissions import selectors, services
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
-from submissions.countries import COUNTRIES
 from submissions.models import AITool, AIUse, Credit, CreditRole, ProductionStage, Submission
 from submissions.models.entries import RUNTIME_MAX_SECONDS
-from submissions.validation import MAX_LANGUAGES, normalize_languages
+from submissions.validation import MAX_LANGUAGES, country_choices, normalize_languages
 
 # --- serializers ----------------------------------------------------------------------
 
@@ -52,7 +51,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
         required=False,
         help_text="ISO 639-1 codes, e.g. ['en', 'fr']; 'zxx' for no dialogue.",
     )
-    country = serializers.ChoiceField(choices=[("", "—"), *COUNTRIES], required=False, allow_blank=True)
+    country = serializers.ChoiceField(choices=[("", "—"), *country_choices()], required=False, allow_blank=True)
     state_label = serializers.SerializerMethodField(help_text="State including the film's processing, for people.")
     film = serializers.SerializerMethodField()
     editable = serializers.SerializerMethodField()

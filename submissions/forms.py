@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 
 from festival.models import Category, Edition
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
-from submissions.countries import COUNTRIES
 from submissions.models import AITool, AIUse, CreditRole, ProductionStage, Submission
 from submissions.models.entries import RUNTIME_MAX_SECONDS, SYNOPSIS_MAX
 from submissions.services import AIUseInput, CreditInput
 from submissions.services.entries import DETAIL_FIELDS, MAX_CREDITS
-from submissions.validation import normalize_languages
+from submissions.validation import country_choices, normalize_languages
 
 _RUNTIME = re.compile(r"^\s*(?:(\d{1,3}):)?(\d{1,5})\s*$")
 
@@ -55,7 +54,9 @@ class SubmissionDetailsForm(forms.ModelForm):
         max_length=200,
         help_text="Two-letter codes separated by commas, for example en, fr. Use zxx if there is no dialogue.",
     )
-    country = forms.ChoiceField(label="Country of production", required=False, choices=[("", "— choose —"), *COUNTRIES])
+    country = forms.ChoiceField(
+        label="Country of production", required=False, choices=lambda: [("", "— choose —"), *country_choices()]
+    )
 
     class Meta:
         model = Submission

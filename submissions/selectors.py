@@ -127,6 +127,32 @@ def submission_rows(submissions: Iterable[Submission]) -> list[SubmissionRow]:
     ]
 
 
+def live_status(user: User, *, submission_id: int | None = None) -> tuple[dict[str, object], bool]:
+    """The entrant's live values (``festival.live``): each submission's state and processing.
+
+    Two indexed queries (the user's submissions, their films' jobs) whatever the page.
+    ``active`` is true while a film is waiting or processing.
+    """
+    submissions = Submission.objects.filter(entrant=user).only("pk", "state", "film_id")
+    if submission_id is not None:
+        submissions = submissions.filter(pk=submission_id)
+    items = list(submissions.order_by())
+    film_ids = [s.film_id for s in items if s.film_id is not None]
+    statuses = film_statuses(film_ids) if film_ids else {}
+    values: dict[str, object] = {}
+    active = False
+    for submission in items:
+        row = SubmissionRow(submission=submission, film=statuses.get(submission.film_id or 0))
+        key = f"sub-{submission.pk}"
+        values[f"{key}-state"] = row.state_label
+        values[f"{key}-processing"] = row.is_processing
+        values[f"{key}-progress"] = row.film.progress if row.film else 0
+        values[f"{key}-failure"] = row.film.failure_reason if row.film and row.film.is_failed else ""
+        values[f"{key}-settled"] = bool(row.film and (row.film.is_ready or row.film.is_failed))
+        active = active or row.is_processing
+    return values, active
+
+
 def dashboard_rows(user: User) -> list[SubmissionRow]:
     return submission_rows(submissions_of(user))
 

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-
-from submissions.countries import COUNTRY_CODES
+from django_countries import countries
 
 MAX_LANGUAGES = 12
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -33,6 +32,15 @@ def normalize_languages(values: Iterable[str]) -> list[str]:
     return seen
 
 
+def country_choices() -> list[tuple[str, str]]:
+    """(ISO 3166-1 alpha-2 code, name) from django-countries, sorted by name in the active language."""
+    return [(country.code, str(country.name)) for country in countries]
+
+
+def country_name(code: str) -> str:
+    return str(countries.name(code)) if code else ""
+
+
 def validate_country(value: str) -> None:
-    if value and value not in COUNTRY_CODES:
+    if value and (len(value) != 2 or value != value.upper() or not countries.name(value)):
         raise ValidationError(f"{value[:10]!r} is not a country code (ISO 3166-1 alpha-2, for example FR).")

@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from festival.live import live_response
 from festival.models import Edition, User
 from festival.selectors import edition_windows
 from media.ai_usage import ShotLabelError, ai_usage_context, label_shots, shot_labels_from_post
+from media.playback import serve_film_asset
 from submissions import selectors, services
 from submissions.attestations import applicable_attestations, attestation_text, required_attestations
-from submissions.countries import COUNTRIES
 from submissions.forms import (
     AIStatementForm,
     AttestationsForm,
@@ -33,8 +34,7 @@ from submissions.forms import (
 )
 from submissions.middleware import too_large_message
 from submissions.models import Submission
-
-COUNTRY_NAMES = dict(COUNTRIES)
+from submissions.validation import country_name
 
 
 def _user(request: HttpRequest) -> User:
@@ -76,7 +76,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], *, statu
 def dashboard(request: HttpRequest) -> HttpResponse:
     rows = selectors.dashboard_rows(_user(request))
     windows = edition_windows(timezone.now())
-    return _page(request, "dashboard.html", {"rows": rows, "editions": windows})
+    context = {"rows": rows, "editions": windows, "any_processing": any(row.is_processing for row in rows)}
+    return _page(request, "dashboard.html", context)
 
 
 @login_required
@@ -131,6 +132,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             submission.film_id,
             show_flags=False,
             label_form_action=reverse("submissions:shots", kwargs={"pk": submission.pk}) if row.editable else "",
+            asset_base_url=reverse("submissions:media", kwargs={"pk": submission.pk, "asset": "x"})[:-1],
         )
         if submission.film_id is not None
         else None
@@ -141,7 +143,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ai_usage": ai_usage,
         "edition": edition,
         "runtime": format_runtime(submission.declared_runtime_seconds),
-        "country": COUNTRY_NAMES.get(submission.country, submission.country),
+        "country": country_name(submission.country),
         "credits": list(submission.credits.all()),
         "ai_uses": list(submission.ai_uses.select_related("tool")),
         "statements": statements,
@@ -149,6 +151,25 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit": submission.state == "uploaded" and not problems,
     }
     return _page(request, "submission_detail.html", context)
+
+
+@login_required
+@require_GET
+def live_status(request: HttpRequest) -> HttpResponse:
+    """The dashboard's and film page's live processing status (polled by static/laurel/live.js)."""
+    raw = request.GET.get("submission", "")
+    values, active = selectors.live_status(_user(request), submission_id=int(raw) if raw.isdigit() else None)
+    return live_response(request, values=values, active=active)
+
+
+@login_required
+@require_GET
+def submission_media(request: HttpRequest, pk: int, asset: str) -> HttpResponse:
+    """The entrant's own film's assets (shot thumbnails); anyone else's submission is a 404."""
+    submission = _own(request, pk)
+    if submission.film_id is None:
+        raise Http404("No film yet.")
+    return serve_film_asset(request, film_id=submission.film_id, asset=asset)
 
 
 @login_required

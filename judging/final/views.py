@@ -14,14 +14,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from festival.models import JudgeMembership, User
 from judging.final import selectors, services
 from judging.final.voting import BallotError
 from judging.models import BallotMethod, Round, RoundKind
 from judging.results_forms import parse_ids
+from media.playback import playback_for, serve_film_asset
 from submissions.models import Submission
 
 
@@ -36,6 +38,38 @@ def _juror(request: HttpRequest, round_id: int) -> tuple[Round, JudgeMembership]
     if membership is None:
         raise Http404  # not on this jury: the final does not exist for them
     return round, membership
+
+
+def _finalist(request: HttpRequest, round_id: int, submission_id: int) -> tuple[Round, Submission]:
+    """A finalist this juror ranks (not one they are conflicted with); anything else is a 404."""
+    round, membership = _juror(request, round_id)
+    finalist = next((s for s in selectors.ballot_finalists(round, membership) if s.pk == submission_id), None)
+    if finalist is None:
+        raise Http404
+    return round, finalist
+
+
+def _final_media_base(round: Round, submission: Submission) -> str:
+    kwargs = {"round_id": round.pk, "submission_id": submission.pk, "asset": "x"}
+    return reverse("judging:final-media", kwargs=kwargs)[:-1]
+
+
+@login_required
+@require_GET
+def final_film(request: HttpRequest, round_id: int, submission_id: int) -> HttpResponse:
+    """Watch a finalist before ranking it (blind: title, logline and film only)."""
+    round, finalist = _finalist(request, round_id, submission_id)
+    playback = playback_for(finalist.film_id, base_url=_final_media_base(round, finalist)) if finalist.film_id else None
+    return render(request, "judging/final_film.html", {"round": round, "finalist": finalist, "playback": playback})
+
+
+@login_required
+@require_GET
+def final_media(request: HttpRequest, round_id: int, submission_id: int, asset: str) -> HttpResponse:
+    _round, finalist = _finalist(request, round_id, submission_id)
+    if finalist.film_id is None:
+        raise Http404
+    return serve_film_asset(request, film_id=finalist.film_id, asset=asset)
 
 
 def _initial_order(round: Round, membership: JudgeMembership, finalists: list[Submission]) -> list[Submission]:

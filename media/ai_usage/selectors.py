@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q
 
+from media.assets import film_prefix
 from media.models import AIEvidence, AIFlag, C2PAState, DuplicatePair, FlagSeverity, Shot, ShotLabel
 
 
@@ -20,7 +20,7 @@ class ShotRow:
     end_seconds: float
     label: str
     label_display: str
-    thumbnail_url: str
+    thumbnail_url: str  # under the caller's permission-checked media mount; "" without one
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,15 @@ class AIUsage:
         return self.c2pa_state != C2PAState.NONE
 
 
-def _url(name: str) -> str:
-    return default_storage.url(name) if name else ""
+def _thumbnail_url(film_id: int, name: str, asset_base_url: str) -> str:
+    """A thumbnail's URL under the mount that checked who may see the film (never ``/media/``)."""
+    prefix = film_prefix(film_id) + "/"
+    if not name or not asset_base_url or not name.startswith(prefix):
+        return ""
+    return asset_base_url + name[len(prefix) :]
 
 
-def shot_list(film_id: int) -> list[ShotRow]:
+def shot_list(film_id: int, *, asset_base_url: str = "") -> list[ShotRow]:
     return [
         ShotRow(
             index=shot.index,
@@ -69,7 +73,7 @@ def shot_list(film_id: int) -> list[ShotRow]:
             end_seconds=shot.end_seconds,
             label=shot.label,
             label_display=shot.get_label_display(),
-            thumbnail_url=_url(shot.thumbnail),
+            thumbnail_url=_thumbnail_url(film_id, shot.thumbnail, asset_base_url),
         )
         for shot in Shot.objects.filter(film_id=film_id).order_by("index")
     ]
@@ -94,12 +98,12 @@ def duplicates_for(film_ids: Iterable[int]) -> dict[int, list[DuplicateRow]]:
     return dict(result)
 
 
-def ai_usage_for(film_id: int) -> AIUsage:
+def ai_usage_for(film_id: int, *, asset_base_url: str = "") -> AIUsage:
     """Everything known about a film's AI use from the file: manifest, tags, flags, duplicates, shots."""
     evidence = AIEvidence.objects.filter(film_id=film_id).first()
     flags = [_flag_row(f) for f in AIFlag.objects.filter(film_id=film_id).order_by("severity", "code", "pk")]
     duplicates = duplicates_for([film_id]).get(film_id, [])
-    shots = shot_list(film_id)
+    shots = shot_list(film_id, asset_base_url=asset_base_url)
     if evidence is None:
         return AIUsage(
             recorded=False,
@@ -145,14 +149,18 @@ def duplicate_pairs_for_group(group_key: str) -> list[tuple[int, int, int, int]]
     )
 
 
-def ai_usage_context(film_id: int, *, show_flags: bool, label_form_action: str = "") -> dict[str, Any]:
+def ai_usage_context(
+    film_id: int, *, show_flags: bool, label_form_action: str = "", asset_base_url: str = ""
+) -> dict[str, Any]:
     """The context of ``templates/media/ai_usage.html`` (``{% include ... with ... %}`` or render it).
 
     ``show_flags`` is for organizers only; ``label_form_action`` makes the shot list a form
-    for the entrant (the view behind it checks ownership and calls ``label_shots``).
+    for the entrant (the view behind it checks ownership and calls ``label_shots``);
+    ``asset_base_url`` is the caller's permission-checked media mount (``serve_film_asset``),
+    under which the shot thumbnails are served.
     """
     return {
-        "usage": ai_usage_for(film_id),
+        "usage": ai_usage_for(film_id, asset_base_url=asset_base_url),
         "show_flags": show_flags,
         "label_form_action": label_form_action,
         "shot_label_choices": ShotLabel.choices,

@@ -12,6 +12,8 @@
   function refresh() {
     var all = items();
     all.forEach(function (item, index) {
+      item.querySelector(".ballot-position").textContent = String(index + 1);
+      item.querySelector("[data-position]").textContent = String(index + 1);
       item.querySelector('[data-move="up"]').disabled = index === 0;
       item.querySelector('[data-move="down"]').disabled = index === all.length - 1;
     });

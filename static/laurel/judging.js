@@ -12,6 +12,7 @@
   var watchStatus = document.getElementById("watch-status");
   var version = data.version;
   var dirty = false;
+  var failed = false;  // the last save was refused: what is on the page is not stored
   var saving = false;
   var stopped = form.dataset.locked === "1";
   var timer = null;
@@ -52,13 +53,18 @@
     form.querySelectorAll("[data-error-for]").forEach(function (node) { node.textContent = ""; });
     form.querySelectorAll("[data-criterion]").forEach(function (input) { input.removeAttribute("aria-invalid"); });
     var fields = (body && body.fields) || {};
+    var first = null;
     Object.keys(fields).forEach(function (key) {
       var node = form.querySelector('[data-error-for="' + key + '"]');
       var input = form.querySelector('[data-criterion="' + key + '"]');
       if (node) node.textContent = fields[key];
-      if (input) input.setAttribute("aria-invalid", "true");
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        if (!first) first = input;
+      }
     });
     errorBox.textContent = body && body.detail ? body.detail : "";
+    return first;
   }
 
   function handle(result, what) {
@@ -70,8 +76,9 @@
     if (result.status === 409 || result.status === 403) {
       stopped = true;  // stale or locked: stop autosaving over someone else's work
     }
-    showErrors(result.body);
+    var first = showErrors(result.body);
     saveStatus.textContent = what + " failed.";
+    if (first && what === "Submitting") first.focus();  // the first missing or wrong field
     return false;
   }
 
@@ -82,11 +89,13 @@
     saveStatus.textContent = "Saving…";
     return send("PUT", data.scoreUrl, payload()).then(function (result) {
       saving = false;
-      if (handle(result, "Saving")) saveStatus.textContent = "Draft saved.";
-      return result.status === 200;
+      failed = !handle(result, "Saving");
+      if (!failed) saveStatus.textContent = "Draft saved.";
+      return !failed;
     }, function () {
       saving = false;
       dirty = true;
+      failed = true;
       saveStatus.textContent = "Could not reach the server; will retry.";
       return false;
     });
@@ -115,6 +124,8 @@
       return send("POST", data.submitUrl, payload()).then(function (result) {
         if (handle(result, "Submitting")) {
           saveStatus.textContent = "Score submitted.";
+          stopped = true;
+          dirty = failed = false;
           window.location.reload();
         } else if (button) {
           button.disabled = stopped;
@@ -153,6 +164,35 @@
   document.addEventListener("visibilitychange", function () { if (document.hidden) flushWatch(); });
   window.addEventListener("pagehide", flushWatch);
 
+  /* Leaving the page: save the draft first; if it cannot be saved, say so and stay, and a
+   * second try leaves without it. The browser's own prompt covers closing the tab. */
+  var warned = null;
+  function leave(url) {
+    url = new URL(url, window.location.href).href;
+    clearTimeout(timer);
+    save().then(function (ok) {
+      if (ok || stopped || warned === url) {
+        window.location.href = url;
+        return;
+      }
+      warned = url;
+      saveStatus.textContent = "Your changes are not saved. Fix the marked fields, or go there again to leave without saving.";
+    });
+  }
+  window.addEventListener("beforeunload", function (event) {
+    if (!stopped && (dirty || failed) && warned === null) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+  document.querySelectorAll(".judging-nav a").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      leave(link.href);
+    });
+  });
+
   /* Keyboard navigation that never steals typing from fields. */
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -165,6 +205,6 @@
     else if (event.key === "q") url = data.queueUrl;
     if (!url) return;
     event.preventDefault();
-    save().then(function () { window.location.href = url; });
+    leave(url);
   });
 })();

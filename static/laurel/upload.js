@@ -18,6 +18,9 @@
   var extensions = cfg.extensions ? cfg.extensions.split(",") : [];
   var maxSize = Number(cfg.maxSize);
   var upload = null;
+  var busy = false;  // one upload at a time: Upload cannot start a second one
+  var filmCheck = document.getElementById("film-check");
+  var checked = { file: null, problem: "" };  // the chosen file's duration and picture, read here
   var lastAnnounced = -1;
   var samples = [];
 
@@ -104,11 +107,85 @@
       statusLine.textContent = "Uploading: " + percent + "% sent.";
     }
   }
+  function label(seconds) {
+    seconds = Math.round(seconds);
+    var m = Math.floor(seconds / 60);
+    var s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+  // What the edition's rules say about a film of this runtime and picture ("" when fine).
+  function judgeFilm(duration, width, height) {
+    if (isFinite(duration) && duration > 0) {
+      if (duration < Number(cfg.runtimeMin)) {
+        return "The film runs " + label(duration) + "; this festival takes films from " + cfg.runtimeMinLabel + " to " + cfg.runtimeMaxLabel + ".";
+      }
+      if (duration > Number(cfg.runtimeMax) + 0.5) {
+        return "The film runs " + label(duration) + "; this festival takes films up to " + cfg.runtimeMaxLabel + ".";
+      }
+    }
+    if (width && height && Math.min(width, height) < Number(cfg.minShortSide)) {
+      return "The picture is " + width + "×" + height + " px; its shorter side must be at least " + cfg.minShortSide + " px.";
+    }
+    return "";
+  }
+  // Read duration and dimensions from the file itself (a <video> element's metadata); a
+  // file the browser cannot read is left to the server, which has the last word.
+  function readFilm(file) {
+    return new Promise(function (resolve) {
+      var video = document.createElement("video");
+      var url = URL.createObjectURL(file);
+      var finish = function (info) {
+        clearTimeout(timeout);
+        URL.revokeObjectURL(url);
+        video.removeAttribute("src");
+        resolve(info);
+      };
+      var timeout = setTimeout(function () { finish(null); }, 8000);
+      video.preload = "metadata";
+      video.muted = true;
+      video.addEventListener("loadedmetadata", function () {
+        finish({ duration: video.duration, width: video.videoWidth, height: video.videoHeight });
+      });
+      video.addEventListener("error", function () { finish(null); });
+      video.src = url;
+    });
+  }
+  function checkChosen() {
+    var file = input.files && input.files[0];
+    checked = { file: file || null, problem: "", pending: null };
+    filmCheck.textContent = "";
+    if (!file || precheck(file)) { return Promise.resolve(); }
+    filmCheck.textContent = "Checking the film…";
+    var pending = readFilm(file).then(function (info) {
+      if (checked.file !== file) { return; }
+      if (!info) {
+        filmCheck.textContent = "This browser cannot read the film; the festival checks it after the upload.";
+        return;
+      }
+      checked.problem = judgeFilm(info.duration, info.width, info.height);
+      filmCheck.textContent = checked.problem ? "" :
+        "Runtime " + label(info.duration) + (info.width ? ", picture " + info.width + "×" + info.height + " px" : "") + ": within the rules.";
+      if (checked.problem) { setError(checked.problem); } else { setError(""); }
+    });
+    checked.pending = pending;
+    return pending;
+  }
+  input.addEventListener("change", function () { setError(""); checkChosen(); });
+
   function start() {
+    if (busy) { return; }
     setError("");
     var file = input.files && input.files[0];
     var problem = precheck(file);
     if (problem) { setError(problem); input.focus(); return; }
+    busy = true;
+    var ready = checked.file === file && checked.pending ? checked.pending : checkChosen();
+    ready.then(function () {
+      if (checked.problem) { busy = false; setError(checked.problem); input.focus(); return; }
+      send(file);
+    });
+  }
+  function send(file) {
     samples = [];
     lastAnnounced = -1;
     show(panel, true);
@@ -135,6 +212,11 @@
           show(resumeButton, false);
           show(startButton, true);
           input.disabled = false;
+          busy = false;
+          upload = null;
+          input.focus();
+        } else {
+          resumeButton.focus();
         }
       },
       onSuccess: function () {
@@ -144,6 +226,8 @@
         show(resumeButton, false);
         show(doneBox, true);
         show(resumable, false);
+        var next = doneBox.querySelector("a");
+        if (next) { next.focus(); }
       },
     });
     upload.findPreviousUploads().then(function (previous) {
@@ -152,6 +236,7 @@
         statusLine.textContent = "Continuing the earlier upload of this file…";
       }
       setPaused(false);
+      pauseButton.focus();  // the Upload button just went away: keep the keyboard here
       upload.start();
     });
   }

@@ -94,6 +94,19 @@ def test_after_login_each_role_lands_on_its_own_page() -> None:
     assert landing == {"organizer": "/organize/", "judge": "/judge/", "entrant": "/me/"}
 
 
+def test_signing_in_through_the_form_lands_each_role_on_its_own_page() -> None:
+    """The sign-in form itself (not only /start/): organizers to the console, judges to the queue."""
+    organizer = OrganizerFactory.create().user
+    judge = JudgeFactory.create().user
+    entrant = UserFactory.create()
+    landing = {}
+    for name, user in (("organizer", organizer), ("judge", judge), ("entrant", entrant)):
+        response = Client().post("/accounts/login/", {"login": user.email, "password": PASSWORD}, follow=True)
+        landing[name] = response.redirect_chain[-1][0]
+
+    assert landing == {"organizer": "/organize/", "judge": "/judge/", "entrant": "/me/"}
+
+
 def test_navigation_shows_only_the_roles_a_person_has(django_assert_max_num_queries) -> None:
     judge = JudgeFactory.create().user
     client = Client()

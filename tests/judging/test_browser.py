@@ -38,6 +38,17 @@ def _tiny_clip(path: Path) -> None:
     )  # fmt: skip
 
 
+def signed_in_page(browser: Any, base: str, email: str) -> Any:
+    """A new page signed in through the real sign-in form."""
+    page = browser.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form [type=submit]")
+    return page
+
+
 @pytest.mark.browser
 def test_a_judge_watches_scores_submits_and_moves_on_by_keyboard(
     live_server: Any, judging_storage: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -75,12 +86,7 @@ def test_a_judge_watches_scores_submits_and_moves_on_by_keyboard(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            page.set_default_timeout(20_000)
-            page.goto(f"{base}/accounts/login/")
-            page.fill("input[name=login]", judge.user.email)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form [type=submit]")
+            page = signed_in_page(browser, base, judge.user.email)
             page.goto(f"{base}/judge/")
             page.get_by_role("link", name="Continue with entry 1").click()
             page.wait_for_url(f"**/judge/rounds/{round_.pk}/entries/{first.pk}/")
@@ -116,3 +122,65 @@ def test_a_judge_watches_scores_submits_and_moves_on_by_keyboard(
     assert (score.state, score.comment_to_organizers) == (ScoreState.SUBMITTED, "Lovely pacing.")
     assert score.values == {str(c.pk): 6 + i for i, c in enumerate(criteria)}
     assert Assignment.objects.get(pk=first.pk).watched_share >= 0.5
+
+
+@pytest.mark.browser
+def test_a_half_done_score_survives_moving_on_and_an_incomplete_submit_marks_the_missing_fields(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not Path(CHROMIUM).exists():
+        service_missing("Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    round_ = rubric_round()
+    judge = judge_of(round_.edition, name="Jo Judge")
+    first = assign(round_, judge, submitted_entry(round_.edition, title="First film"), position=1)
+    second = assign(round_, judge, submitted_entry(round_.edition, title="Second film"), position=2)
+    criteria = list(round_.criteria.order_by("position", "pk"))
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    base = live_server.url
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = signed_in_page(browser, base, judge.user.email)
+            page.wait_for_url(f"{base}/judge/")
+            page.goto(f"{base}/judge/rounds/{round_.pk}/entries/{first.pk}/")
+
+            # Half a rubric, then straight on with "j": the draft is saved before leaving.
+            page.fill(f"#criterion-{criteria[0].pk}", "7")
+            page.fill(f"#criterion-{criteria[1].pk}", "5")
+            page.locator("h1").click()
+            page.keyboard.press("j")
+            page.wait_for_url(f"**/entries/{second.pk}/")
+            # ... and back with "k": the half-done score is there.
+            page.locator("h1").click()
+            page.keyboard.press("k")
+            page.wait_for_url(f"**/entries/{first.pk}/")
+            assert page.input_value(f"#criterion-{criteria[0].pk}") == "7"
+            assert page.input_value(f"#criterion-{criteria[1].pk}") == "5"
+
+            # A value the rubric refuses cannot be saved: the link does not silently drop it.
+            page.fill(f"#criterion-{criteria[2].pk}", "99")
+            page.click("#next-entry")
+            page.wait_for_function(
+                "() => /Your changes are not saved/.test(document.getElementById('save-status').textContent)"
+            )
+            assert page.url.endswith(f"/entries/{first.pk}/")
+            assert page.get_attribute(f"#criterion-{criteria[2].pk}", "aria-invalid") == "true"
+            page.fill(f"#criterion-{criteria[2].pk}", "")
+
+            # Submitting the incomplete score marks and focuses the first missing field.
+            page.click("#submit-score")
+            page.wait_for_function("() => document.getElementById('save-status').textContent === 'Submitting failed.'")
+            missing = criteria[2:]
+            for criterion in missing:
+                assert page.get_attribute(f"#criterion-{criterion.pk}", "aria-invalid") == "true"
+                assert page.inner_text(f"#error-{criterion.pk}") == f"{criterion.name} is required before you submit."
+            assert page.evaluate("() => document.activeElement.id") == f"criterion-{missing[0].pk}"
+            assert page.get_attribute(f"#criterion-{criteria[0].pk}", "aria-invalid") is None
+        finally:
+            browser.close()
+
+    score = Score.objects.get(assignment=first)
+    assert score.state == ScoreState.DRAFT
+    assert score.values == {str(criteria[0].pk): 7, str(criteria[1].pk): 5}

@@ -57,6 +57,13 @@ def test_a_juror_reorders_by_keyboard_and_drag_and_submits(live_server: Any, mon
             items = page.locator(".ballot-item")
             items.nth(2).drag_to(items.nth(0), target_position={"x": 10, "y": 2})
             assert order() == [third, second, first]
+            # The positions are shown, and follow the order.
+            positions = page.locator(".ballot-position").all_inner_texts()
+            assert positions == ["1", "2", "3"] and page.is_visible(".ballot-position")
+            assert page.locator(".ballot-item").nth(0).locator("[data-position]").text_content() == "1"
+            assert page.locator(".ballot-item").nth(0).get_by_role("link").get_attribute("href") == (
+                f"/judge/final/{data.round.pk}/films/{third}/"
+            )
             page.get_by_role("button", name="Submit my ballot").click()
             page.wait_for_selector("text=Your ballot is saved.")
             shown = order()

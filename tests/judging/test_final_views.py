@@ -111,3 +111,27 @@ def test_the_ballot_is_404_for_anyone_not_on_the_jury(who: str) -> None:
     client = client_for(user)
     assert client.get(ballot_url(data)).status_code == 404
     assert client.get(reverse("judging:final-pairs", kwargs={"round_id": data.round.pk})).status_code == 404
+
+
+def test_a_juror_watches_each_finalist_from_the_ballot_and_no_one_else_can() -> None:
+    data = final_round()
+    finalist = data.finalists[0]
+    client = client_for(data.jurors[0].user)
+    film_url = reverse("judging:final-film", kwargs={"round_id": data.round.pk, "submission_id": finalist.pk})
+
+    ballot = client.get(ballot_url(data)).content.decode()
+    page = client.get(film_url)
+
+    assert f'href="{film_url}"' in ballot
+    assert '<span class="ballot-position" aria-hidden="true">1</span>' in ballot
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"<h1>{finalist.title}</h1>" in body and finalist.entrant.email not in body
+    outsider = client_for(JudgeFactory.create().user)
+    assert outsider.get(film_url).status_code == 404
+    not_a_finalist = reverse("judging:final-film", kwargs={"round_id": data.round.pk, "submission_id": 999999})
+    assert client.get(not_a_finalist).status_code == 404
+    media = reverse(
+        "judging:final-media", kwargs={"round_id": data.round.pk, "submission_id": finalist.pk, "asset": "mp4/a.mp4"}
+    )
+    assert outsider.get(media).status_code == 404

@@ -105,15 +105,18 @@ def test_organizer_advances_from_the_page_and_sees_a_tie_first() -> None:
     client = client_for(data.organizer)
     response = client.post(action_url(data), {"action": "rule", "mode": "top_n", "count": "2"}, follow=True)
     assert "Advancement rule saved." in response.content.decode()
-    response = client.post(action_url(data), {"action": "advance"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "confirm": "yes"}, follow=True)
     assert "a worker is recomputing it" in response.content.decode()  # the rule changed the cut
     ranked(data.round)
     page = client.get(results_url(data.edition.pk)).content.decode()
     assert "Tied exactly at the cut, a decision is needed" in page
-    response = client.post(action_url(data), {"action": "advance"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "include_tied": "1"}, follow=True)
+    assert "Nothing changed: tick the box to confirm that you want to advance" in response.content.decode()
+    assert RoundEntry.objects.filter(round=jury).count() == 0
+    response = client.post(action_url(data), {"action": "advance", "confirm": "yes"}, follow=True)
     assert "exactly the same calibrated score at the cut" in response.content.decode()
     assert RoundEntry.objects.filter(round=jury).count() == 0
-    response = client.post(action_url(data), {"action": "advance", "include_tied": "1"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "include_tied": "1", "confirm": "yes"}, follow=True)
     assert "3 entries entered Jury." in response.content.decode()
     assert RoundEntry.objects.filter(round=jury).count() == 3
 
@@ -144,10 +147,14 @@ def test_final_ladder_tie_decision_and_publishing_from_the_page() -> None:
     assert "Tie for ranks 1–2 (Grand Prix / Gold)" in page
     assert "2 ballots cast." in page
     action = reverse("judging:results-action", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk})
-    response = client.post(action, {"action": "publish"}, follow=True)
+    response = client.post(action, {"action": "publish", "confirm": "yes"}, follow=True)
     assert "Decide the tie(s) at a tier boundary first: Finalist 0, Finalist 1." in response.content.decode()
     client.post(action, {"action": "decide_tie", "order": [str(b), str(a)], "reason": "Casting vote"})
-    response = client.post(action, {"action": "publish"}, follow=True)
+    unconfirmed = client.post(action, {"action": "publish"}, follow=True).content.decode()
+    assert "Nothing changed: tick the box to confirm that you want to publish the award ladder." in unconfirmed
+    assert "Award ladder published" not in unconfirmed
+    assert 'name="confirm" value="yes" required' in unconfirmed
+    response = client.post(action, {"action": "publish", "confirm": "yes"}, follow=True)
     body = response.content.decode()
     assert "Award ladder published: 3 awards." in body
     assert f"Grand Prix: #{b} Finalist 1" in body
@@ -207,10 +214,10 @@ def test_advancing_through_a_tie_band_needs_the_organizers_confirmation() -> Non
     client = client_for(data.organizer)
     page = client.get(results_url(data.edition.pk)).content.decode()
     assert 'name="confirm_band"' in page
-    response = client.post(action_url(data), {"action": "advance"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "confirm": "yes"}, follow=True)
     assert "cannot be told apart from it" in response.content.decode()
     assert RoundEntry.objects.filter(round=jury).count() == 0
-    response = client.post(action_url(data), {"action": "advance", "confirm_band": "1"}, follow=True)
+    response = client.post(action_url(data), {"action": "advance", "confirm_band": "1", "confirm": "yes"}, follow=True)
     assert "8 entries entered Jury." in response.content.decode()
     event = AuditEvent.objects.get(action="round.advanced")
     assert event.after is not None and event.after["band_confirmed"] is True

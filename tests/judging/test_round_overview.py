@@ -38,7 +38,9 @@ def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_
         page = client.get(url)
 
     body = page.content.decode()
-    assert "6 entries, 12 active assignments" in body
+    assert (
+        '<span data-live="round-entries">6</span> entries, <span data-live="round-assignments">12</span> active' in body
+    )
     assert "The seed is a whole number" in bad_seed.content.decode()
     assert not Assignment.objects.filter(judge=judges[0], state=AssignmentState.ACTIVE).exists()
     # Two judges left for k = 2: every entry still fully covered.
@@ -50,6 +52,37 @@ def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_
         "assignment.run",
         "assignment.judge_withdrawn",
         "assignment.run",
+    ]
+
+
+def test_opening_and_closing_take_a_ticked_confirmation() -> None:
+    round_ = rubric_round(opens_at=None, closes_at=None)
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    client = Client()
+    client.force_login(organizer)
+    url = f"/organize/rounds/{round_.pk}/"
+
+    page = client.get(url).content.decode()
+    one_click = client.post(url, {"action": "open"}, follow=True).content.decode()
+    round_.refresh_from_db()
+    still_closed = round_.opens_at
+    client.post(url, {"action": "open", "confirm": "yes"})
+    round_.refresh_from_db()
+    opened = round_.opens_at is not None
+    close_click = client.post(url, {"action": "close"}, follow=True).content.decode()
+    client.post(url, {"action": "close", "confirm": "yes"})
+    round_.refresh_from_db()
+
+    assert 'id="confirm-open" name="confirm" value="yes" required' in page
+    assert "Nothing changed: tick the box to confirm that you want to open the round for scoring now." in one_click
+    assert (still_closed, opened) == (None, True)
+    assert "Nothing changed: tick the box to confirm that you want to close the round and lock its scores." in (
+        close_click
+    )
+    assert round_.closes_at is not None
+    assert list(AuditEvent.objects.filter(actor=organizer).values_list("action", flat=True).order_by("id")) == [
+        "round.opened",
+        "round.closed",
     ]
 
 

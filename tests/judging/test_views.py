@@ -12,7 +12,7 @@ from django.utils import timezone
 from festival.models import AuditEvent, User
 from judging.models import Assignment, AssignmentState, ConflictKind, DeclaredConflict, Score, ScoreState, WatchSession
 from submissions.models import Submission
-from tests.factories import CategoryFactory, CreditFactory, UserFactory
+from tests.factories import CategoryFactory, CreditFactory, OrganizerFactory, UserFactory
 from tests.judging.factories import assign, judge_of, rubric_round, submitted_entry
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "<strong>1 of 12</strong> scores submitted." in body
+    assert ">1 of 12</strong> scores submitted." in body
     assert body.index("Film 1<") < body.index("Film 11<") < body.index("Film 0<")
     assert f'href="{page(assignments[2])}">Continue with entry 2' in body.replace("\n", "")
 
@@ -181,6 +181,29 @@ def test_autosave_submit_and_a_stale_tab_through_the_api() -> None:
     assert stale.json()["detail"].startswith("This score was changed in another tab")
     events = AuditEvent.objects.filter(target_type="judging.score").order_by("id")
     assert [(e.action, e.ip) for e in events] == [("score.draft_saved", "127.0.0.1"), ("score.submitted", "127.0.0.1")]
+
+
+def test_a_half_done_draft_with_empty_criteria_saves_and_submit_names_the_missing_ones() -> None:
+    """The page sends unscored criteria as null: a draft keeps what is there; submit lists the rest."""
+    client, assignments = judge_with_queue()
+    a = assignments[0]
+    criteria = list(a.round.criteria.order_by("pk"))
+    half = {str(c.pk): (7 if i == 0 else None) for i, c in enumerate(criteria)}
+
+    saved = put_score(client, a, {"version": 0, "values": half, "comment_to_organizers": ""})
+    submitted = client.post(
+        f"/api/judging/assignments/{a.pk}/score/submit/",
+        json.dumps({"version": 1, "values": half}),
+        content_type="application/json",
+    )
+
+    assert saved.status_code == 200  # type: ignore[attr-defined]
+    assert saved.json()["values"] == {str(criteria[0].pk): 7}  # type: ignore[attr-defined]
+    assert submitted.status_code == 400
+    assert submitted.json()["fields"] == {
+        str(c.pk): f"{c.name} is required before you submit." for c in criteria[1:] if c.required
+    }
+    assert Score.objects.get(assignment=a).state == ScoreState.DRAFT
 
 
 def test_bad_input_gets_clear_errors_through_the_api() -> None:
@@ -422,5 +445,41 @@ def test_a_long_queue_is_paged_and_opens_on_the_page_of_the_next_entry(django_as
 
     assert "Entries 1–50 of 55" in first and page(assignments[0]) in first and page(assignments[50]) not in first
     assert "Entries 51–55 of 55" in resumed and page(assignments[52]) in resumed
-    assert "<strong>52 of 55</strong> scores submitted." in resumed
+    assert ">52 of 55</strong> scores submitted." in resumed
     assert "Entries 1–50 of 55" in chosen
+
+
+@pytest.mark.parametrize("entries", [2, 40])
+def test_the_queues_live_status_is_one_query_and_follows_submitted_scores(
+    entries: int, django_assert_num_queries
+) -> None:
+    client, assignments = judge_with_queue(entries)
+    a = assignments[0]
+    client.post(
+        f"/api/judging/assignments/{a.pk}/score/submit/",
+        json.dumps({"version": 0, "values": all_values(a)}),
+        content_type="application/json",
+    )
+    client.get("/judge/status/")
+    with django_assert_num_queries(3):  # session, user, the one aggregate
+        response = client.get("/judge/status/")
+    assert response.json() == {
+        "active": True,
+        "values": {f"round-{a.round_id}-done": 1, f"round-{a.round_id}-summary": f"1 of {entries}"},
+    }
+    assert client.get("/judge/status/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_the_round_pages_live_status_is_the_organizers_only() -> None:
+    client, assignments = judge_with_queue(2)
+    round_ = assignments[0].round
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    organizer_client = Client()
+    organizer_client.force_login(organizer)
+
+    body = organizer_client.get(f"/organize/rounds/{round_.pk}/status/").json()
+
+    judge = assignments[0].judge
+    assert body["values"]["round-assignments"] == 2
+    assert (body["values"][f"judge-{judge.pk}-assigned"], body["values"][f"judge-{judge.pk}-submitted"]) == (2, 0)
+    assert client.get(f"/organize/rounds/{round_.pk}/status/").status_code == 404

@@ -47,11 +47,11 @@ def test_a_signed_upload_gets_its_evidence_shots_and_duplicate_link_from_the_pip
 
     assert process_film(film.pk) == JobState.READY
 
-    usage = ai_usage_for(film.pk)
+    usage = ai_usage_for(film.pk, asset_base_url="/mount/")
     assert (usage.recorded, usage.c2pa_state, usage.c2pa["claim_generator"]) == (True, "untrusted", "OpenAI Sora 1.0")
     assert sorted({f.code for f in usage.flags}) == ["c2pa_ai_media_undeclared", "c2pa_tool_undeclared"]
     assert [(s.start_seconds, s.end_seconds) for s in usage.shots] == [(0.0, 2.0), (2.0, 4.0), (4.0, 6.0), (6.0, 8.0)]
-    assert all(s.thumbnail_url for s in usage.shots)
+    assert all(s.thumbnail_url.startswith("/mount/ai/") for s in usage.shots)  # under the caller's mount
     assert FrameHash.objects.filter(film=film).count() == 4
 
     # The same film re-encoded smaller and uploaded again in the same edition.

@@ -8,9 +8,9 @@ from django.core.files.storage import default_storage
 from django.test import Client, RequestFactory
 
 from media.assets import is_safe_asset_name, storage_name
-from media.models import FilmOutput, OutputKind
+from media.models import AIEvidence, FilmOutput, OutputKind, Shot
 from media.playback import Playback, playback_for, serve_film_asset
-from tests.factories import EditionFactory, FilmFactory, OrganizerFactory, UserFactory
+from tests.factories import EditionFactory, FilmFactory, OrganizerFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +157,29 @@ def test_organizer_film_page_shows_player(
     html = response.content.decode()
     assert f'data-hls="/organize/films/{film_id}/media/hls/master.m3u8"' in html
     assert f'data-storyboard="/organize/films/{film_id}/media/storyboard/thumbs.vtt"' in html
+
+
+def test_shot_thumbnails_load_through_the_permission_checked_mounts(media_storage: Path, client: Client) -> None:
+    """The shot list's pictures: never a bare /media/ URL, each mount checks who may see them."""
+    edition = EditionFactory.create()
+    film_id = _ready_film(group_key=f"edition:{edition.pk}")
+    name = default_storage.save(f"films/{film_id}/ai/run1/shot-0000.jpg", ContentFile(b"\xff\xd8jpeg"))
+    Shot.objects.create(film_id=film_id, index=0, start_seconds=0, end_seconds=1.5, thumbnail=name)
+    AIEvidence.objects.create(film_id=film_id)
+    submission = SubmissionFactory.create(edition=edition, film_id=film_id)
+    organizer = OrganizerFactory.create(festival=edition.festival).user
+    organizer_src = f"/organize/films/{film_id}/media/ai/run1/shot-0000.jpg"
+    entrant_src = f"/me/submissions/{submission.pk}/media/ai/run1/shot-0000.jpg"
+
+    client.force_login(organizer)
+    assert f'src="{organizer_src}"' in client.get(f"/organize/films/{film_id}/").content.decode()
+    shown = client.get(organizer_src)
+    assert (shown.status_code, shown["Content-Type"], _body(shown)) == (200, "image/jpeg", b"\xff\xd8jpeg")
+
+    client.force_login(submission.entrant)
+    assert f'src="{entrant_src}"' in client.get(f"/me/submissions/{submission.pk}/").content.decode()
+    assert _body(client.get(entrant_src)) == b"\xff\xd8jpeg"
+    # Only recorded shots of this film are served; another entrant gets a 404.
+    assert client.get(f"/me/submissions/{submission.pk}/media/ai/run1/other.jpg").status_code == 404
+    client.force_login(UserFactory.create())
+    assert client.get(entrant_src).status_code == 404

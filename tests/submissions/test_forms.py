@@ -121,3 +121,23 @@ def test_attestations_form_words_each_statement_and_marks_the_required_ones() ->
     assert list(form.fields) == ["rights", "likeness_consent", "training_data", "rules"]
     assert form.fields["rules"].help_text == "Required to submit."
     assert form.fields["rights"].help_text == "Optional."
+
+
+@pytest.mark.django_db
+def test_the_country_list_is_django_countries_current_names_without_mojibake() -> None:
+    edition = EditionFactory.create()
+    choices = dict(SubmissionDetailsForm(edition=edition).fields["country"].choices)  # type: ignore[attr-defined]
+    html = SubmissionDetailsForm(edition=edition)["country"].as_widget()
+
+    assert (choices["CI"], choices["ST"], choices["SZ"], choices["CZ"]) == (
+        "Côte d'Ivoire",
+        "Sao Tome and Principe",
+        "Eswatini",
+        "Czechia",
+    )
+    assert choices["XK"] == "Kosovo"  # kept: entries made with the earlier list may carry it
+    assert "Swaziland" not in html and "Ã" not in html
+    assert len(choices) == 1 + 250  # "— choose —", ISO 3166-1's 249 and Kosovo
+    assert SubmissionDetailsForm({"title": "T", "country": "SZ"}, edition=edition).is_valid()
+    refused = SubmissionDetailsForm({"title": "T", "country": "ZZ"}, edition=edition)
+    assert not refused.is_valid() and "country" in refused.errors

@@ -16,10 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import User
-from media.models import Film
+from media.models import Film, JobState, ProcessingJob
 from submissions.models import Submission, SubmissionState
 from tests.conftest import service_missing
-from tests.factories import EditionFactory, SubmissionFactory, UserFactory
+from tests.factories import EditionFactory, FilmFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,26 +108,39 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             browser.close()
 
 
+def sign_in(page: Any, base_url: str, user: User) -> None:
+    """Give the browser a signed-in session cookie of ``user``."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
+
+
 @pytest.mark.browser
 def test_upload_through_the_page_reaches_100_percent_and_the_film_is_registered(
     live_server: Any, browser_page: Any, clip: Path, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     enqueued: list[int] = []
     monkeypatch.setattr("media.services.enqueue_processing", lambda *, film_id: enqueued.append(film_id))
-    submission = SubmissionFactory.create(entrant=UserFactory.create(), title="Neon Tide")
-    client = Client()
-    client.force_login(submission.entrant)
-    browser_page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-          "url": live_server.url}]
-    )  # fmt: skip
+    edition = EditionFactory.create(runtime_min_seconds=1, min_short_side_px=90)  # the clip: 1 s, 160x90
+    submission = SubmissionFactory.create(edition=edition, entrant=UserFactory.create(), title="Neon Tide")
+    sign_in(browser_page, live_server.url, submission.entrant)
     browser_page.goto(f"{live_server.url}{page_url(submission)}")
     # Served by the site itself (static/vendor, from npm), never a CDN.
     assert browser_page.evaluate("typeof window.tus.Upload") == "function"
+    # Before an upload: only Upload shows (a display rule must not beat `hidden`).
+    assert browser_page.is_visible("#upload-start")
+    assert not browser_page.is_visible("#upload-pause") and not browser_page.is_visible("#upload-resume")
     browser_page.set_input_files("#film-file", str(clip))
+    browser_page.wait_for_function("() => /within the rules/.test(document.getElementById('film-check').textContent)")
+    assert browser_page.inner_text("#film-check") == "Runtime 0:01, picture 160×90 px: within the rules."
+    # A second press mid-upload (Enter on the form) must not start a second upload.
     browser_page.click("#upload-start")
+    browser_page.evaluate("() => document.getElementById('upload-form').requestSubmit()")
     browser_page.wait_for_selector("#upload-done:not([hidden]), #upload-error:not([hidden])", timeout=30_000)
     assert browser_page.inner_text("#upload-error") == ""
+    assert not browser_page.is_visible("#upload-start") and not browser_page.is_visible("#upload-pause")
+    assert browser_page.evaluate("() => document.activeElement.textContent") == "Go to my films"
     assert browser_page.eval_on_selector("#upload-progress", "el => el.value") == 100
     assert browser_page.inner_text("#upload-percent") == "100%"
     assert browser_page.inner_text("#upload-status") == "Upload complete: 100% sent. Your film is processing."
@@ -143,3 +156,50 @@ def test_upload_through_the_page_reaches_100_percent_and_the_film_is_registered(
     assert row.locator("th").inner_text() == "Neon Tide"
     assert row.locator(".state").inner_text() == "Waiting to be processed"
     assert row.locator("a", has_text="Replace film").count() == 1
+
+
+@pytest.mark.browser
+def test_a_film_the_rules_refuse_is_refused_in_the_browser_before_a_byte_is_sent(
+    live_server: Any, browser_page: Any, clip: Path, media_root: Path
+) -> None:
+    edition = EditionFactory.create(runtime_min_seconds=20, runtime_max_seconds=300, min_short_side_px=90)
+    submission = SubmissionFactory.create(edition=edition, entrant=UserFactory.create(), title="Too Short")
+    sign_in(browser_page, live_server.url, submission.entrant)
+    sent: list[str] = []
+    browser_page.on("request", lambda request: sent.append(request.url) if "/api/uploads/" in request.url else None)
+    browser_page.goto(f"{live_server.url}{page_url(submission)}")
+    assert browser_page.inner_text("#rule-runtime") == "Runtime from 0:20 to 5:00."
+    browser_page.set_input_files("#film-file", str(clip))
+    browser_page.click("#upload-start")
+    browser_page.wait_for_selector("#upload-error:not([hidden])")
+    assert browser_page.inner_text("#upload-error") == (
+        "The film runs 0:01; this festival takes films from 0:20 to 5:00."
+    )
+    assert browser_page.is_visible("#upload-start") and not browser_page.is_visible("#upload-panel")
+    assert browser_page.evaluate("() => document.activeElement.id") == "film-file"
+    assert sent == []
+    assert Film.objects.count() == 0
+
+
+@pytest.mark.browser
+def test_the_dashboard_follows_processing_without_a_reload(live_server: Any, browser_page: Any) -> None:
+    film = FilmFactory.create(job__state=JobState.TRANSCODING)
+    ProcessingJob.objects.filter(film=film).update(progress=10)
+    submission = SubmissionFactory.create(state=SubmissionState.UPLOADED, film=film, title="Live Wire")
+    sign_in(browser_page, live_server.url, submission.entrant)
+    browser_page.goto(f"{live_server.url}/me/")
+    browser_page.evaluate("() => { window.sameDocument = true; }")
+    progress = f'progress[data-live="sub-{submission.pk}-progress"]'
+    assert browser_page.eval_on_selector(progress, "el => el.value") == 10
+
+    ProcessingJob.objects.filter(film=film).update(progress=60)
+    browser_page.wait_for_function(f"() => document.querySelector('{progress}').value === 60", timeout=15_000)
+    assert browser_page.inner_text(f'[data-live="sub-{submission.pk}-state"]') == "Processing: transcoding (60 %)"
+    ProcessingJob.objects.filter(film=film).update(state=JobState.READY, progress=100)
+    state = f'[data-live="sub-{submission.pk}-state"]'
+    browser_page.wait_for_function(
+        f"() => document.querySelector('{state}').textContent === 'Processed, ready to submit'", timeout=20_000
+    )
+    assert not browser_page.is_visible(progress)
+    assert browser_page.evaluate("() => window.sameDocument") is True  # no reload
+    browser_page.wait_for_selector("[data-live-state=idle]", state="attached")  # polling stopped
