@@ -320,10 +320,35 @@ class JudgeInvitation(models.Model):
         return f"Invitation of {self.email} to judge {self.edition}"
 
 
-class AuditEvent(models.Model):
-    """Append-only record of who changed what. Written by services, never updated."""
+class AuditChain(models.Model):
+    """The head of one festival's audit chain (``scope`` "festival:<id>", or "global").
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ``festival.services.record_audit`` locks this row while it appends, so two writers
+    cannot both chain onto the same event; ``seq`` and ``head_hash`` are the last event's.
+    """
+
+    scope = models.CharField(max_length=40, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"Audit chain {self.scope} at #{self.seq}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who changed what. Written by services, never updated.
+
+    Each event carries the hash of the one before it in its festival's chain and its own
+    hash over a canonical serialisation (``festival.audit``), so an edited, deleted or
+    re-ordered row is found by ``manage.py verify_audit``.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    festival = models.ForeignKey(Festival, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    chain = models.CharField(max_length=40, default="global")
+    seq = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -341,6 +366,7 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_seq_once_per_chain")]
 
     def __str__(self) -> str:
         return f"{self.action} on {self.target_type}#{self.target_id}"

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from festival import audit
 from festival.models import (
     DEFAULT_ATTESTATIONS,
     DEFAULT_CONTAINERS,
@@ -50,8 +51,16 @@ def record_audit(
     after: dict[str, Any] | None = None,
     ip: str | None = None,
     real_actor: User | None = None,
+    festival: Festival | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """Append one event to its festival's hash chain (``festival.audit``), under the chain's lock.
+
+    ``festival`` is found from ``target`` when not given.
+    """
+    festival_id = festival.pk if festival is not None else audit.festival_id_of(target)
+    event = AuditEvent(
+        festival_id=festival_id,
+        chain=audit.chain_name(festival_id),
         actor=actor,
         real_actor=real_actor or actor,
         action=action,
@@ -61,6 +70,8 @@ def record_audit(
         before=before,
         after=after,
     )
+    with transaction.atomic():
+        return audit.append(event)
 
 
 @transaction.atomic

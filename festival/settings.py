@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "media",
     "submissions",
     "judging",
+    "notifications",
+    "announcements",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "festival.context_processors.navigation",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -170,16 +173,47 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_ADAPTER = "festival.adapters.AccountAdapter"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
-# --- E-mail: console in the embedded default, SMTP when EMAIL_URL says so -------------
-_email = env.email("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
-for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_FILE_PATH"):
-    if _email.get(_key):
-        globals()[_key] = _email[_key]
-EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
-EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+# --- E-mail: files under var/mail/ in the embedded default, SMTP when EMAIL_URL says so ---
+# EMAIL_URL is django-environ's e-mail URL: smtp://user:pass@host:587 (STARTTLS with
+# smtp+tls://), smtps://… for implicit TLS, consolemail:// to print mail. Providers' HTTP
+# APIs go through django-anymail: EMAIL_URL=anymail://postmark (or sendgrid, mailgun,
+# amazon_ses, …) with the provider's settings as JSON in ANYMAIL (see README).
+LAUREL_MAIL_FOLDER = env.str("LAUREL_MAIL_FOLDER", default=str(VAR_DIR / "mail"))
+LAUREL_SITE_NAME = env.str("LAUREL_SITE_NAME", default="Laurel")
+_email_url = env.str("EMAIL_URL", default="")
+if _email_url.startswith("anymail://"):
+    EMAIL_BACKEND = f"anymail.backends.{_email_url.removeprefix('anymail://').strip('/')}.EmailBackend"
+    ANYMAIL: dict[str, Any] = env.json("ANYMAIL", default={})
+elif _email_url:
+    _email = env.email("EMAIL_URL", default="")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_FILE_PATH"):
+        if _email.get(_key):
+            globals()[_key] = _email[_key]
+    EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+    EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+else:
+    EMAIL_BACKEND = "notifications.backends.MailFolderBackend"
+EMAIL_TIMEOUT = env.positive_int("EMAIL_TIMEOUT", default=30)
+# The local mail page (/dev/mail/) shows var/mail/ when the embedded default is in use.
+LAUREL_MAIL_PAGE = not PRODUCTION and EMAIL_BACKEND == "notifications.backends.MailFolderBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Laurel <festival@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Delivery (notifications app): a worker holds a message it is sending this long; a claim
+# past it belongs to a dead worker and the message is sent again (same Message-ID).
+LAUREL_MAIL_LEASE_SECONDS = env.positive_int("LAUREL_MAIL_LEASE_SECONDS", default=120)
+# Temporary failures are retried after 2, 4, 8 … s, at most this long apart; an address the
+# server keeps answering 4xx for fails after this many attempts (a server that is down
+# never fails a message: it stays queued until the server is back).
+LAUREL_MAIL_FIRST_BACKOFF = env.float("LAUREL_MAIL_FIRST_BACKOFF", default=2.0)
+LAUREL_MAIL_MAX_BACKOFF = env.float("LAUREL_MAIL_MAX_BACKOFF", default=600.0)
+LAUREL_MAIL_MAX_ATTEMPTS = env.positive_int("LAUREL_MAIL_MAX_ATTEMPTS", default=8)
+# At most this many messages per second on one SMTP connection (0: no limit), and this
+# many messages per connection (one task).
+LAUREL_MAIL_RATE_PER_CONNECTION = env.float("LAUREL_MAIL_RATE_PER_CONNECTION", default=0.0)
+LAUREL_MAIL_BATCH = env.positive_int("LAUREL_MAIL_BATCH", default=100)
+LAUREL_MAIL_SWEEP_LIMIT = env.positive_int("LAUREL_MAIL_SWEEP_LIMIT", default=5000)
+LAUREL_MAIL_SWEEP_GRACE = timedelta(seconds=env.int("LAUREL_MAIL_SWEEP_GRACE_SECONDS", default=60))
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -254,6 +288,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+CELERY_BEAT_SCHEDULE["notifications.sweep"] = {"task": "notifications.sweep", "schedule": 60}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Media tools ----------------------------------------------------------------------
@@ -384,8 +419,16 @@ LAUREL_INVITATION_TTL = timedelta(days=env.positive_int("LAUREL_INVITATION_DAYS"
 # Tests that need PostgreSQL, Redis, a worker or ffmpeg fail instead of skipping when set.
 LAUREL_REQUIRE_SERVICES = env.bool("LAUREL_REQUIRE_SERVICES", default=False)
 
+# Announcements (announcements/): each festival's Ed25519 results key is a PEM file in this
+# folder (never in the repository; on several hosts, a shared secret mount).
+RESULTS_SIGNING_KEY_DIR = Path(env.str("LAUREL_RESULTS_KEY_DIR", default=str(VAR_DIR / "keys")))
+CELERY_BEAT_SCHEDULE["announcements.announce_due"] = {
+    "task": "announcements.announce_due",
+    "schedule": 60,
+    "options": {"queue": "default"},
+}
 # The embedded default keeps its database, broker, cache and media under var/; create the
 # folders it needs so that a fresh clone starts with no set-up step.
 if not PRODUCTION:
-    for _folder in ("broker/queue", "broker/control", "broker/processed", "cache", "media", "static"):
+    for _folder in ("broker/queue", "broker/control", "broker/processed", "cache", "media", "static", "mail"):
         (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)

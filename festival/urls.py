@@ -23,6 +23,8 @@ urlpatterns = [
     path("", include("media.urls")),
     path("", include("submissions.urls")),
     path("", include("judging.urls")),
+    path("", include("notifications.urls")),
+    path("", include("announcements.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

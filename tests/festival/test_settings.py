@@ -119,7 +119,7 @@ def test_the_embedded_default_needs_no_server(settings: object) -> None:
         "django.db.backends.sqlite3",
         "filesystem://",
         "django.core.files.storage.FileSystemStorage",
-        "django.core.mail.backends.console.EmailBackend",
+        "notifications.backends.MailFolderBackend",
     ]
 
 
@@ -140,6 +140,20 @@ def test_services_are_switched_on_by_the_environment() -> None:
         "storages.backends.s3.S3Storage",
         "django.core.mail.backends.smtp.EmailBackend",
     ]
+
+
+def test_a_provider_is_chosen_through_anymail() -> None:
+    env = {"EMAIL_URL": "anymail://postmark", "ANYMAIL": '{"POSTMARK_SERVER_TOKEN": "token"}'}
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.ANYMAIL)",
+        env=env,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "anymail.backends.postmark.EmailBackend {'POSTMARK_SERVER_TOKEN': 'token'}"
 
 
 _PRINT_BACKENDS = (
