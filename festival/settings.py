@@ -300,9 +300,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Bounded size and depth, no control characters in any string (festival/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "festival.api_parsers.BoundedJSONParser",
+        "festival.api_parsers.CheckedFormParser",
+        "festival.api_parsers.CheckedMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
 }
+# A JSON body nested deeper than this is refused with a 400 (none of the API's is over 4).
+LAUREL_API_MAX_JSON_DEPTH = env.positive_int("LAUREL_API_MAX_JSON_DEPTH", default=16)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Laurel API",
     "DESCRIPTION": "Submissions, media processing and judging for AI film festivals.",
@@ -365,6 +373,10 @@ CELERY_BEAT_SCHEDULE["submissions.purge_expired_uploads"] = {
 # 413 page instead of the bare 400 that CsrfViewMiddleware's read of the body would give.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "submissions.middleware.FormTooLargeMiddleware"
+)
+# A query or form field with NUL or another control character: a 400 naming the field.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "festival.middleware.TextHygieneMiddleware"
 )
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from festival.models import Category, JudgeMembership, User
+from festival.parsing import id_or_404, parse_natural
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import selectors
@@ -36,10 +37,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def _posted_id(request: HttpRequest, name: str) -> int:
     """A row id from the POST; anything else is a 404 (never a 500 on a tampered form)."""
-    value = request.POST.get(name, "")
-    if not value.isdigit() or len(value) > 18:
-        raise Http404
-    return int(value)
+    return id_or_404(request.POST.get(name, ""))
 
 
 def _user(request: HttpRequest) -> User:
@@ -240,10 +238,10 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 added = round_services.add_entries_to_round(round_=round_, actor=user)
                 messages.success(request, f"{added} entries added to the round.")
             elif action == "assign":
-                seed_text = request.POST.get("seed", "0").strip() or "0"
-                if not seed_text.isdigit() or len(seed_text) > 9:
-                    raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
-                result = assignment_services.assign_round(round_=round_, actor=user, seed=int(seed_text))
+                seed = parse_natural(request.POST.get("seed", "").strip() or "0", maximum=999_999_999)
+                if seed is None:
+                    raise JudgingError("The seed is a whole number from 0 to 999999999 (e.g. 0 or 2027).")
+                result = assignment_services.assign_round(round_=round_, actor=user, seed=seed)
                 messages.success(
                     request, f"{result.created} assignments made; {len(result.short)} entries are short of judges."
                 )

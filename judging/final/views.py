@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from festival.models import JudgeMembership, User
+from festival.parsing import parse_natural
 from judging.final import selectors, services
 from judging.final.voting import BallotError
 from judging.models import BallotMethod, Round, RoundKind
@@ -52,9 +53,10 @@ def _initial_order(round: Round, membership: JudgeMembership, finalists: list[Su
 def _moved(order: list[int], move: str) -> list[int]:
     """Apply a no-JavaScript "up:<id>" / "down:<id>" button to the posted order."""
     direction, _, raw = move.partition(":")
-    if not raw.isdigit() or int(raw) not in order:
+    moved = parse_natural(raw)
+    if moved is None or moved not in order:
         return order
-    index = order.index(int(raw))
+    index = order.index(moved)
     target = index - 1 if direction == "up" else index + 1
     if 0 <= target < len(order):
         order[index], order[target] = order[target], order[index]

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from festival.models import Category, JudgeMembership, User
+from festival.parsing import control_character_message, first_control_character
 from festival.services import record_audit
 from judging.conflicts import normalize_name
 from judging.errors import JudgingError
@@ -32,6 +33,8 @@ def declare_conflict(
     ip: str | None = None,
 ) -> DeclaredConflict:
     """Record a conflict; entries it now touches are taken off the judge and re-assigned."""
+    if (char := first_control_character(value)) is not None:
+        raise JudgingError(control_character_message(char))
     value = " ".join(value.split())
     if kind not in ConflictKind.values:
         raise JudgingError("Choose what kind of conflict this is.")

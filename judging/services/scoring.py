@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from festival.models import User
+from festival.parsing import parse_integer
 from festival.services import record_audit
 from judging.errors import (
     AlreadySubmitted,
@@ -59,16 +60,7 @@ def clean_values(criteria: list[Criterion], values: Mapping[str, Any], *, requir
             continue
         if raw is None or raw == "":
             continue
-        if isinstance(raw, bool):
-            value = None
-        elif isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, float) and raw.is_integer():
-            value = int(raw)
-        elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            value = int(raw.strip())
-        else:
-            value = None
+        value = parse_integer(raw)
         if value is None:
             errors[str(key)] = (
                 f"{criterion.name}: give a whole number from {criterion.scale_min} to {criterion.scale_max}."

@@ -157,3 +157,13 @@ def test_organizer_film_page_shows_player(
     html = response.content.decode()
     assert f'data-hls="/organize/films/{film_id}/media/hls/master.m3u8"' in html
     assert f'data-storyboard="/organize/films/{film_id}/media/storyboard/thumbs.vtt"' in html
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000, "bytes=²-", "bytes=٣-٤", "bytes=" + "1" * 20 + "-"],
+)
+def test_a_hostile_range_header_is_answered_with_the_whole_file_not_a_500(media_storage: Path, header: str) -> None:
+    film_id = _ready_film()
+    response = serve_film_asset(RequestFactory().get("/", HTTP_RANGE=header), film_id=film_id, asset="mp4/720p.mp4")
+    assert (response.status_code, response["Content-Length"]) == (200, "10240")
