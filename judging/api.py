@@ -82,7 +82,7 @@ class ScoreWriteSerializer(serializers.Serializer[Any]):
 
 
 class WatchSerializer(serializers.Serializer[Any]):
-    session = serializers.UUIDField()
+    session = serializers.CharField(max_length=400, help_text="The scoring page's signed watch token.")
     watchedSeconds = serializers.FloatField(min_value=0)  # the player's event field name
     duration = serializers.FloatField(min_value=0, required=False, allow_null=True)
     position = serializers.FloatField(min_value=0, required=False, allow_null=True)
@@ -220,7 +220,8 @@ class Watch(_AssignmentView):
     """Progress from the player's ``laurel:watch`` events, kept plausible by the server."""
 
     @extend_schema(
-        request=WatchSerializer, responses={200: WatchResultSerializer, 400: ErrorSerializer, 404: ErrorSerializer}
+        request=WatchSerializer,
+        responses={200: WatchResultSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         incoming = WatchSerializer(data=request.data)
@@ -231,7 +232,7 @@ class Watch(_AssignmentView):
         try:
             assignment = scoring.record_watch(
                 assignment=self.assignment(request, assignment_id),
-                session_key=data["session"],
+                session_token=data["session"],
                 watched_seconds=data["watchedSeconds"],
                 duration=data.get("duration"),
             )

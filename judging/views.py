@@ -27,7 +27,7 @@ from judging.models import Assignment, CategoryPreference, ConflictKind, Declare
 from judging.services import assignment as assignment_services
 from judging.services import conflicts as conflict_services
 from judging.services import rounds as round_services
-from judging.services.scoring import start_watch_session
+from judging.services.scoring import watch_session_token
 from media.playback import playback_for, serve_film_asset
 
 
@@ -85,7 +85,6 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
     score = selectors.score_of(assignment)
     criteria = selectors.criteria_of(round_)
     previous, following = selectors.neighbours(assignment)
-    session = start_watch_session(assignment=assignment, now=now)
     # None while the film is processing (or has none): the page says "not available yet".
     playback = playback_for(submission.film_id, base_url=film_base_url(assignment)) if submission.film_id else None
     values = dict(score.values) if score else {}
@@ -94,7 +93,7 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
         "assignment": assignment.pk,
         "version": score.version if score else 0,
         "state": score.state if score else "new",
-        "session": str(session.key),
+        "session": watch_session_token(assignment=assignment, now=now),
         "scoreUrl": reverse("judging:api-score", kwargs={"assignment_id": assignment.pk}),
         "submitUrl": reverse("judging:api-score-submit", kwargs={"assignment_id": assignment.pk}),
         "watchUrl": reverse("judging:api-watch", kwargs={"assignment_id": assignment.pk}),
