@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -58,7 +59,7 @@ def watch_token(client: Client, a: Assignment) -> str:
     return token
 
 
-def report_watch(client: Client, a: Assignment, token: str, seconds: float, duration: float | None = None) -> object:
+def report_watch(client: Client, a: Assignment, token: str, seconds: float, duration: float | None = None) -> Any:
     return client.post(
         f"/api/judging/assignments/{a.pk}/watch/",
         json.dumps({"session": token, "watchedSeconds": seconds, "duration": duration}),
@@ -292,9 +293,9 @@ def test_twelve_parallel_loads_of_the_scoring_page_share_one_wall_clock() -> Non
     again = report_watch(client, a, tokens[0], 62, 62)
     wall_clock = time.monotonic() - started
 
-    assert [r.status_code for r in answers] == [200] * 12  # type: ignore[attr-defined]
-    assert again.status_code == 409  # type: ignore[attr-defined]
-    assert "playing in another window" in again.json()["detail"]  # type: ignore[attr-defined]
+    assert [r.status_code for r in answers] == [200] * 12
+    assert again.status_code == 409
+    assert "playing in another window" in again.json()["detail"]
     a.refresh_from_db()
     assert a.watched_seconds <= wall_clock + 5.0  # the wall clock since the first load, plus the slack
     assert a.watched_share < 0.5
