@@ -83,7 +83,7 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
         assignment=assignments[1], state=ScoreState.SUBMITTED, submitted_at=timezone.now(), total=7.0,
     )  # fmt: skip
 
-    with django_assert_max_num_queries(8):  # constant in the number of entries
+    with django_assert_max_num_queries(9):  # constant in the number of entries (unread count included)
         response = client.get("/judge/")
 
     body = response.content.decode()
@@ -440,7 +440,7 @@ def test_a_long_queue_is_paged_and_opens_on_the_page_of_the_next_entry(django_as
             submitted_at=timezone.now(),
         )
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # the unread-notifications count included
         resumed = client.get("/judge/").content.decode()
     chosen = client.get(f"/judge/?page-{round_id}=1").content.decode()
 

@@ -56,7 +56,7 @@ def test_dashboard_shows_each_submission_with_its_processing_state(
     )
     SubmissionFactory.create(title="Someone else's")
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # the unread-notifications count included
         response = entrant_client.get("/me/")
 
     page = response.content.decode()
