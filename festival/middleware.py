@@ -50,3 +50,30 @@ class TextHygieneMiddleware:
                 f"<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{escape(message)}</p>"
             )
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy, Permissions-Policy, and no caching of signed-in pages.
+
+    A policy of our own rather than django-csp: every page's script and style is a static
+    file (a test keeps templates free of inline ``<script>`` and ``style=``), so no nonces
+    or per-view rules are needed, and the whole policy is the one ``settings.LAUREL_CSP``
+    string. Responses that chose their own ``Cache-Control`` (playback assets, exports)
+    keep it; every other answer to a signed-in user is ``private, no-store``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.csp: str = settings.LAUREL_CSP
+        self.permissions: str = settings.LAUREL_PERMISSIONS_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", self.permissions)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response

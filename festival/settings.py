@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "festival.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "festival.urls"
@@ -160,9 +161,9 @@ if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
     raise ImproperlyConfigured("LAUREL_EMAIL_VERIFICATION: expected mandatory, optional or none")
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-# Entrants asked for a plain answer when their address is already registered; the signup
-# rate limit below bounds how fast anyone can probe for addresses that way.
-ACCOUNT_PREVENT_ENUMERATION = False
+# Sign-up and password reset answer the same whether the address has an account (the
+# owner of a registered address gets an e-mail saying so instead; issue 13.5).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LAUREL_LOGIN_FAILED_LIMIT", default="10/m/ip,5/5m/key"),
     "signup": "20/m/ip",
@@ -170,6 +171,14 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_SESSION_REMEMBER = None
+# The client's address (login limits per address, audit rows: festival.client.client_ip):
+# REMOTE_ADDR unless a proxy in front is trusted to say it. Either a header the proxy sets
+# to the client's address alone (e.g. X-Real-IP), or how many proxies append to
+# X-Forwarded-For. Never both; neither when clients reach gunicorn directly.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("LAUREL_TRUSTED_CLIENT_IP_HEADER", default="") or None
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("LAUREL_TRUSTED_PROXY_COUNT", default=0)
+if ALLAUTH_TRUSTED_CLIENT_IP_HEADER and ALLAUTH_TRUSTED_PROXY_COUNT:
+    raise ImproperlyConfigured("LAUREL_TRUSTED_CLIENT_IP_HEADER and LAUREL_TRUSTED_PROXY_COUNT: set one, not both")
 ACCOUNT_ADAPTER = "festival.adapters.AccountAdapter"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
@@ -343,6 +352,39 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (festival.middleware.SecurityHeadersMiddleware): scripts and styles
+# only from our own static files; hls.js plays through MediaSource (blob:) and its worker.
+# On object storage, playback redirects to presigned URLs of the bucket's origin.
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _storage_origin = (
+        "/".join(_endpoint.split("/")[:3]) if _endpoint else f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+    )
+else:
+    _storage_origin = ""
+_media_sources = " ".join(filter(None, ["'self'", "blob:", _storage_origin]))
+LAUREL_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: {_storage_origin}".strip(),
+        f"media-src {_media_sources}",
+        f"connect-src 'self' {_storage_origin}".strip(),
+        "worker-src 'self' blob:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+LAUREL_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), fullscreen=(self), "
+    "picture-in-picture=(self), autoplay=(self)"
+)
 
 LOGGING = {
     "version": 1,

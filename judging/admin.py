@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from festival.admin import FestivalScopedAdmin, OrganizerInline
+from festival.client import client_ip
 from festival.models import Category, Edition, JudgeMembership, User
 from festival.permissions import request_roles
 from festival.services import record_audit
@@ -153,7 +154,7 @@ class RoundAdmin(JudgingScopedAdmin):
             target=obj,
             before=before,
             after=_round_state(obj),
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Round], verb: str, fn: Any) -> None:

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from festival.client import client_ip
 from festival.models import User
 from judging import selectors
 from judging.errors import JudgingError, NotAssigned
@@ -100,10 +101,6 @@ def _error(exc: JudgingError) -> Response:
     if exc.fields:
         body["fields"] = exc.fields
     return Response(body, status=exc.status)
-
-
-def _ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class Pages(PageNumberPagination):
@@ -190,7 +187,7 @@ class MyScore(_AssignmentView):
                 comment_to_organizers=data.get("comment_to_organizers"),
                 feedback_to_filmmaker=data.get("feedback_to_filmmaker"),
                 actor=request.user,
-                ip=_ip(request),
+                ip=client_ip(request),
             )
         except JudgingError as exc:
             return _error(exc)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from festival.client import client_ip
 from festival.models import Category, JudgeMembership, User
 from festival.parsing import id_or_404, parse_natural
 from festival.permissions import organizer_required, request_roles
@@ -29,10 +30,6 @@ from judging.services import conflicts as conflict_services
 from judging.services import rounds as round_services
 from judging.services.scoring import watch_session_token
 from media.playback import playback_for, serve_film_asset
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _posted_id(request: HttpRequest, name: str) -> int:

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from festival.admin import FestivalScopedAdmin
+from festival.client import client_ip
 from festival.models import User
 from submissions import services
 from submissions.forms import DisqualifyForm
@@ -131,7 +132,7 @@ class SubmissionAdmin(FestivalScopedAdmin):
                         submission=submission,
                         actor=request.user,
                         reason=form.cleaned_data["reason"],
-                        ip=request.META.get("REMOTE_ADDR"),
+                        ip=client_ip(request),
                     )
                 except services.SubmissionError as error:
                     self.message_user(request, f"“{submission}”: {error.message}", messages.ERROR)

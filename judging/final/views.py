@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from festival.client import client_ip
 from festival.models import JudgeMembership, User
 from festival.parsing import parse_natural
 from judging.final import selectors, services
@@ -88,7 +89,7 @@ def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
                         judge=membership,
                         actor=request.user,
                         ranking=posted,
-                        ip=request.META.get("REMOTE_ADDR"),
+                        ip=client_ip(request),
                     )
                 except BallotError as exc:
                     error, status = exc.message, 400
@@ -131,7 +132,7 @@ def final_pairs(request: HttpRequest, round_id: int) -> HttpResponse:
                 pairs.append((winner, b if winner == a else a))
         try:
             services.submit_ballot(
-                round=round, judge=membership, actor=request.user, pairs=pairs, ip=request.META.get("REMOTE_ADDR")
+                round=round, judge=membership, actor=request.user, pairs=pairs, ip=client_ip(request)
             )
         except BallotError as exc:
             error, status = exc.message, 400

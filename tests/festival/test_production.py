@@ -203,6 +203,8 @@ def assert_hardened(response: requests.Response, path: str) -> None:
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload", path
     assert headers["X-Content-Type-Options"] == "nosniff", path
     assert headers["Referrer-Policy"] == "same-origin", path
+    assert "script-src 'self';" in headers["Content-Security-Policy"], path
+    assert headers["Permissions-Policy"].startswith("camera=()"), path
     if headers.get("Content-Type", "").startswith("text/html"):
         assert headers["X-Frame-Options"] == "DENY", path
 
@@ -211,6 +213,8 @@ def get_page(browser: Browser, path: str, status: int = 200) -> str:
     response = browser.get(path)
     assert response.status_code == status, f"{path}: {response.status_code}\n{response.text[:3000]}"
     assert_hardened(response, path)
+    if "sessionid" in browser.session.cookies and status == 200:
+        assert "no-store" in response.headers["Cache-Control"], path
     return response.text
 
 
