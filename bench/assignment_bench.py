@@ -56,6 +56,7 @@ def bench_service(n_entries: int, n_judges: int, k: int) -> None:
     from judging.services.assignment import assign_round
     from judging.services.rounds import create_default_rounds
     from submissions.models import Credit, Submission, SubmissionState
+    from submissions.names import normalize_name
     from tests.factories import EditionFactory
 
     edition = EditionFactory.create()
@@ -83,10 +84,11 @@ def bench_service(n_entries: int, n_judges: int, k: int) -> None:
         batch_size=2000,
     )
     # Every 50th film credits a judge: the service must find those conflicts itself.
+    names = [f"Judge Number {i % n_judges}" if i % 50 == 0 else f"Crew {i}" for i in range(len(submissions))]
     Credit.objects.bulk_create(
         (
-            Credit(submission=s, name=f"Judge Number {i % n_judges}" if i % 50 == 0 else f"Crew {i}", role="director")
-            for i, s in enumerate(submissions)
+            Credit(submission=s, name=name, normalized_name=normalize_name(name), role="director")
+            for name, s in zip(names, submissions, strict=True)
         ),
         batch_size=2000,
     )

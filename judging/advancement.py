@@ -15,9 +15,10 @@ from django.db import transaction
 from festival.models import User
 from festival.services import record_audit
 from judging import results
+from judging.competition import competes
 from judging.errors import JudgingError
 from judging.models import Round, RoundEntry
-from submissions.models import Submission, SubmissionState
+from submissions.models import Submission
 
 
 class AdvancementError(JudgingError):
@@ -90,7 +91,10 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
 def _check_same_edition(round: Round, submission: Submission) -> None:
     if submission.edition_id != round.edition_id:
         raise AdvancementError("That entry belongs to another edition.")
-    if submission.state != SubmissionState.SUBMITTED:
+
+
+def _check_competes(submission: Submission) -> None:
+    if not competes(submission):
         raise AdvancementError(f"Entry #{submission.pk} is not a submitted entry (withdrawn, disqualified or draft).")
 
 
@@ -100,6 +104,7 @@ def add_round_entry(
 ) -> RoundEntry:
     """An organizer puts an entry in a round by hand (a wild card); the reason is audited."""
     _check_same_edition(round, submission)
+    _check_competes(submission)
     if not reason.strip():
         raise AdvancementError("Say why this entry is added; the reason is kept in the audit trail.")
     entry, created = RoundEntry.objects.get_or_create(round=round, submission=submission)
@@ -119,7 +124,11 @@ def add_round_entry(
 def remove_round_entry(
     *, round: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
 ) -> None:
-    """An organizer takes an entry out of a round; its scores stay on record."""
+    """An organizer takes an entry out of a round; its scores stay on record.
+
+    Also how an organizer settles an entry that left the competition (withdrawn or
+    disqualified) while in the final: publishing the awards waits for that decision.
+    """
     _check_same_edition(round, submission)
     if not reason.strip():
         raise AdvancementError("Say why this entry is removed; the reason is kept in the audit trail.")

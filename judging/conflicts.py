@@ -1,24 +1,19 @@
 """Conflict matching as pure functions: names are compared after normalization.
 
-``normalize_name`` is what ``DeclaredConflict.normalized`` stores and what credits are
-compared with: case-folded, accents stripped, punctuation dropped, spaces collapsed, so
-"José  García-Löw" and "jose garcia low" match.
+``normalize_name`` (``submissions.names``) is what ``DeclaredConflict.normalized`` and
+``Credit.normalized_name`` store: case-folded, accents stripped, punctuation dropped,
+spaces collapsed, so "José  García-Löw" and "jose garcia low" match. Which pairs to
+compare is chosen in SQL by ``judging.conflict_check``; the rule itself is here.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+from submissions.names import normalize_name
 
-
-def normalize_name(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", stripped).replace("_", " ").split())
+__all__ = ["normalize_name"]  # judging normalizes declarations with the credits' own function
 
 
 @dataclass(frozen=True)
@@ -51,34 +46,6 @@ def conflict_reason(judge: JudgeProfile, entry: EntryProfile) -> str | None:
     if shared:
         return f"Credits name someone the judge declared: {sorted(shared)[0]}."
     return None
-
-
-def conflicted_pairs(judges: Iterable[JudgeProfile], entries: Iterable[EntryProfile]) -> dict[int, set[int]]:
-    """submission id → ids of the judges conflicted with it. Indexed by name, so it is linear."""
-    by_name: dict[str, set[int]] = {}
-    by_user: dict[int, set[int]] = {}
-    by_entry: dict[int, set[int]] = {}
-    waived: dict[int, frozenset[int]] = {}
-    for judge in judges:
-        waived[judge.judge_id] = judge.waived
-        by_user.setdefault(judge.user_id, set()).add(judge.judge_id)
-        for name in judge.names:
-            by_name.setdefault(name, set()).add(judge.judge_id)
-        for submission_id in judge.entries:
-            by_entry.setdefault(submission_id, set()).add(judge.judge_id)
-    result: dict[int, set[int]] = {}
-    for entry in entries:
-        found = set(by_user.get(entry.entrant_id, ())) | by_entry.get(entry.submission_id, set())
-        for name in entry.names:
-            found |= by_name.get(name, set())
-        found = {j for j in found if entry.submission_id not in waived[j]}
-        if found:
-            result[entry.submission_id] = found
-    return result
-
-
-def names_of(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(n for n in (normalize_name(v) for v in values) if n)
 
 
 def group_names(rows: Iterable[tuple[int, str]]) -> Mapping[int, frozenset[str]]:

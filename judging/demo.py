@@ -21,6 +21,7 @@ from judging.services.assignment import assign_round
 from judging.services.rounds import add_entries_to_round, create_default_rounds
 from judging.services.scoring import save_score, submit_score
 from submissions.models import Credit, CreditRole, Submission, SubmissionState
+from submissions.names import normalize_name
 
 DEMO_FILMS = (
     ("The Cartographer's Dream", "A mapmaker draws a city that starts to draw her back.", "Narrative"),
@@ -76,7 +77,13 @@ def _demo_entries(edition: Edition) -> None:
             state=SubmissionState.SUBMITTED,
             submitted_at=now - timedelta(days=index),
         )
-        Credit.objects.create(submission=submission, name=entrant.full_name, role=CreditRole.DIRECTOR, is_entrant=True)
+        Credit.objects.create(
+            submission=submission,
+            name=entrant.full_name,
+            normalized_name=normalize_name(entrant.full_name),
+            role=CreditRole.DIRECTOR,
+            is_entrant=True,
+        )
 
 
 def _demo_scores(round_: Round) -> int:

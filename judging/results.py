@@ -1,6 +1,7 @@
 """Reads for results: a round's calibrated ranking, per-judge and per-criterion detail.
 
-Only counted scores take part (submitted, not excluded, with a total). ``Score.total`` is
+Only counted scores take part (``counted_scores``: submitted, not excluded, with a total,
+of an entry that still competes, by a judge not conflicted with it now). ``Score.total`` is
 on 0-10 whatever the rubric, so the judge model treats a total of exactly 0 or 10 as
 censored (every criterion at the end of its scale). One query loads a round's scores
 (streamed with ``.iterator()``); calibration then runs in numpy.
@@ -17,7 +18,9 @@ from numpy.typing import NDArray
 
 from festival.models import Edition, JudgeMembership
 from judging.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
-from judging.models import AdvancementMode, Criterion, Round, RoundEntry
+from judging.competition import competing, competing_entries, competing_submissions
+from judging.conflict_check import Conflicts, round_conflicts
+from judging.models import AdvancementMode, Criterion, Round
 from judging.selectors import counted_scores
 from submissions.models import Submission
 
@@ -43,6 +46,7 @@ class RoundResults:
     entry_ids: NDArray[np.int64]  # entry index -> submission id
     judge_ids: NDArray[np.int64]  # judge index -> JudgeMembership id
     entries_in_round: int
+    conflicts: Conflicts  # read once per request: the per-criterion stats reuse them
 
     @property
     def scored(self) -> int:
@@ -76,12 +80,13 @@ def total_resolution(round: Round) -> float:
 
 
 def round_results(round: Round) -> RoundResults:
-    """Load and calibrate a round's counted scores (three queries)."""
+    """Load and calibrate a round's counted scores (three queries, and the round's conflicts)."""
     judges: list[int] = []
     entries: list[int] = []
     totals: list[float] = []
+    conflicts = round_conflicts(round)
     rows = (
-        counted_scores(round)
+        counted_scores(round, conflicts)
         .filter(total__isnull=False)
         .order_by()
         .values_list("judge_id", "submission_id", "total")
@@ -105,7 +110,8 @@ def round_results(round: Round) -> RoundResults:
         calibration=calibrate(table, bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
         entry_ids=entry_ids,
         judge_ids=judge_ids,
-        entries_in_round=RoundEntry.objects.filter(round=round).count(),
+        entries_in_round=competing_entries(round).count(),
+        conflicts=conflicts,
     )
 
 
@@ -178,10 +184,10 @@ def result_rows(
 
 
 def titles_for(round: Round, submission_ids: list[int] | None = None) -> dict[int, str]:
-    """Titles of the round's entries (all of them, streamed, when ``submission_ids`` is None)."""
-    qs = Submission.objects.filter(round_entries__round=round)
+    """Titles of the round's competing entries (all, streamed, when ``submission_ids`` is None)."""
+    qs = competing_submissions(round)
     if submission_ids is not None:
-        qs = Submission.objects.filter(pk__in=submission_ids)
+        qs = Submission.objects.filter(competing(""), pk__in=submission_ids)
     return dict(qs.order_by().values_list("pk", "title").iterator(chunk_size=CHUNK))
 
 
@@ -224,14 +230,14 @@ def judge_rows(results: RoundResults) -> list[JudgeRow]:
     return rows
 
 
-def criterion_stats(round: Round) -> list[CriterionStats]:
+def criterion_stats(round: Round, conflicts: Conflicts | None = None) -> list[CriterionStats]:
     """Per rubric criterion: how many values, their mean and spread, correlation with totals.
 
     Reads the counted scores' values in one streamed query (only the results page needs them).
     """
     pairs: dict[str, list[tuple[float, float]]] = {}
     rows = (
-        counted_scores(round)
+        counted_scores(round, conflicts)
         .filter(total__isnull=False)
         .order_by()
         .values_list("values", "total")

@@ -81,7 +81,7 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         close_calls=len(cut.close_calls) if cut else 0,
         next_round=later[0] if later else None,
         judges=results.judge_rows(outcome),
-        criteria=results.criterion_stats(round),
+        criteria=results.criterion_stats(round, outcome.conflicts),
         rule_form=AdvancementRuleForm(
             initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
         ),

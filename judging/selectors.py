@@ -3,89 +3,47 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from festival.models import AuditEvent, JudgeMembership, User
-from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
+from judging.competition import competing, competing_entries
+from judging.conflict_check import (
+    Conflicts,
+    conflict_between,
+    conflicted_rows,
+    conflicts_among,
+    round_conflicts,
+    without_conflicts,
+)
 from judging.errors import NotAssigned
 from judging.models import (
     Assignment,
     AssignmentState,
-    ConflictKind,
-    ConflictWaiver,
     Criterion,
-    DeclaredConflict,
     Round,
     Score,
     ScoreState,
 )
-from submissions.models import AIUse, Credit, Submission
+from submissions.models import AIUse, Credit
 
-# --- Conflicts ------------------------------------------------------------------------
-
-
-def judge_profiles(judges: Iterable[JudgeMembership]) -> dict[int, JudgeProfile]:
-    """Conflict profiles of judges (their user must be loaded): 3 queries for any number."""
-    judges = list(judges)
-    ids = [j.pk for j in judges]
-    declared = DeclaredConflict.objects.filter(judge_id__in=ids).values_list("judge_id", "kind", "normalized")
-    names: dict[int, set[str]] = defaultdict(set)
-    entries: dict[int, set[int]] = defaultdict(set)
-    for judge_id, kind, normalized in declared:
-        if kind in (ConflictKind.PERSON, ConflictKind.COMPANY) and normalized:
-            names[judge_id].add(normalized)
-    for judge_id, submission_id in DeclaredConflict.objects.filter(
-        judge_id__in=ids, kind=ConflictKind.ENTRY
-    ).values_list("judge_id", "submission_id"):
-        if submission_id is not None:
-            entries[judge_id].add(submission_id)
-    waived: dict[int, set[int]] = defaultdict(set)
-    for judge_id, submission_id in ConflictWaiver.objects.filter(judge_id__in=ids).values_list(
-        "judge_id", "submission_id"
-    ):
-        waived[judge_id].add(submission_id)
-    own = group_names((j.pk, j.user.full_name) for j in judges)
-    return {
-        j.pk: JudgeProfile(
-            judge_id=j.pk,
-            user_id=j.user_id,
-            names=frozenset(names[j.pk]) | own.get(j.pk, frozenset()),
-            entries=frozenset(entries[j.pk]),
-            waived=frozenset(waived[j.pk]),
-        )
-        for j in judges
-    }
+# --- Conflicts and competition, as every read here applies them ---------------------------
 
 
-def entry_profiles(submission_ids: Iterable[int]) -> dict[int, EntryProfile]:
-    """Conflict profiles of entries: credit names and organizations, and the entrant."""
-    ids = list(submission_ids)
-    rows: list[tuple[int, str]] = []
-    for submission_id, name, organization in Credit.objects.filter(submission_id__in=ids).values_list(
-        "submission_id", "name", "organization"
-    ):
-        rows.append((submission_id, name))
-        rows.append((submission_id, organization))
-    entrants = dict(Submission.objects.filter(pk__in=ids).values_list("pk", "entrant_id"))
-    for submission_id, full_name in Submission.objects.filter(pk__in=ids).values_list("pk", "entrant__full_name"):
-        rows.append((submission_id, full_name or ""))
-    names = group_names(rows)
-    return {
-        sid: EntryProfile(submission_id=sid, entrant_id=entrant_id, names=names.get(sid, frozenset()))
-        for sid, entrant_id in entrants.items()
-    }
+def conflicts_of_user(user: User) -> Conflicts:
+    """Conflicts of the user's active judge memberships (a handful of queries, any edition size)."""
+    return conflicts_among(list(JudgeMembership.objects.filter(user=user, is_active=True).select_related("user")))
 
 
-def conflict_between(judge: JudgeMembership, submission_id: int) -> str | None:
-    """Why ``judge`` may not see the entry, or None (a handful of queries)."""
-    profile = judge_profiles([judge])[judge.pk]
-    entry = entry_profiles([submission_id]).get(submission_id)
-    return conflict_reason(profile, entry) if entry else None
+def _judge_rows(user: User) -> QuerySet[Assignment]:
+    """The user's active assignments whose entry competes and is not conflicted: the queue's
+    rows, the API list's rows and the only rows the scoring page, autosave and media open."""
+    rows = Assignment.objects.filter(competing(), judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
+    return without_conflicts(rows, conflicts_of_user(user))
 
 
 # --- The judge's own assignments ------------------------------------------------------
@@ -97,11 +55,12 @@ def judge_assignment(*, user: User, assignment_id: int, round_id: int | None = N
     Loads what the scoring page needs (round, judge, submission) with the row.
     """
     qs = Assignment.objects.select_related("round__edition", "judge__user", "submission__category").filter(
-        pk=assignment_id, judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE
+        competing(), pk=assignment_id, judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE
     )
     if round_id is not None:
         qs = qs.filter(round_id=round_id)
     assignment = qs.first()
+    # The same rule as the queue's, for this one judge (constant cost: no edition scan).
     if assignment is None or conflict_between(assignment.judge, assignment.submission_id) is not None:
         raise NotAssigned("This entry is not assigned to you.")
     return assignment
@@ -162,7 +121,7 @@ class RoundQueue:
 
 def active_assignments_of(user: User) -> QuerySet[Assignment]:
     return (
-        Assignment.objects.filter(judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
+        _judge_rows(user)
         .select_related("round__edition__festival", "submission__category", "score")
         .order_by("round__edition_id", "round__position", "position", "pk")
     )
@@ -171,13 +130,13 @@ def active_assignments_of(user: User) -> QuerySet[Assignment]:
 def judge_queue(user: User) -> list[RoundQueue]:
     """Per round, the user's entries in their shuffled order, with progress.
 
-    Conflicts found after assignment are settled by ``resolve_conflicts`` (which moves the
-    assignment out of ACTIVE), so this list needs no per-entry conflict check. A judge of
-    a 6,000-entry edition has ~300 rows here: the rows load only the columns the page shows
+    Entries that stopped competing and entries the judge is now conflicted with (a credit
+    edit, a later declaration) are left out by ``_judge_rows``, a SQL filter. A judge of a
+    6,000-entry edition has ~300 rows here: the rows load only the columns the page shows
     and the rounds load once, not once per row.
     """
     rows = (
-        Assignment.objects.filter(judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
+        _judge_rows(user)
         .order_by("round__edition_id", "round__position", "position", "pk")
         .values_list(
             "id",
@@ -209,10 +168,13 @@ def judge_queue(user: User) -> list[RoundQueue]:
 
 
 def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:
-    """Ids of the previous and next active assignments in the judge's queue for the round."""
+    """Ids of the previous and next entries of the judge's queue for the round (as the queue shows it)."""
     ids = list(
-        Assignment.objects.filter(
-            round_id=assignment.round_id, judge_id=assignment.judge_id, state=AssignmentState.ACTIVE
+        without_conflicts(
+            Assignment.objects.filter(
+                competing(), round_id=assignment.round_id, judge_id=assignment.judge_id, state=AssignmentState.ACTIVE
+            ),
+            conflicts_among([assignment.judge]),
         )
         .order_by("position", "pk")
         .values_list("pk", flat=True)
@@ -296,10 +258,6 @@ def round_judges(round_: Round) -> list[JudgeMembership]:
     return list(qs.order_by("pk"))
 
 
-def conflict_of_assignment(assignment: Assignment) -> str | None:
-    return conflict_between(assignment.judge, assignment.submission_id)
-
-
 @dataclass(frozen=True)
 class JudgeLoad:
     judge: JudgeMembership
@@ -309,11 +267,14 @@ class JudgeLoad:
 
 def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
     """Counts for the organizer's round page, and each judge's load and progress."""
-    active = Assignment.objects.filter(round=round_, state=AssignmentState.ACTIVE)
+    conflicts = round_conflicts(round_)
+    active = without_conflicts(
+        Assignment.objects.filter(competing(), round=round_, state=AssignmentState.ACTIVE), conflicts
+    )
     counts = {
-        "entries": round_.entries.count(),
+        "entries": competing_entries(round_).count(),
         "assignments": active.count(),
-        "submitted": counted_scores(round_).count(),
+        "submitted": counted_scores(round_, conflicts).count(),
         "excluded": Score.objects.filter(round=round_, excluded=True).count(),
     }
     loads = (
@@ -322,12 +283,14 @@ def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
         .annotate(
             assigned=Count(
                 "assignments",
-                filter=Q(assignments__round=round_, assignments__state=AssignmentState.ACTIVE),
+                filter=Q(assignments__round=round_, assignments__state=AssignmentState.ACTIVE)
+                & competing("assignments__submission__"),
                 distinct=True,
             ),
             submitted=Count(
                 "scores",
-                filter=Q(scores__round=round_, scores__state=ScoreState.SUBMITTED, scores__excluded=False),
+                filter=Q(scores__round=round_, scores__state=ScoreState.SUBMITTED, scores__excluded=False)
+                & competing("scores__submission__"),
                 distinct=True,
             ),
         )
@@ -336,6 +299,86 @@ def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
     return counts, [JudgeLoad(judge=j, assigned=j.assigned, submitted=j.submitted) for j in loads]
 
 
-def counted_scores(round_: Round) -> QuerySet[Score]:
-    """The scores rankings and calibration use: submitted and not excluded (see ``Score.counts``)."""
-    return Score.objects.filter(round=round_, state=ScoreState.SUBMITTED, excluded=False)
+def counted_scores(round_: Round, conflicts: Conflicts | None = None) -> QuerySet[Score]:
+    """The scores rankings and calibration use: submitted, not excluded (``Score.counts``), of
+    an entry that still competes, by a judge not conflicted with it now.
+
+    A score whose judge became conflicted after scoring stays stored (the round page lists
+    it under "conflicts found after assignment") but counts nowhere from that moment.
+    Pass ``conflicts`` when the caller already has the round's (``round_conflicts``).
+    """
+    rows = Score.objects.filter(competing(), round=round_, state=ScoreState.SUBMITTED, excluded=False)
+    return without_conflicts(rows, round_conflicts(round_) if conflicts is None else conflicts)
+
+
+@dataclass(frozen=True)
+class FoundConflict:
+    """An assignment whose judge turned out to be conflicted with the entry after assignment."""
+
+    assignment_id: int
+    submission_id: int
+    title: str
+    judge: str
+    reason: str
+    settled: bool  # taken off the judge (CONFLICTED); False: still active, hidden and not counting
+    found_at: datetime | None  # when it was taken off (the audit row); None while unsettled
+    judges: int  # the entry's active, conflict-free judges now
+    needed: int
+
+    @property
+    def short(self) -> bool:
+        return self.judges < self.needed
+
+
+def conflicts_found_after_assignment(round_: Round, conflicts: Conflicts | None = None) -> list[FoundConflict]:
+    """For the round page: conflicts that appeared after assignment and may need a new judge.
+
+    Two kinds: assignments still ACTIVE whose judge is conflicted now (a credit edited after
+    assignment: read-time rules already hide the entry from the judge and stop their score
+    counting), and assignments taken off a judge (a later declaration) whose entry is still
+    short of judges. A few queries over the conflicts and the taken-off rows only.
+    """
+    conflicts = round_conflicts(round_) if conflicts is None else conflicts
+    found = Q(state=AssignmentState.CONFLICTED)
+    if conflicts:
+        found |= Q(state=AssignmentState.ACTIVE) & conflicted_rows(conflicts)
+    rows = list(
+        Assignment.objects.filter(competing(), found, round=round_)
+        .order_by("submission_id", "pk")
+        .values_list("pk", "judge_id", "submission_id", "state", "submission__title", "judge__user__email")
+    )
+    if not rows:
+        return []
+    ids = {sid for _, _, sid, _, _, _ in rows}
+    judges: dict[int, int] = defaultdict(int)
+    for judge_id, submission_id in Assignment.objects.filter(
+        round=round_, state=AssignmentState.ACTIVE, submission_id__in=ids
+    ).values_list("judge_id", "submission_id"):
+        if (judge_id, submission_id) not in conflicts:
+            judges[submission_id] += 1
+    audits = {
+        int(target_id): (created_at, (after or {}).get("reason", ""))
+        for target_id, created_at, after in AuditEvent.objects.filter(
+            action="assignment.conflict_found",
+            target_type=Assignment._meta.label_lower,
+            target_id__in=[str(pk) for pk, _, _, state, _, _ in rows if state == AssignmentState.CONFLICTED],
+        ).values_list("target_id", "created_at", "after")
+    }
+    result = []
+    for pk, judge_id, submission_id, state, title, email in rows:
+        settled = state == AssignmentState.CONFLICTED
+        found_at, logged_reason = audits.get(pk, (None, ""))
+        item = FoundConflict(
+            assignment_id=pk,
+            submission_id=submission_id,
+            title=title,
+            judge=email,
+            reason=conflicts.get((judge_id, submission_id)) or logged_reason or "Conflict of interest.",
+            settled=settled,
+            found_at=found_at if settled else None,
+            judges=judges[submission_id],
+            needed=round_.judges_per_entry,
+        )
+        if not settled or item.short:  # a settled one drops off once the entry has its judges again
+            result.append(item)
+    return result

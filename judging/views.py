@@ -22,6 +22,7 @@ from festival.parsing import id_or_404, parse_natural
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import selectors
+from judging.competition import entries_that_left
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
@@ -155,14 +156,14 @@ def judge_profile(request: HttpRequest, edition_id: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "declare":
-                conflict_services.declare_conflict(
+                declared = conflict_services.declare_conflict(
                     judge=judge,
                     kind=request.POST.get("kind", ""),
                     value=request.POST.get("value", ""),
                     actor=user,
                     ip=client_ip(request),
                 )
-                messages.success(request, "Conflict recorded. Entries it touches are no longer yours.")
+                messages.success(request, declared_message(declared.taken_off))
             elif action == "remove":
                 conflict = get_object_or_404(DeclaredConflict, pk=_posted_id(request, "conflict"), judge=judge)
                 conflict_services.remove_conflict(conflict=conflict, actor=user, ip=client_ip(request))
@@ -199,7 +200,7 @@ def judge_profile(request: HttpRequest, edition_id: int) -> HttpResponse:
 def declare_entry_conflict(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """From the scoring page: "I know who made this". The entry leaves the judge's queue."""
     assignment = _assignment_or_404(request, assignment_id)
-    conflict_services.declare_conflict(
+    declared = conflict_services.declare_conflict(
         judge=assignment.judge,
         kind=ConflictKind.ENTRY,
         submission=assignment.submission,
@@ -207,8 +208,19 @@ def declare_entry_conflict(request: HttpRequest, assignment_id: int) -> HttpResp
         actor=_user(request),
         ip=client_ip(request),
     )
-    messages.success(request, "Thank you. The entry was taken off your queue and given to another judge.")
+    messages.success(request, "Thank you. " + declared_message(declared.taken_off))
     return redirect("judging:queue")
+
+
+def declared_message(taken_off: int) -> str:
+    """What a judge is told after declaring: what happened, not what might happen next."""
+    if not taken_off:
+        return "Conflict recorded. None of your entries is touched by it."
+    entries = "The entry was" if taken_off == 1 else f"{taken_off} entries were"
+    return (
+        f"Conflict recorded. {entries} taken off your queue and any score you gave stopped counting; "
+        "the organizers decide who judges it instead."
+    )
 
 
 # --- Organizer: one round at a glance ---------------------------------------------------
@@ -245,6 +257,18 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 judge = get_object_or_404(JudgeMembership, pk=_posted_id(request, "judge"), edition=round_.edition)
                 result = assignment_services.withdraw_judge(round_=round_, judge=judge, actor=user)
                 messages.success(request, f"{judge.user} withdrawn; {result.created} entries re-assigned.")
+            elif action == "reassign":
+                assignment = get_object_or_404(
+                    Assignment.objects.select_related("round__edition", "judge__user"),
+                    pk=_posted_id(request, "assignment"),
+                    round=round_,
+                )
+                result = assignment_services.reassign_conflicted(assignment=assignment, actor=user)
+                if result.created:
+                    messages.success(request, f"Entry #{assignment.submission_id} given to another judge.")
+                else:
+                    why = result.short.get(assignment.submission_id, "no judge is free within the caps.")
+                    messages.error(request, f"Entry #{assignment.submission_id} is still short of judges: {why}")
             elif action == "open":
                 round_services.open_round(round_=round_, actor=user)
                 messages.success(request, "The round is open for scoring.")
@@ -262,6 +286,8 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
         "counts": counts,
         "loads": loads,
         "gaps": assignment_services.coverage_report(round_),
+        "left": entries_that_left(round_),
+        "found": selectors.conflicts_found_after_assignment(round_),
         "now": timezone.now(),
     }
     return render(request, "judging/round_overview.html", context)

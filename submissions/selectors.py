@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
@@ -38,11 +38,14 @@ def submissions_of(user: User) -> QuerySet[Submission]:
     return Submission.objects.filter(entrant=user).select_related("edition__festival", "category")
 
 
-def submitted_entries(edition_id: int) -> QuerySet[Submission]:
-    """The films in competition in an edition (for judging): submitted, not withdrawn or disqualified."""
-    return Submission.objects.filter(edition_id=edition_id, state=SubmissionState.SUBMITTED).select_related(
-        "category", "film"
-    )
+def in_competition(path: str = "") -> Q:
+    """The condition "this film competes": submitted, not withdrawn or disqualified.
+
+    ``path`` reaches a submission from another table (``"submission__"`` from judging's
+    rows), so judging filters its reads with the submission's own state at read time
+    instead of keeping a copy that a later withdrawal or disqualification leaves stale.
+    """
+    return Q(**{f"{path}state": SubmissionState.SUBMITTED})
 
 
 def entrant_submission(*, user: User, submission_id: int) -> Submission:

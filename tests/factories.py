@@ -20,6 +20,7 @@ from festival.models import (
 from media.models import Film, JobState, ProcessingJob
 from media.rules import FilmRules
 from submissions.models import Credit, CreditRole, Submission
+from submissions.names import normalize_name
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -152,3 +153,7 @@ class CreditFactory(factory.django.DjangoModelFactory[Credit]):
     submission = factory.SubFactory(SubmissionFactory)
     name = factory.Sequence(lambda n: f"Crew Member {n}")
     role = CreditRole.DIRECTOR
+    # As ``set_credits`` writes them: judging finds conflicts through these columns.
+    normalized_name = factory.LazyAttribute(lambda credit: normalize_name(credit.name))
+    organization = ""
+    normalized_organization = factory.LazyAttribute(lambda credit: normalize_name(credit.organization))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from festival.models import AwardTier, JudgeMembership
-from judging.conflicts import conflict_reason
+from judging.competition import competing, competing_submissions
+from judging.conflict_check import conflicts_among
 from judging.final.voting import Ballots, Groups, Ladder, Tier, aggregate, apply_tie_decisions, fill_ladder
 from judging.models import (
     AwardDecision,
@@ -20,13 +21,12 @@ from judging.models import (
     RoundKind,
     TieDecision,
 )
-from judging.selectors import entry_profiles, judge_profiles
 from submissions.models import Submission
 
 
 def finalists_of(round: Round) -> QuerySet[Submission]:
-    """The entries of a final round, by id (a stable order that reveals nothing)."""
-    return Submission.objects.filter(round_entries__round=round).order_by("pk").only("id", "title", "logline")
+    """The competing entries of a final round, by id (a stable order that reveals nothing)."""
+    return competing_submissions(round).order_by("pk").only("id", "title", "logline")
 
 
 def final_rounds_for(user_id: int) -> list[Round]:
@@ -36,8 +36,8 @@ def final_rounds_for(user_id: int) -> list[Round]:
             kind=RoundKind.FINAL,
             edition__judges__user_id=user_id,
             edition__judges__is_active=True,
-            entries__isnull=False,
         )
+        .filter(competing("entries__submission__"))
         .distinct()
         .select_related("edition__festival")
         .order_by("edition_id", "position")
@@ -53,9 +53,8 @@ def ballot_finalists(round: Round, judge: JudgeMembership) -> list[Submission]:
     finalists = list(finalists_of(round))
     if not finalists:
         return []
-    profile = judge_profiles([judge])[judge.pk]
-    entries = entry_profiles([s.pk for s in finalists])
-    return [s for s in finalists if s.pk not in entries or conflict_reason(profile, entries[s.pk]) is None]
+    conflicts = conflicts_among([judge], round_=round)
+    return [s for s in finalists if (judge.pk, s.pk) not in conflicts]
 
 
 def ballot_of(round: Round, judge_id: int) -> Ballot | None:
@@ -73,21 +72,31 @@ def ballot_pairs(ballot: Ballot) -> dict[frozenset[int], int]:
 
 
 def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
-    """Every ballot of the round in the arithmetic's terms (two queries)."""
+    """Every ballot of the round in the arithmetic's terms (a few queries).
+
+    A juror's preferences about an entry they are conflicted with *now* (a credit edited, a
+    declaration made after voting) are dropped, as if they had never seen it; entries that
+    stopped competing are not among ``finalists``, so no ballot counts them.
+    """
+    conflicts = conflicts_among(
+        list(JudgeMembership.objects.filter(ballots__round=round).select_related("user")), round_=round
+    )
     rankings: dict[int, list[int]] = defaultdict(list)
-    for ballot_id, submission_id in (
+    for ballot_id, judge_id, submission_id in (
         BallotRanking.objects.filter(ballot__round=round, ballot__method=BallotMethod.RANKING)
         .order_by("ballot_id", "position")
-        .values_list("ballot_id", "submission_id")
+        .values_list("ballot_id", "ballot__judge_id", "submission_id")
     ):
-        rankings[ballot_id].append(submission_id)
+        if (judge_id, submission_id) not in conflicts:
+            rankings[ballot_id].append(submission_id)
     pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for ballot_id, winner, loser in (
+    for ballot_id, judge_id, winner, loser in (
         BallotPair.objects.filter(ballot__round=round, ballot__method=BallotMethod.PAIRS)
         .order_by("ballot_id", "id")
-        .values_list("ballot_id", "winner_id", "loser_id")
+        .values_list("ballot_id", "ballot__judge_id", "winner_id", "loser_id")
     ):
-        pairs[ballot_id].append((winner, loser))
+        if (judge_id, winner) not in conflicts and (judge_id, loser) not in conflicts:
+            pairs[ballot_id].append((winner, loser))
     return Ballots(
         finalists=finalists,
         rankings=tuple(tuple(rankings[key]) for key in sorted(rankings)),
@@ -96,7 +105,16 @@ def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
 
 
 def published_awards(round: Round) -> list[AwardDecision]:
-    return list(AwardDecision.objects.filter(round=round).select_related("tier", "submission").order_by("rank", "pk"))
+    """The published ladder, without awards to entries that stopped competing since.
+
+    Such an award is never shown or exported as standing; ``publish_awards`` refuses until
+    the organizer takes the entry out of the final, and publishing again replaces the ladder.
+    """
+    return list(
+        AwardDecision.objects.filter(competing(), round=round)
+        .select_related("tier", "submission__entrant")
+        .order_by("rank", "pk")
+    )
 
 
 def group_key(entries: list[int] | tuple[int, ...]) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from festival.models import AwardTier, JudgeMembership, User
 from festival.services import record_audit
+from judging.competition import entries_that_left
 from judging.errors import JudgingError
 from judging.final import selectors
 from judging.final.voting import METHODS, BallotError, validate_pairs, validate_ranking
@@ -148,9 +149,23 @@ def publish_awards(
 ) -> list[AwardDecision]:
     """Write the award ladder from the ballots (and tie decisions); replaces an earlier one.
 
-    Refused while a tie straddles a tier boundary: an organizer decides it first.
+    Refused while a tie straddles a tier boundary: an organizer decides it first. Refused
+    while the final holds an entry that stopped competing (withdrawn, disqualified): the
+    jury's order without it is not one anybody decided, so an organizer first takes it out
+    of the final (``remove_round_entry``, with a reason) and then publishes again.
     """
     _check_method(method)
+    left = entries_that_left(round)
+    if left:
+        names = "; ".join(
+            f"“{e.title}” (#{e.submission_id}) {e.how.lower()}"
+            + (f" on {e.left_at:%d %b %Y %H:%M} UTC" if e.left_at else "")
+            for e in left
+        )
+        raise FinalError(
+            f"Not published: {names} no longer competes. Take it out of the final, check the ladder "
+            "without it, and publish again."
+        )
     outcome = selectors.final_outcome(round, method=method)
     if not outcome.ballots:
         raise FinalError("No ballot has been cast yet.")

@@ -19,8 +19,9 @@ from django.db.models import Count, Max, Q
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import selectors
-from judging.conflicts import conflicted_pairs
+from judging import conflict_check, selectors
+from judging.competition import competes, competing_entries
+from judging.conflict_check import by_entry, conflicts_among
 from judging.errors import AssignmentRefused
 from judging.models import (
     Assignment,
@@ -227,15 +228,14 @@ def assign_round(
     (withdrawn, conflicted, removed) is not given it again.
     """
     Round.objects.select_for_update().filter(pk=round_.pk).first()  # one run per round at a time
+    competing_ids = competing_entries(round_).order_by("submission_id").values_list("submission_id", flat=True)
     if submission_ids is None:
-        submission_ids = list(
-            RoundEntry.objects.filter(round=round_).order_by("submission_id").values_list("submission_id", flat=True)
-        )
+        submission_ids = list(competing_ids)
+    else:  # an entry that stopped competing is never given to a judge
+        submission_ids = sorted(set(submission_ids) & set(competing_ids.filter(submission_id__in=submission_ids)))
     judges = selectors.round_judges(round_)
     entries = _entry_inputs(round_, submission_ids)
-    conflicts = conflicted_pairs(
-        selectors.judge_profiles(judges).values(), selectors.entry_profiles(submission_ids).values()
-    )
+    conflicts = by_entry(conflicts_among(judges, round_=round_))
     plan = plan_assignments(
         entries,
         _judge_inputs(round_, judges),
@@ -299,63 +299,108 @@ def withdraw_judge(*, round_: Round, judge: JudgeMembership, actor: User | None,
 @dataclass(frozen=True)
 class DiscoveredConflict:
     assignment_id: int
+    round_id: int
     submission_id: int
     judge_id: int
     score_excluded: bool
 
 
-@transaction.atomic
-def resolve_conflicts(
-    *, round_: Round, actor: User | None, seed: int = 0, reassign: bool = True
-) -> list[DiscoveredConflict]:
-    """Find active assignments that are now conflicted; exclude their scores and re-assign.
+def _take_off(*, assignment: Assignment, reason: str, actor: User | None) -> DiscoveredConflict:
+    """Mark one assignment CONFLICTED; its score stays, excluded with the reason, audited.
 
-    Run when a judge declares a conflict or credits change (``submissions`` should call it
-    after a credit edit). The excluded score stays, with its reason, for the record. A
-    closed round gets the exclusions but no new assignments (``reassign=False``).
+    ``assignment`` comes with its round and edition loaded: the audit row is filed in the
+    festival's chain without another query.
     """
-    active = list(
-        Assignment.objects.filter(round=round_, state=AssignmentState.ACTIVE).values_list(
-            "pk", "judge_id", "submission_id"
-        )
-    )
-    judges = list(JudgeMembership.objects.filter(pk__in={j for _, j, _ in active}).select_related("user"))
-    conflicts = conflicted_pairs(
-        selectors.judge_profiles(judges).values(),
-        selectors.entry_profiles({s for _, _, s in active}).values(),
-    )
-    found = [(pk, j, s) for pk, j, s in active if j in conflicts.get(s, set())]
-    if not found:
-        return []
     from judging.services.scoring import exclude_score
 
-    discovered = []
-    for pk, judge_id, submission_id in found:
-        Assignment.objects.filter(pk=pk).update(state=AssignmentState.CONFLICTED)
-        score = Score.objects.filter(round=round_, judge_id=judge_id, submission_id=submission_id).first()
-        if score is not None and not score.excluded:
-            exclude_score(score=score, reason="Conflict of interest found after scoring.", actor=actor)
-        record_audit(
-            actor=actor,
-            action="assignment.conflict_found",
-            target=Assignment(pk=pk),
-            before={"state": AssignmentState.ACTIVE},
-            after={"state": AssignmentState.CONFLICTED, "judge": judge_id, "submission": submission_id},
-        )
-        discovered.append(
-            DiscoveredConflict(
-                assignment_id=pk, submission_id=submission_id, judge_id=judge_id, score_excluded=score is not None
-            )
-        )
-    if reassign:
-        assign_round(
-            round_=round_,
-            actor=actor,
-            seed=seed,
-            submission_ids=sorted({d.submission_id for d in discovered}),
-            source=AssignmentSource.REASSIGNED,
-        )
-    return discovered
+    Assignment.objects.filter(pk=assignment.pk).update(state=AssignmentState.CONFLICTED)
+    assignment.state = AssignmentState.CONFLICTED
+    score = Score.objects.filter(
+        round_id=assignment.round_id, judge_id=assignment.judge_id, submission_id=assignment.submission_id
+    ).first()
+    excluded = False
+    if score is not None and not score.excluded:
+        exclude_score(score=score, reason=f"Conflict of interest found after assignment: {reason}", actor=actor)
+        excluded = True
+    record_audit(
+        actor=actor,
+        action="assignment.conflict_found",
+        target=assignment,
+        before={"state": AssignmentState.ACTIVE},
+        after={
+            "state": AssignmentState.CONFLICTED,
+            "judge": assignment.judge_id,
+            "submission": assignment.submission_id,
+            "reason": reason,
+        },
+    )
+    return DiscoveredConflict(
+        assignment_id=assignment.pk,
+        round_id=assignment.round_id,
+        submission_id=assignment.submission_id,
+        judge_id=assignment.judge_id,
+        score_excluded=excluded,
+    )
+
+
+@transaction.atomic
+def settle_judge_conflicts(*, judge: JudgeMembership, actor: User | None) -> list[DiscoveredConflict]:
+    """Take the entries this judge is now conflicted with off them, in every round.
+
+    Touches only this judge's assignments (a judge has ~500 at 100,000 entries; the
+    conflict check is a few indexed queries), never the other judges' or the edition's
+    credits. Nothing is re-assigned here: the entry may now be short of judges, which the
+    round page lists under "conflicts found after assignment" for an organizer to re-assign
+    (``reassign_conflicted``) within the caps.
+    """
+    conflicts = conflict_check.conflicts_among([judge])
+    if not conflicts:
+        return []
+    rows = Assignment.objects.filter(
+        judge=judge, state=AssignmentState.ACTIVE, submission_id__in=[sid for _, sid in conflicts]
+    ).select_related("round__edition")
+    return [
+        _take_off(assignment=assignment, reason=conflicts[(judge.pk, assignment.submission_id)], actor=actor)
+        for assignment in rows
+    ]
+
+
+@transaction.atomic
+def reassign_conflicted(*, assignment: Assignment, actor: User, seed: int = 0) -> AssignmentResult:
+    """An organizer's one click on a conflict found after assignment: settle it, find another judge.
+
+    A still-active conflicted assignment (a credit edited after assignment) is first marked
+    CONFLICTED with its score excluded (kept, audited); then the entry is filled up to the
+    round's ``judges_per_entry`` by the assignment rules (caps, panels, conflicts; never the
+    conflicted judge again).
+    """
+    round_ = assignment.round
+    if assignment.state == AssignmentState.ACTIVE:
+        reason = conflict_check.conflict_between(assignment.judge, assignment.submission_id)
+        if reason is None:
+            raise AssignmentRefused("This judge is not conflicted with the entry: nothing to re-assign.")
+        _take_off(assignment=assignment, reason=reason, actor=actor)
+    elif assignment.state != AssignmentState.CONFLICTED:
+        raise AssignmentRefused("Only a conflicted assignment is re-assigned from here.")
+    result = assign_round(
+        round_=round_,
+        actor=actor,
+        seed=seed,
+        submission_ids=[assignment.submission_id],
+        source=AssignmentSource.REASSIGNED,
+    )
+    record_audit(
+        actor=actor,
+        action="assignment.conflict_reassigned",
+        target=assignment,
+        after={
+            "submission": assignment.submission_id,
+            "from_judge": assignment.judge_id,
+            "created": result.created,
+            "short": result.short.get(assignment.submission_id, ""),
+        },
+    )
+    return result
 
 
 # --- Manual edits by organizers ---------------------------------------------------------
@@ -367,7 +412,9 @@ def check_manual_assignment(*, round_: Round, judge: JudgeMembership, submission
         raise AssignmentRefused("The judge and the entry must belong to the round's edition.")
     if not RoundEntry.objects.filter(round=round_, submission=submission).exists():
         raise AssignmentRefused("This entry is not in the round.")
-    reason = selectors.conflict_between(judge, submission.pk)
+    if not competes(submission):
+        raise AssignmentRefused("This entry no longer competes (withdrawn or disqualified).")
+    reason = conflict_check.conflict_between(judge, submission.pk)
     if reason:
         raise AssignmentRefused(f"Conflict of interest: {reason} Waive the conflict first if it does not stand.")
 
@@ -425,7 +472,7 @@ def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") 
 def coverage_report(round_: Round) -> list[selectors.CoverageGap]:
     """Entries of the round with fewer than ``judges_per_entry`` active judges, and why."""
     entries = list(
-        RoundEntry.objects.filter(round=round_)
+        competing_entries(round_)
         .annotate(
             judges=Count(
                 "submission__assignments",
@@ -440,7 +487,7 @@ def coverage_report(round_: Round) -> list[selectors.CoverageGap]:
     ids = [sid for sid, _, _ in entries]
     judges = selectors.round_judges(round_)
     inputs = _entry_inputs(round_, ids)
-    conflicts = conflicted_pairs(selectors.judge_profiles(judges).values(), selectors.entry_profiles(ids).values())
+    conflicts = by_entry(conflict_check.conflicts_among(judges, round_=round_))
     # A dry run with the same rules says why each entry stays short.
     dry = plan_assignments(
         inputs,

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
-from django.utils import timezone
 
 from festival.models import Category, JudgeMembership, User
 from festival.parsing import control_character_message, first_control_character
 from festival.services import record_audit
 from judging.conflicts import normalize_name
 from judging.errors import JudgingError
-from judging.models import CategoryPreference, ConflictKind, ConflictWaiver, DeclaredConflict, Round
+from judging.models import CategoryPreference, ConflictKind, ConflictWaiver, DeclaredConflict
 from submissions.models import Submission
 
 VALUE_MAX = 300
 
 
-def _rounds(judge: JudgeMembership) -> list[tuple[Round, bool]]:
-    """The edition's rounds, each with whether it is still open (closed ones are not re-assigned)."""
-    now = timezone.now()
-    return [(r, not r.is_closed_at(now)) for r in Round.objects.filter(edition_id=judge.edition_id)]
+@dataclass(frozen=True)
+class Declared:
+    conflict: DeclaredConflict
+    taken_off: int  # assignments the declaration took off the judge (not re-assigned: see below)
 
 
 @transaction.atomic
@@ -31,8 +32,13 @@ def declare_conflict(
     actor: User,
     submission: Submission | None = None,
     ip: str | None = None,
-) -> DeclaredConflict:
-    """Record a conflict; entries it now touches are taken off the judge and re-assigned."""
+) -> Declared:
+    """Record a conflict; the judge's entries it now touches are taken off them.
+
+    Only this judge's assignments are checked (``settle_judge_conflicts``). Nothing is
+    re-assigned automatically: an entry may be left short of judges, and the round page
+    offers the organizer a re-assignment within the caps. So the judge is told the truth.
+    """
     if (char := first_control_character(value)) is not None:
         raise JudgingError(control_character_message(char))
     value = " ".join(value.split())
@@ -52,11 +58,9 @@ def declare_conflict(
         judge=judge, kind=kind, value=value, normalized=normalize_name(value), submission=submission
     )
     record_audit(actor=actor, ip=ip, action="conflict.declared", target=conflict, after={"kind": kind, "value": value})
-    from judging.services.assignment import resolve_conflicts
+    from judging.services.assignment import settle_judge_conflicts
 
-    for round_, still_open in _rounds(judge):
-        resolve_conflicts(round_=round_, actor=actor, reassign=still_open)
-    return conflict
+    return Declared(conflict=conflict, taken_off=len(settle_judge_conflicts(judge=judge, actor=actor)))
 
 
 @transaction.atomic

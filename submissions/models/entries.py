@@ -94,12 +94,20 @@ class CreditRole(models.TextChoices):
 
 
 class Credit(models.Model):
-    """A team member. Judging matches these names against judges' conflicts."""
+    """A team member. Judging matches these names against judges' conflicts.
+
+    ``normalized_name`` / ``normalized_organization`` are ``submissions.names.normalize_name``
+    of the two fields, written with them by ``set_credits`` (credits are replaced, never
+    edited in place): indexed, so judging finds the credits naming a judge's declared people
+    with an index lookup instead of reading every credit of the edition.
+    """
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="credits")
     name = models.CharField(max_length=150)
     role = models.CharField(max_length=16, choices=CreditRole.choices)
     organization = models.CharField(max_length=150, blank=True)
+    normalized_name = models.CharField(max_length=300, blank=True, db_index=True)
+    normalized_organization = models.CharField(max_length=300, blank=True, db_index=True)
     is_entrant = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -22,6 +22,7 @@ from media.ai_usage import update_declaration
 from media.rules import DeclaredAIUse
 from submissions.attestations import applicable_attestations, attestation_text
 from submissions.models import AITool, AIUse, AttestationRecord, Credit, ProductionStage, Submission
+from submissions.names import normalize_name
 from submissions.selectors import active_entries_count, is_editable
 from submissions.services.errors import EditionClosed, EntryLimitReached, SubmissionError, SubmissionLocked
 from submissions.validation import normalize_languages, validate_country
@@ -204,6 +205,8 @@ def set_credits(*, submission: Submission, actor: User, credits: Sequence[Credit
             name=item.name.strip(),
             role=item.role,
             organization=item.organization.strip(),
+            normalized_name=normalize_name(item.name),
+            normalized_organization=normalize_name(item.organization),
             is_entrant=item.is_entrant,
             position=position,
         )

@@ -28,7 +28,7 @@ from judging.services.assignment import (
     coverage_report,
     plan_assignments,
     remove_assignment,
-    resolve_conflicts,
+    settle_judge_conflicts,
     withdraw_judge,
 )
 from judging.services.conflicts import declare_conflict, waive_conflict
@@ -198,7 +198,7 @@ def test_a_withdrawn_judges_unscored_entries_are_reassigned() -> None:
 
 
 @pytest.mark.django_db
-def test_a_conflict_declared_after_scoring_excludes_the_score_and_reassigns() -> None:
+def test_a_conflict_declared_after_scoring_excludes_the_score_and_leaves_reassignment_to_organizers() -> None:
     round_ = rubric_round(judges_per_entry=1)
     judge, other = judge_of(round_.edition, name="Jo Judge"), judge_of(round_.edition)
     entry = submitted_entry(round_.edition)
@@ -210,16 +210,21 @@ def test_a_conflict_declared_after_scoring_excludes_the_score_and_reassigns() ->
         state=ScoreState.SUBMITTED, submitted_at=assignment.created_at, values={}, total=9.0,
     )  # fmt: skip
 
-    declare_conflict(judge=judge, kind=ConflictKind.COMPANY, value="friendly  FILMS", actor=judge.user)
+    declared = declare_conflict(judge=judge, kind=ConflictKind.COMPANY, value="friendly  FILMS", actor=judge.user)
 
     score.refresh_from_db()
     assignment.refresh_from_db()
-    assert (score.excluded, score.excluded_reason) == (True, "Conflict of interest found after scoring.")
+    assert declared.taken_off == 1
+    assert (score.excluded, score.excluded_reason) == (
+        True,
+        "Conflict of interest found after assignment: Credits name someone the judge declared: friendly films.",
+    )
     assert assignment.state == AssignmentState.CONFLICTED
-    new = Assignment.objects.get(submission=entry, state=AssignmentState.ACTIVE)
-    assert (new.judge, new.source) == (other, AssignmentSource.REASSIGNED)
+    # Nobody else was given the entry: the round page offers that to an organizer.
+    assert not Assignment.objects.filter(submission=entry, state=AssignmentState.ACTIVE).exists()
+    assert not Assignment.objects.filter(judge=other).exists()
     assert AuditEvent.objects.filter(action="score.excluded", target_id=str(score.pk)).count() == 1
-    assert resolve_conflicts(round_=round_, actor=None) == []  # settled
+    assert settle_judge_conflicts(judge=judge, actor=None) == []  # settled
 
 
 @pytest.mark.django_db

@@ -12,7 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from judging.exports import COLUMNS
+from festival.models import User
+from judging.exports import AWARD_COLUMNS, COLUMNS, csv_cell
+from submissions.models import Submission
 from tests.judging.rank_factories import ScoredRound, scored_round
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +44,9 @@ def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges: constant.
-    with django_assert_max_num_queries(11):
+    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges, and
+    # the round's conflicts (jury, declarations, waivers, naming credits, entrants): constant.
+    with django_assert_max_num_queries(16):
         response = client.get(url)
         assert response.status_code == 200
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]
@@ -117,7 +120,7 @@ def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) ->
     client = Client()
     client.force_login(data.organizer)
     url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(17):  # + the round's conflicts (5, constant)
         response = client.get(url, {"limit": 2, "offset": 1})
     assert response.status_code == 200
     body = response.json()
@@ -148,3 +151,70 @@ def test_results_api_lists_the_published_award_ladder_of_a_final() -> None:
         {"rank": 1, "tier": "Grand Prix", "submission_id": b, "title": "Finalist 1"},
         {"rank": 2, "tier": "Gold", "submission_id": a, "title": "Finalist 0"},
     ]
+
+
+FORMULAS = ['=HYPERLINK("http://x.test","Win")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"]
+
+
+def test_formula_like_cells_are_neutralised_in_csv_and_stored_as_text_in_xlsx(django_assert_max_num_queries) -> None:
+    data = hand_round()
+    for submission, title in zip(data.submissions, FORMULAS, strict=False):
+        Submission.objects.filter(pk=submission.pk).update(title=title)
+    User.objects.filter(pk=data.submissions[0].entrant_id).update(email="=cmd@example.org")
+    expected_titles = {str(s.pk): t for s, t in zip(data.submissions, FORMULAS, strict=False)}
+
+    rows = list(csv.reader(io.StringIO(export(data, "csv", django_assert_max_num_queries).decode())))
+    workbook = load_workbook(io.BytesIO(export(data, "xlsx", django_assert_max_num_queries)))
+    sheet = workbook["Ranking"]
+
+    assert {row[3]: row[4] for row in rows[1:]} == {pk: "'" + title for pk, title in expected_titles.items()}
+    assert {row[5] for row in rows[1:]} == {"'=cmd@example.org"}
+    assert [float(row[9]) for row in rows[1:]][-1] == Z5  # a negative number stays a number
+    titles = {str(row[3].value): row[4] for row in sheet.iter_rows(min_row=2)}
+    assert {pk: (cell.value, cell.data_type) for pk, cell in titles.items()} == {
+        pk: (title, "s") for pk, title in expected_titles.items()
+    }
+    assert all(row[5].data_type == "s" and row[5].value == "=cmd@example.org" for row in sheet.iter_rows(min_row=2))
+    assert all(row[9].data_type == "n" for row in sheet.iter_rows(min_row=2))
+
+
+def test_csv_cell_leaves_plain_text_and_numbers_alone() -> None:
+    assert [csv_cell(v) for v in ("Film", "a=b", -1.5, 0, None, "-x")] == ["Film", "a=b", -1.5, 0, "", "'-x"]
+
+
+def test_the_finals_exports_hold_the_published_ladder() -> None:
+    from judging.final import services
+    from tests.judging.rank_factories import final_round
+
+    data = final_round(finalists=3, jurors=3)
+    Submission.objects.filter(pk=data.finalists[2].pk).update(title="=Evil()")
+    for juror in data.jurors:
+        services.submit_ballot(
+            round=data.round, judge=juror, actor=juror.user, ranking=[f.pk for f in reversed(data.finalists)]
+        )
+    services.publish_awards(round=data.round, decided_by=data.organizer)
+    client = Client()
+    client.force_login(data.organizer)
+
+    def download(fmt: str) -> bytes:
+        kwargs = {"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
+        response = client.get(reverse("judging:results-export", kwargs=kwargs))
+        return b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+
+    email = data.finalists[0].entrant.email
+    ladder = [
+        (1, "Grand Prix", data.finalists[2].pk, "=Evil()", email),
+        (2, "Gold", data.finalists[1].pk, "Finalist 1", email),
+        (3, "Silver", data.finalists[0].pk, "Finalist 0", email),
+    ]
+    rows = list(csv.reader(io.StringIO(download("csv").decode())))
+    workbook = load_workbook(io.BytesIO(download("xlsx")))
+    document = json.loads(download("json"))
+
+    assert rows[0] == list(AWARD_COLUMNS)
+    assert rows[1:] == [
+        [str(r), t, str(pk), "'=Evil()" if title.startswith("=") else title, e] for r, t, pk, title, e in ladder
+    ]
+    assert [tuple(c.value for c in row) for row in workbook["Awards"].iter_rows(min_row=2)] == ladder
+    assert workbook["Awards"]["D2"].data_type == "s"
+    assert [tuple(a[c] for c in AWARD_COLUMNS) for a in document["awards"]] == [tuple(x) for x in ladder]

@@ -30,7 +30,8 @@ def hand_round():
 
 def test_round_results_rank_entries_and_share_tied_ranks(django_assert_max_num_queries) -> None:
     data = hand_round()
-    with django_assert_max_num_queries(3):  # the scores, the rubric's steps, the round's entry count
+    # The scores, the rubric's steps, the round's entry count, and the round's conflicts (5).
+    with django_assert_max_num_queries(8):
         outcome = results.round_results(data.round)
     titles = results.titles_for(data.round)
     rows = list(results.result_rows(outcome, titles=titles))

@@ -36,8 +36,8 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
     RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
     client = client_for(data.organizer)
     # Session and roles (4), edition, rounds, scores, rubric steps, entry count, titles, judges,
-    # criteria and their values, the unread-notifications count: 14 whatever the number of entries.
-    with django_assert_max_num_queries(14):
+    # criteria and their values, the round's conflicts (5), unread mail (1): 19 whatever the number of entries.
+    with django_assert_max_num_queries(19):
         response = client.get(results_url(data.edition.pk))
     assert response.status_code == 200
     body = response.content.decode()
@@ -50,7 +50,7 @@ def test_results_page_shows_the_ranking_judges_and_criteria(django_assert_max_nu
 def test_results_page_query_count_does_not_grow_with_entries(django_assert_max_num_queries) -> None:
     data = scored_round(n_entries=300, n_judges=10, k=3)
     client = client_for(data.organizer)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(19):
         response = client.get(results_url(data.edition.pk), {"all": "1"})
     assert response.content.decode().count("Film ") == 300
 

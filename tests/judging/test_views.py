@@ -83,7 +83,8 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
         assignment=assignments[1], state=ScoreState.SUBMITTED, submitted_at=timezone.now(), total=7.0,
     )  # fmt: skip
 
-    with django_assert_max_num_queries(9):  # constant in the number of entries (unread count included)
+    # Constant in the number of entries: + the judge's conflicts at read time (5), unread mail (1).
+    with django_assert_max_num_queries(14):
         response = client.get("/judge/")
 
     body = response.content.decode()
@@ -96,7 +97,7 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
 def test_the_scoring_page_renders_the_rubric_without_a_player_yet(django_assert_max_num_queries) -> None:
     client, assignments = judge_with_queue()
 
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = client.get(page(assignments[1]))
 
     body = response.content.decode()
@@ -306,7 +307,7 @@ def test_my_assignments_api_lists_the_queue_in_order(django_assert_max_num_queri
     client, assignments = judge_with_queue(entries=8)
     judge_with_queue(entries=2)  # someone else's
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(11):  # + the judge's conflicts at read time (5)
         response = client.get("/api/judging/assignments/")
 
     results = response.json()["results"]
@@ -440,7 +441,7 @@ def test_a_long_queue_is_paged_and_opens_on_the_page_of_the_next_entry(django_as
             submitted_at=timezone.now(),
         )
 
-    with django_assert_max_num_queries(9):  # the unread-notifications count included
+    with django_assert_max_num_queries(14):
         resumed = client.get("/judge/").content.decode()
     chosen = client.get(f"/judge/?page-{round_id}=1").content.decode()
 
