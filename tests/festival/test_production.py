@@ -31,7 +31,7 @@ from django.db import connections
 from tests.conftest import ROOT, _database_url_for_worker
 from tests.submissions.conftest import free_port
 
-pytestmark = [pytest.mark.services, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.services, pytest.mark.timeout(1800)]
 
 README_SECTION = "## Running with PostgreSQL, Redis, S3 and several hosts"
 
@@ -94,7 +94,7 @@ def run(command: str, env: dict[str, str], log: Path) -> None:
         handle.write(f"{time.strftime('%H:%M:%S')} $ {command}\n".encode())
         handle.flush()
         result = subprocess.run(
-            shlex.split(command), cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, timeout=300, check=False
+            shlex.split(command), cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, timeout=900, check=False
         )
     assert result.returncode == 0, f"{command} failed:\n{log.read_text(errors='replace')}"
 
