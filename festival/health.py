@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -21,7 +22,13 @@ from django.db import connection
 from festival.celery import app as celery_app
 
 BROKER_TIMEOUT_SECONDS = 2
-WORKER_PING_TIMEOUT_SECONDS = 1.5
+# A ping returns as soon as one worker answers (``limit=1``); a worker that has not answered in
+# this long is as good as absent for a load balancer's health probe.
+WORKER_PING_TIMEOUT_SECONDS = 0.4
+# /healthz is polled by load balancers and monitors every few seconds on every web host: its
+# answer is kept this long in the shared cache, so polling costs one check run per window.
+CACHE_SECONDS = 5
+CACHE_KEY = "laurel:healthz"
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ def check_broker() -> CheckResult:
 
 
 def check_worker() -> CheckResult:
-    replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_SECONDS) or []
+    replies = celery_app.control.ping(timeout=WORKER_PING_TIMEOUT_SECONDS, limit=1) or []
     names = sorted(name for reply in replies for name in reply)
     if not names:
         return CheckResult("worker", False, "no worker answered a ping")
@@ -94,6 +101,16 @@ CHECKS: tuple[Callable[[], CheckResult], ...] = (
     check_storage,
 )
 CHECK_NAMES = ("database", "broker", "worker", "ffmpeg", "ffprobe", "storage")
+
+
+def cached_checks() -> list[CheckResult]:
+    """``run_checks``, answered from the shared cache for ``CACHE_SECONDS`` (``/healthz``)."""
+    stored = cache.get(CACHE_KEY)
+    if stored is not None:
+        return [CheckResult(*row) for row in stored]
+    results = run_checks()
+    cache.set(CACHE_KEY, [(r.name, r.ok, r.detail) for r in results], CACHE_SECONDS)
+    return results
 
 
 def run_checks() -> list[CheckResult]:

@@ -85,7 +85,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    results = health.run_checks()
+    results = health.cached_checks()
     healthy = all(result.ok for result in results)
     # Details name hosts and versions: only staff (and development) see them.
     show_detail = settings.DEBUG or request.user.is_staff

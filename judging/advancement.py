@@ -14,10 +14,12 @@ from django.db import transaction
 
 from festival.models import User
 from festival.services import record_audit
-from judging import results
+from judging import rankings, results
 from judging.competition import competes
 from judging.errors import JudgingError
 from judging.models import Round, RoundEntry
+from judging.results import ADVANCES
+from judging.services.rankings import request_ranking_refresh
 from submissions.models import Submission
 
 
@@ -54,20 +56,25 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
     target = results.next_round(round)
     if target is None:
         raise AdvancementError("This is the last round: there is no round to advance to.")
-    outcome = results.round_results(round)
-    cut = outcome.cut()
-    if cut is None:
+    ranking = rankings.ranking_of(round)
+    if not ranking.is_current:
+        request_ranking_refresh(round_id=round.pk)
+        raise AdvancementError(
+            "Scores or entries changed since the ranking was computed; a worker is recomputing it. "
+            "Advance again in a moment."
+        )
+    if ranking.advance_count is None:
         raise AdvancementError("Set an advancement rule (top N or top share) first.")
-    if cut.needs_decision and not include_tied:
-        tied = outcome.submission_ids(cut.tied)
+    tied = ranking.tied_ids
+    if tied and not include_tied:
         raise AdvancementTie(
             f"{len(tied)} entries have exactly the same calibrated score at the cut: "
             f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
             tied=tied,
         )
-    chosen = outcome.submission_ids(cut.advancing)
+    chosen = ranking.ids_at_cut(ADVANCES)
     if include_tied:
-        chosen += outcome.submission_ids(cut.tied)
+        chosen += tied
     # The next round's entries, not an IN list of the chosen (a top share can be tens of thousands).
     existing = set(RoundEntry.objects.filter(round=target).values_list("submission_id", flat=True))
     added = [pk for pk in chosen if pk not in existing]
@@ -81,7 +88,7 @@ def apply_advancement(*, round: Round, decided_by: User, include_tied: bool = Fa
             "rule": _rule(round),
             "count": len(chosen),
             "added": added,
-            "tied_included": outcome.submission_ids(cut.tied) if include_tied else [],
+            "tied_included": tied if include_tied else [],
         },
         ip=ip,
     )

@@ -18,6 +18,7 @@ from festival.demo import seed_demo_festival
 from festival.models import Category, Edition, JudgeMembership, User
 from judging.models import Assignment, AssignmentState, Round, Score
 from judging.services.assignment import assign_round
+from judging.services.rankings import refresh_round_ranking
 from judging.services.rounds import add_entries_to_round, create_default_rounds
 from judging.services.scoring import save_score, submit_score
 from submissions.models import Credit, CreditRole, Submission, SubmissionState
@@ -136,6 +137,8 @@ def seed_demo_judging() -> DemoJudging:
     add_entries_to_round(round_=screening, actor=organizer)
     assign_round(round_=screening, actor=organizer, seed=2027)
     scores = _demo_scores(screening)
+    # The demo's organizer sees a ranking at once; later score changes are recomputed by the worker.
+    refresh_round_ranking(round_id=screening.pk)
     return DemoJudging(
         edition=edition,
         round=screening,

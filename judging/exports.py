@@ -1,8 +1,9 @@
 """Exports of a round's results: CSV, XLSX and JSON, streamed so large editions stay cheap.
 
-Rows come from ``judging.results.result_rows`` (one per scored entry, best first: only
-entries that still compete, scored by judges not conflicted with them); the titles and
-entrants of the round's competing entries are read with ``.iterator()``. A final round's
+Rows come from the round's stored ranking (``judging.rankings.StoredRanking``: one row per
+scored entry, best first, computed from the entries that still compete, scored by judges
+not conflicted with them), joined in SQL with the entry's title and entrant and read with
+``.iterator()``, so memory stays flat at any size. A final round's
 exports hold its published award ladder (the final is decided by ballots, not scores).
 CSV and JSON are generated row by row into a ``StreamingHttpResponse``; XLSX is written by
 openpyxl in write-only mode to a temporary file (the format is a zip, which needs its
@@ -19,11 +20,10 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from typing import Any
+from typing import IO, Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
@@ -31,10 +31,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from judging.competition import competing_submissions
 from judging.final.selectors import published_awards
 from judging.models import AwardDecision, Round, RoundKind
-from judging.results import CHUNK, ResultRow, RoundResults, judge_rows, result_rows
+from judging.rankings import StoredRanking
+from judging.results import ResultRow
 
 COLUMNS = (
     "position",
@@ -59,23 +59,9 @@ COLUMNS = (
 )
 
 
-def entries_of(round: Round) -> tuple[dict[int, str], dict[int, str]]:
-    """Titles and entrants' e-mails of a round's competing entries, streamed from the database."""
-    titles: dict[int, str] = {}
-    entrants: dict[int, str] = {}
-    rows = (
-        competing_submissions(round).order_by().values_list("pk", "title", "entrant__email").iterator(chunk_size=CHUNK)
-    )
-    for pk, title, email in rows:
-        titles[pk] = title
-        entrants[pk] = email
-    return titles, entrants
-
-
-def export_records(results: RoundResults) -> Iterator[dict[str, Any]]:
-    titles, entrants = entries_of(results.round)
-    for row in result_rows(results, titles=titles):
-        yield record(row, entrants.get(row.submission_id, ""))
+def export_records(ranking: StoredRanking) -> Iterator[dict[str, Any]]:
+    for row, entrant in ranking.iter_rows_with_entrants():
+        yield record(row, entrant)
 
 
 def record(row: ResultRow, entrant: str) -> dict[str, Any]:
@@ -117,8 +103,8 @@ def csv_cell(value: object) -> object:
     return f"'{value}" if is_formula_like(value) else value
 
 
-def _filename(results: RoundResults, extension: str) -> str:
-    round = results.round
+def _filename(ranking: StoredRanking, extension: str) -> str:
+    round = ranking.round
     return f"results-{slugify(round.edition.name)}-{slugify(round.name)}.{extension}"
 
 
@@ -136,57 +122,52 @@ def _csv_lines(header: Iterable[str], rows: Iterable[list[Any]]) -> Iterator[str
         yield writer.writerow([csv_cell(value) for value in cells])
 
 
-def _ranking_rows(results: RoundResults) -> Iterator[list[Any]]:
-    titles, entrants = entries_of(results.round)
-    for row in result_rows(results, titles=titles):
-        yield ranking_cells(row, entrants.get(row.submission_id, ""))
+def _ranking_rows(ranking: StoredRanking) -> Iterator[list[Any]]:
+    for row, entrant in ranking.iter_rows_with_entrants():
+        yield ranking_cells(row, entrant)
 
 
-def csv_response(results: RoundResults) -> StreamingHttpResponse:
+def csv_response(ranking: StoredRanking) -> StreamingHttpResponse:
     """The ranking; for a final round, its published award ladder."""
-    if results.round.kind == RoundKind.FINAL:
-        lines = _csv_lines(AWARD_COLUMNS, (award_cells(a) for a in awards_of(results.round)))
+    if ranking.round.kind == RoundKind.FINAL:
+        lines = _csv_lines(AWARD_COLUMNS, (award_cells(a) for a in awards_of(ranking.round)))
     else:
-        lines = _csv_lines(COLUMNS, _ranking_rows(results))
+        lines = _csv_lines(COLUMNS, _ranking_rows(ranking))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(results, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "csv")}"'
     return response
 
 
-def _json_chunks(results: RoundResults) -> Iterator[str]:
-    round = results.round
-    sigma = results.calibration.model.sigma
+def _json_chunks(ranking: StoredRanking) -> Iterator[str]:
+    round = ranking.round
     head = {
         "edition": round.edition_id,
         "round": {"id": round.pk, "name": round.name, "kind": round.kind},
-        "entries_in_round": results.entries_in_round,
-        "scored": results.scored,
-        "model": {
-            "sigma": sigma if math.isfinite(sigma) else None,
-            "iterations": results.calibration.model.iterations,
-            "converged": results.calibration.model.converged,
-        },
+        "entries_in_round": ranking.entries_in_round,
+        "scored": ranking.scored,
+        "computed_at": ranking.computed_at.isoformat() if ranking.computed_at else None,
+        "model": ranking.summary.get("model", {}),
     }
     # The head object, left open for the entries array that follows it.
     yield json.dumps(head)[:-1] + ', "entries": ['
-    for index, item in enumerate(export_records(results)):
+    for index, item in enumerate(export_records(ranking)):
         yield ("," if index else "") + json.dumps(item)
     awards = [dict(zip(AWARD_COLUMNS, award_cells(a), strict=True)) for a in awards_of(round)]
-    yield '], "judges": ' + json.dumps(judge_records(results)) + ', "awards": ' + json.dumps(awards) + "}"
+    yield '], "judges": ' + json.dumps(judge_records(ranking)) + ', "awards": ' + json.dumps(awards) + "}"
 
 
-def json_response(results: RoundResults) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_json_chunks(results), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(results, "json")}"'
+def json_response(ranking: StoredRanking) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_json_chunks(ranking), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "json")}"'
     return response
 
 
 JUDGE_COLUMNS = ("membership_id", "name", "n_scores", "mean", "leniency", "scale", "noise")
 
 
-def judge_records(results: RoundResults) -> list[dict[str, Any]]:
+def judge_records(ranking: StoredRanking) -> list[dict[str, Any]]:
     """Per judge: the model's leniency, scale and noise (a few hundred rows at most)."""
-    return [asdict(row) for row in judge_rows(results)]
+    return [asdict(row) for row in ranking.judges()]
 
 
 def xlsx_row(sheet: WriteOnlyWorksheet, cells: Iterable[Any]) -> list[Any]:
@@ -202,31 +183,45 @@ def xlsx_row(sheet: WriteOnlyWorksheet, cells: Iterable[Any]) -> list[Any]:
     return row
 
 
-def xlsx_response(results: RoundResults) -> FileResponse:
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PROGRESS_EVERY = 5000
+
+
+def write_xlsx(ranking: StoredRanking, handle: IO[bytes], progress: Callable[[int], None] | None = None) -> int:
+    """Write the workbook (openpyxl's write-only mode) to ``handle``; return the ranking rows written."""
     workbook = Workbook(write_only=True)
-    if results.round.kind == RoundKind.FINAL:
+    if ranking.round.kind == RoundKind.FINAL:
         ladder = workbook.create_sheet(title="Awards")
         ladder.append(list(AWARD_COLUMNS))
-        for award in awards_of(results.round):
+        for award in awards_of(ranking.round):
             ladder.append(xlsx_row(ladder, award_cells(award)))
     sheet = workbook.create_sheet(title="Ranking")
     sheet.append(list(COLUMNS))
-    for cells in _ranking_rows(results):
+    rows = 0
+    for cells in _ranking_rows(ranking):
         sheet.append(xlsx_row(sheet, cells))
+        rows += 1
+        if progress is not None and rows % PROGRESS_EVERY == 0:
+            progress(rows)
     judges = workbook.create_sheet(title="Judges")
     judges.append(list(JUDGE_COLUMNS))
-    for item in judge_records(results):
+    for item in judge_records(ranking):
         judges.append(xlsx_row(judges, [item[c] for c in JUDGE_COLUMNS]))
+    workbook.save(handle)
+    return rows
+
+
+def xlsx_filename(ranking: StoredRanking) -> str:
+    return _filename(ranking, "xlsx")
+
+
+def xlsx_response(ranking: StoredRanking) -> FileResponse:
+    """A small round's workbook, built in the request (large ones: ``judging.services.exports``)."""
     # The temporary file is deleted when the response closes it (FileResponse closes it).
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
-    workbook.save(handle)
+    write_xlsx(ranking, handle)
     handle.seek(0)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=_filename(results, "xlsx"),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return FileResponse(handle, as_attachment=True, filename=xlsx_filename(ranking), content_type=XLSX_CONTENT_TYPE)
 
 
 FORMATS = {"csv": csv_response, "json": json_response, "xlsx": xlsx_response}

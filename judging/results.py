@@ -25,6 +25,9 @@ from judging.selectors import counted_scores
 from submissions.models import Submission
 
 TOTAL_BOUNDS = (0.0, 10.0)
+# ResultRow.at_cut values.
+ADVANCES = "advances"
+TIED_AT_CUT = "tied at the cut"
 CHUNK = 2000
 
 
@@ -178,7 +181,7 @@ def result_rows(
             high=_num(model.high[position]),
             spread=_num(calib.disagreement.spread[index]),
             flagged=bool(calib.disagreement.flagged[index]),
-            at_cut="tied at the cut" if index in tied else ("advances" if index in advancing else ""),
+            at_cut=TIED_AT_CUT if index in tied else (ADVANCES if index in advancing else ""),
             close_call=index in close,
         )
 

@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 from festival.models import Edition
 from festival.parsing import parse_natural
 from festival.selectors import roles_of
-from judging import results
+from judging import rankings, results
 from judging.final.selectors import published_awards
 from judging.models import RoundKind
+from judging.services.rankings import request_ranking_refresh
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -57,6 +58,10 @@ class RoundResultsSerializer(serializers.Serializer[dict[str, Any]]):
     entries_in_round = serializers.IntegerField()
     scored = serializers.IntegerField()
     flagged = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(allow_null=True, help_text="When the stored ranking was computed.")
+    current = serializers.BooleanField(
+        help_text="False while scores or entries changed since it was computed (a worker is recomputing it)."
+    )
     tied_at_cut = serializers.ListField(child=serializers.IntegerField())
     entries = ResultRowSerializer(many=True)
     awards = AwardSerializer(many=True, help_text="The published award ladder (final rounds).")
@@ -99,21 +104,21 @@ class EditionResultsView(APIView):
                 raise NotFound
         payload = []
         for round in rounds:
-            outcome = results.round_results(round)
-            model = outcome.calibration.ranking("model")
-            cut = outcome.cut()
-            tied = outcome.submission_ids(cut.tied) if cut else []
-            titles = results.titles_for(round, outcome.submission_ids(model.order[offset : offset + limit]))
+            ranking = rankings.ranking_of(round)
+            if not ranking.is_current:
+                request_ranking_refresh(round_id=round.pk)
             payload.append(
                 {
                     "id": round.pk,
                     "name": round.name,
                     "kind": round.kind,
-                    "entries_in_round": outcome.entries_in_round,
-                    "scored": outcome.scored,
-                    "flagged": int(outcome.calibration.disagreement.flagged.sum()),
-                    "tied_at_cut": tied,
-                    "entries": list(results.result_rows(outcome, titles=titles, limit=limit, offset=offset)),
+                    "entries_in_round": ranking.entries_in_round,
+                    "scored": ranking.scored,
+                    "flagged": ranking.flagged,
+                    "computed_at": ranking.computed_at,
+                    "current": ranking.is_current,
+                    "tied_at_cut": ranking.tied_ids,
+                    "entries": ranking.rows(offset=offset, limit=limit),
                     "awards": [
                         {
                             "rank": a.rank,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -14,13 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 from festival.client import client_ip
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
-from judging import advancement, exports, results
+from judging import advancement, exports, rankings, results
 from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
 from judging.final.voting import METHODS
-from judging.models import Round, RoundKind
+from judging.models import ExportFile, Round, RoundKind, RunState
 from judging.results_forms import AdvancementRuleForm, RoundEntryForm, TieDecisionForm, parse_ids
+from judging.services import exports as export_services
+from judging.services import rankings as refresh_rankings
 from judging.services.rounds import set_advancement_rule
 from submissions.models import Submission
 
@@ -57,36 +60,33 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     round.edition = edition
     show_all = request.GET.get("all") == "1"
     method = _method(request.GET.get("method"))
-    outcome = results.round_results(round)
-    model = outcome.calibration.ranking("model")
-    shown = model.order if show_all else model.order[:PAGE_LIMIT]
-    cut = outcome.cut()
-    tied_ids = outcome.submission_ids(cut.tied) if cut else []
-    # All titles are streamed for "show all" (an IN list of 100,000 ids would not do).
-    titles = (
-        results.titles_for(round)
-        if show_all
-        else results.titles_for(round, [*outcome.submission_ids(shown), *tied_ids])
-    )
-    rows = list(results.result_rows(outcome, titles=titles, limit=None if show_all else PAGE_LIMIT))
+    ranking = rankings.ranking_of(round)
+    if not ranking.is_current:
+        # Never calibrate inside a request: a worker computes it; the page says what it shows.
+        refresh_rankings.request_ranking_refresh(round_id=round.pk)
+    rows = ranking.rows(limit=None if show_all else PAGE_LIMIT)
+    tied_ids = ranking.tied_ids
+    titles = ranking.titles_of(tied_ids) if tied_ids else {}
     later = [r for r in rounds if r.position > round.position]
     context.update(
         round=round,
         method=method,
-        outcome=outcome,
+        ranking=ranking,
         rows=rows,
-        truncated=len(model) > len(rows),
-        cut=cut,
+        truncated=ranking.scored > len(rows),
+        cut=ranking.summary.get("cut"),
         tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
-        close_calls=len(cut.close_calls) if cut else 0,
+        close_calls=ranking.close_calls,
         next_round=later[0] if later else None,
-        judges=results.judge_rows(outcome),
-        criteria=results.criterion_stats(round, outcome.conflicts),
+        judges=ranking.judges(),
+        criteria=ranking.criteria(),
         rule_form=AdvancementRuleForm(
             initial={"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
         ),
         entry_form=RoundEntryForm(),
-        flagged=int(outcome.calibration.disagreement.flagged.sum()),
+        flagged=ranking.flagged,
+        xlsx_job=export_services.latest_export(ranking),
+        xlsx_inline=ranking.scored <= settings.LAUREL_XLSX_INLINE_MAX_ROWS,
     )
     if round.kind == RoundKind.FINAL:
         final = final_selectors.final_outcome(round, method=method)
@@ -189,6 +189,11 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                     round=round, order=order, reason=tie.cleaned_data["reason"], decided_by=user, method=method, ip=ip
                 )
                 messages.success(request, "Tie decided.")
+        elif action == "recompute":
+            if refresh_rankings.request_ranking_refresh(round_id=round.pk):
+                messages.success(request, "The ranking is being recomputed; this page shows it when it is ready.")
+            else:
+                messages.info(request, "The ranking is already being recomputed.")
         elif action == "publish":
             awards = final_services.publish_awards(round=round, decided_by=user, method=method, ip=ip)
             messages.success(request, f"Award ladder published: {len(awards)} awards.")
@@ -208,4 +213,42 @@ def results_export(request: HttpRequest, edition_id: int, round_id: int, fmt: st
         raise Http404
     edition = organized_edition(request, edition_id)
     round = _round_of(edition, round_id)
-    return exports.FORMATS[fmt](results.round_results(round))
+    ranking = rankings.ranking_of(round)
+    # A final is decided by ballots: its exports hold the published ladder, whatever the scores.
+    if not ranking.is_current and round.kind != RoundKind.FINAL:
+        refresh_rankings.request_ranking_refresh(round_id=round.pk)
+        return HttpResponse(
+            "The ranking is being recomputed after recent changes; export it again in a moment.",
+            status=409,
+            content_type="text/plain",
+            headers={"Retry-After": "10"},
+        )
+    if fmt == "xlsx" and ranking.scored > settings.LAUREL_XLSX_INLINE_MAX_ROWS:
+        # Too large to build inside a request: a worker builds it; the results page links it.
+        export_services.request_xlsx_export(
+            ranking=ranking, actor=request.user if isinstance(request.user, User) else None
+        )
+        messages.info(
+            request, "The Excel file is being prepared; a download link appears on this page when it is ready."
+        )
+        return _back(edition, round, "schulze")
+    return exports.FORMATS[fmt](ranking)
+
+
+@require_GET
+def results_file(request: HttpRequest, edition_id: int, round_id: int, export_id: int) -> HttpResponseBase:
+    """A built export file, read through the storage API (any host can serve it)."""
+    # organizer_required's rules, inline, as for results_export: a file response streams.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request_roles(request).is_organizer:
+        raise Http404
+    edition = organized_edition(request, edition_id)
+    round = _round_of(edition, round_id)
+    export = get_object_or_404(ExportFile, pk=export_id, round=round, state=RunState.DONE)
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.file.name.rsplit("/", 1)[-1],
+        content_type=exports.XLSX_CONTENT_TYPE,
+    )

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from festival.models import AuditEvent, JudgeMembership, User
-from judging.competition import competing, competing_entries
+from judging.competition import competing
 from judging.conflict_check import (
     Conflicts,
     conflict_between,
@@ -168,20 +168,22 @@ def judge_queue(user: User) -> list[RoundQueue]:
 
 
 def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:
-    """Ids of the previous and next entries of the judge's queue for the round (as the queue shows it)."""
-    ids = list(
-        without_conflicts(
-            Assignment.objects.filter(
-                competing(), round_id=assignment.round_id, judge_id=assignment.judge_id, state=AssignmentState.ACTIVE
-            ),
-            conflicts_among([assignment.judge]),
-        )
-        .order_by("position", "pk")
-        .values_list("pk", flat=True)
+    """Ids of the previous and next entries of the judge's queue for the round (as the queue shows it).
+
+    Two indexed ``LIMIT 1`` queries (``assignment_queue``) besides the judge's conflicts, not
+    the whole queue: a judge with 3,000 entries pays the same as one with 30.
+    """
+    queue = without_conflicts(
+        Assignment.objects.filter(
+            competing(), round_id=assignment.round_id, judge_id=assignment.judge_id, state=AssignmentState.ACTIVE
+        ),
+        conflicts_among([assignment.judge]),
     )
-    index = ids.index(assignment.pk) if assignment.pk in ids else -1
-    previous = ids[index - 1] if index > 0 else None
-    following = ids[index + 1] if 0 <= index < len(ids) - 1 else None
+    here = assignment.position
+    before = Q(position__lt=here) | Q(position=here, pk__lt=assignment.pk)
+    after = Q(position__gt=here) | Q(position=here, pk__gt=assignment.pk)
+    previous = queue.filter(before).order_by("-position", "-pk").values_list("pk", flat=True).first()
+    following = queue.filter(after).order_by("position", "pk").values_list("pk", flat=True).first()
     return previous, following
 
 
@@ -256,47 +258,6 @@ def round_judges(round_: Round) -> list[JudgeMembership]:
     if round_.panels.exists():
         qs = qs.filter(panels__round=round_).distinct()
     return list(qs.order_by("pk"))
-
-
-@dataclass(frozen=True)
-class JudgeLoad:
-    judge: JudgeMembership
-    assigned: int  # active assignments
-    submitted: int  # of which with a counted, submitted score
-
-
-def round_overview(round_: Round) -> tuple[dict[str, int], list[JudgeLoad]]:
-    """Counts for the organizer's round page, and each judge's load and progress."""
-    conflicts = round_conflicts(round_)
-    active = without_conflicts(
-        Assignment.objects.filter(competing(), round=round_, state=AssignmentState.ACTIVE), conflicts
-    )
-    counts = {
-        "entries": competing_entries(round_).count(),
-        "assignments": active.count(),
-        "submitted": counted_scores(round_, conflicts).count(),
-        "excluded": Score.objects.filter(round=round_, excluded=True).count(),
-    }
-    loads = (
-        JudgeMembership.objects.filter(edition_id=round_.edition_id)
-        .select_related("user")
-        .annotate(
-            assigned=Count(
-                "assignments",
-                filter=Q(assignments__round=round_, assignments__state=AssignmentState.ACTIVE)
-                & competing("assignments__submission__"),
-                distinct=True,
-            ),
-            submitted=Count(
-                "scores",
-                filter=Q(scores__round=round_, scores__state=ScoreState.SUBMITTED, scores__excluded=False)
-                & competing("scores__submission__"),
-                distinct=True,
-            ),
-        )
-        .order_by("user__email")
-    )
-    return counts, [JudgeLoad(judge=j, assigned=j.assigned, submitted=j.submitted) for j in loads]
 
 
 def counted_scores(round_: Round, conflicts: Conflicts | None = None) -> QuerySet[Score]:

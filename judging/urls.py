@@ -35,6 +35,11 @@ urlpatterns += [
         name="results-export",
     ),
     path(
+        "organize/editions/<int:edition_id>/results/<int:round_id>/files/<int:export_id>/",
+        results_views.results_file,
+        name="results-file",
+    ),
+    path(
         "api/judging/editions/<int:edition_id>/results/", results_api.EditionResultsView.as_view(), name="api-results"
     ),
     path("judge/final/<int:round_id>/", final_views.final_ballot, name="final-ballot"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,12 +22,14 @@ from festival.models import Category, JudgeMembership, User
 from festival.parsing import id_or_404, parse_natural
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
-from judging import selectors
+from judging import overview, selectors
 from judging.competition import entries_that_left
+from judging.conflict_check import round_conflicts
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
 from judging.services import assignment as assignment_services
+from judging.services import assignment_runs
 from judging.services import conflicts as conflict_services
 from judging.services import rounds as round_services
 from judging.services.scoring import watch_session_token
@@ -249,9 +252,9 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 seed = parse_natural(request.POST.get("seed", "").strip() or "0", maximum=999_999_999)
                 if seed is None:
                     raise JudgingError("The seed is a whole number from 0 to 999999999 (e.g. 0 or 2027).")
-                result = assignment_services.assign_round(round_=round_, actor=user, seed=seed)
+                assignment_runs.request_assignment_run(round_=round_, seed=seed, actor=user)
                 messages.success(
-                    request, f"{result.created} assignments made; {len(result.short)} entries are short of judges."
+                    request, "Assignment queued: a worker is assigning judges; this page shows its progress."
                 )
             elif action == "withdraw":
                 judge = get_object_or_404(JudgeMembership, pk=_posted_id(request, "judge"), edition=round_.edition)
@@ -280,14 +283,24 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
         except JudgingError as exc:
             messages.error(request, exc.message)
         return redirect("judging:round-overview", round_id=round_.pk)
-    counts, loads = selectors.round_overview(round_)
+    conflicts = round_conflicts(round_)  # read once: counts, loads, coverage and found conflicts share them
+    histogram = overview.coverage_histogram(round_, conflicts)
+    short_total = sum(b.entries for b in histogram if b.judges < round_.judges_per_entry)
+    # A lazy range: Django's paginator validates the page number and never materialises the list.
+    short_page = Paginator(range(short_total), overview.SHORT_PAGE).get_page(request.GET.get("short_page"))
     context = {
         "round": round_,
-        "counts": counts,
-        "loads": loads,
-        "gaps": assignment_services.coverage_report(round_),
+        "counts": overview.round_counts(round_, conflicts),
+        "loads": overview.judge_loads(round_, conflicts),
+        "histogram": histogram,
+        "short_total": short_total,
+        "short_page": short_page,
+        "gaps": assignment_services.coverage_report(
+            round_, offset=max(short_page.start_index() - 1, 0), conflicts=conflicts
+        ),
+        "run": overview.latest_assignment_run(round_),
         "left": entries_that_left(round_),
-        "found": selectors.conflicts_found_after_assignment(round_),
+        "found": selectors.conflicts_found_after_assignment(round_, conflicts),
         "now": timezone.now(),
     }
     return render(request, "judging/round_overview.html", context)

@@ -1,5 +1,6 @@
 """judging's tables, split by entity. Each module's models are re-exported here."""
 
+from judging.models.exports import ExportFile
 from judging.models.final import (
     AggregationMethod,
     AwardDecision,
@@ -21,6 +22,7 @@ from judging.models.rounds import (
     RoundEntry,
     RoundKind,
 )
+from judging.models.runs import AssignmentRun, RunState
 from judging.models.scores import (
     Assignment,
     AssignmentSource,
@@ -29,11 +31,13 @@ from judging.models.scores import (
     ScoreState,
     WatchSession,
 )
+from judging.models.snapshots import RankingRow, RankingSnapshot
 
 __all__ = [
     "AdvancementMode",
     "AggregationMethod",
     "Assignment",
+    "AssignmentRun",
     "AssignmentSource",
     "AssignmentState",
     "AwardDecision",
@@ -46,10 +50,14 @@ __all__ = [
     "ConflictWaiver",
     "Criterion",
     "DeclaredConflict",
+    "ExportFile",
     "Panel",
+    "RankingRow",
+    "RankingSnapshot",
     "Round",
     "RoundEntry",
     "RoundKind",
+    "RunState",
     "Score",
     "ScoreState",
     "TieDecision",

@@ -4,4 +4,5 @@
 - ``conflicts``: declared conflicts, category preferences, organizer waivers.
 - ``assignment``: who judges what, re-assignment, manual edits.
 - ``scoring``: drafts, submit, exclusion, reopening, watch tracking.
+- ``rankings``: stored rankings (snapshots) computed in a worker, refreshed on request.
 """

@@ -19,7 +19,7 @@ from django.db.models import Count, Max, Q
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import conflict_check, selectors
+from judging import conflict_check, overview, selectors
 from judging.competition import competes, competing_entries
 from judging.conflict_check import by_entry, conflicts_among
 from judging.errors import AssignmentRefused
@@ -469,32 +469,29 @@ def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") 
 # --- Coverage -------------------------------------------------------------------------
 
 
-def coverage_report(round_: Round) -> list[selectors.CoverageGap]:
-    """Entries of the round with fewer than ``judges_per_entry`` active judges, and why."""
-    entries = list(
-        competing_entries(round_)
-        .annotate(
-            judges=Count(
-                "submission__assignments",
-                filter=Q(submission__assignments__round=round_, submission__assignments__state=AssignmentState.ACTIVE),
-            )
-        )
-        .filter(judges__lt=round_.judges_per_entry)
-        .values_list("submission_id", "submission__title", "judges")
-    )
+def coverage_report(
+    round_: Round, *, offset: int = 0, conflicts: conflict_check.Conflicts | None = None
+) -> list[selectors.CoverageGap]:
+    """One page of the round's entries with fewer than ``judges_per_entry`` active judges, and why.
+
+    The reasons come from a dry run of the planner over that page only, so the page costs the
+    same at 100 entries as at 100,000.
+    """
+    found = conflict_check.round_conflicts(round_) if conflicts is None else conflicts
+    entries = [(e.submission_id, e.title, e.judges) for e in overview.short_entries(round_, found, offset=offset)]
     if not entries:
         return []
     ids = [sid for sid, _, _ in entries]
     judges = selectors.round_judges(round_)
     inputs = _entry_inputs(round_, ids)
-    conflicts = by_entry(conflict_check.conflicts_among(judges, round_=round_))
+    conflicts_by_entry = by_entry(found)
     # A dry run with the same rules says why each entry stays short.
     dry = plan_assignments(
         inputs,
         _judge_inputs(round_, judges),
         k=round_.judges_per_entry,
         cap=round_.load_cap,
-        conflicts=conflicts,
+        conflicts=conflicts_by_entry,
         seed=0,
     )
     return [

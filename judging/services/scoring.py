@@ -32,6 +32,7 @@ from judging.errors import (
     WatchSuperseded,
 )
 from judging.models import Assignment, AssignmentState, Criterion, Round, Score, ScoreState, WatchSession
+from judging.services.rankings import counted_scores_changed
 from media.playback import playback_for
 
 TEXT_MAX = 5000
@@ -256,7 +257,7 @@ def submit_score(
     now: datetime | None = None,
 ) -> Score:
     """Save and submit: every required criterion set, the required share watched, round open."""
-    return _write(
+    score = _write(
         assignment=assignment,
         expected_version=expected_version,
         values=values or {},
@@ -268,6 +269,8 @@ def submit_score(
         real_actor=real_actor,
         now=now,
     )
+    counted_scores_changed(round_id=score.round_id)
+    return score
 
 
 @transaction.atomic
@@ -282,6 +285,7 @@ def exclude_score(*, score: Score, reason: str, actor: User | None, ip: str | No
     score.version += 1
     score.save(update_fields=["excluded", "excluded_reason", "version", "updated_at"])
     record_audit(actor=actor, ip=ip, action="score.excluded", target=score, before=before, after=snapshot(score))
+    counted_scores_changed(round_id=score.round_id)
     return score
 
 
@@ -303,6 +307,7 @@ def reopen_score(*, score: Score, reason: str, actor: User, ip: str | None = Non
     record_audit(
         actor=actor, ip=ip, action="score.reopened", target=score, before=before, after={**after, "reason": reason}
     )
+    counted_scores_changed(round_id=score.round_id)
     return score
 
 
@@ -321,6 +326,7 @@ def restore_score(*, score: Score, reason: str, actor: User, ip: str | None = No
     record_audit(
         actor=actor, ip=ip, action="score.restored", target=score, before=before, after={**after, "reason": reason}
     )
+    counted_scores_changed(round_id=score.round_id)
     return score
 
 

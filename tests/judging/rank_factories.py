@@ -11,7 +11,8 @@ from django.utils import timezone
 from festival.models import AwardTier, Edition, JudgeMembership, User
 from festival.services import DEFAULT_AWARD_LADDER
 from judging.calibration.simulation import balanced_assignment
-from judging.models import Criterion, Round, RoundEntry, RoundKind, Score, ScoreState
+from judging.models import Criterion, RankingSnapshot, Round, RoundEntry, RoundKind, Score, ScoreState
+from judging.services.rankings import refresh_round_ranking
 from submissions.models import Submission, SubmissionState
 from tests.factories import EditionFactory, JudgeFactory, OrganizerFactory, SubmissionFactory, UserFactory
 
@@ -139,3 +140,10 @@ def final_round(*, finalists: int = 4, jurors: int = 3) -> FinalRound:
         JudgeFactory.create(edition=edition, user=UserFactory.create(full_name=f"Juror {j}")) for j in range(jurors)
     ]
     return FinalRound(organizer=organizer.user, edition=edition, round=round, finalists=films, jurors=members)
+
+
+def ranked(round_: Round) -> RankingSnapshot:
+    """Compute and store the round's ranking now, as the worker's ``judging.refresh_ranking`` does."""
+    snapshot = refresh_round_ranking(round_id=round_.pk)
+    assert snapshot is not None
+    return snapshot

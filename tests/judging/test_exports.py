@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from festival.models import User
 from judging.exports import AWARD_COLUMNS, COLUMNS, csv_cell
 from submissions.models import Submission
-from tests.judging.rank_factories import ScoredRound, scored_round
+from tests.judging.rank_factories import ScoredRound, ranked, scored_round
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,14 @@ def hand_round() -> ScoredRound:
 
 
 def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
+    ranked(data.round)
     client = Client()
     client.force_login(data.organizer)
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    # Session and roles, edition, round, scores, rubric steps, entry count, titles, judges, and
-    # the round's conflicts (jury, declarations, waivers, naming credits, entrants): constant.
+    # Session and roles, edition, round, snapshot, its state key (counted scores with the round's
+    # conflicts: jury, declarations, waivers, naming credits, entrants), rows, judges: constant.
     with django_assert_max_num_queries(16):
         response = client.get(url)
         assert response.status_code == 200
@@ -117,6 +118,7 @@ def test_unknown_export_format_is_404() -> None:
 
 def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) -> None:
     data = hand_round()
+    ranked(data.round)
     client = Client()
     client.force_login(data.organizer)
     url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})

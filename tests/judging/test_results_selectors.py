@@ -8,7 +8,7 @@ from festival.models import AuditEvent
 from judging import advancement, results
 from judging.models import AdvancementMode, RoundEntry, RoundKind
 from tests.factories import SubmissionFactory
-from tests.judging.rank_factories import RoundFactory, scored_round
+from tests.judging.rank_factories import RoundFactory, ranked, scored_round
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,9 @@ def with_next_round(data, mode: str, *, count: int | None = None, share: float |
     data.round.advance_count = count
     data.round.advance_share = share
     data.round.save()
-    return RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
+    jury = RoundFactory.create(edition=data.edition, position=1, kind=RoundKind.JURY, name="Jury")
+    ranked(data.round)
+    return jury
 
 
 def test_apply_advancement_top_n_enters_the_best_in_the_next_round() -> None:
@@ -137,6 +139,7 @@ def test_top_share_rounds_up() -> None:
 
 def test_advancement_needs_a_rule_and_a_next_round() -> None:
     data = hand_round()
+    ranked(data.round)
     with pytest.raises(advancement.AdvancementError, match="last round"):
         advancement.apply_advancement(round=data.round, decided_by=data.organizer)
     with_next_round(data, AdvancementMode.NONE)

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from festival.models import AuditEvent
-from judging.models import Assignment, AssignmentState
+from judging.models import Assignment, AssignmentRun, AssignmentState
+from judging.tasks import run_assignment
 from tests.factories import OrganizerFactory
 from tests.judging.factories import judge_of, rubric_round, submitted_entry
 
@@ -24,7 +25,13 @@ def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_
     url = f"/organize/rounds/{round_.pk}/"
 
     client.post(url, {"action": "add_entries"})
-    client.post(url, {"action": "assign", "seed": "7"})
+    queued = client.post(url, {"action": "assign", "seed": "7"}, follow=True)
+    assert "Assignment queued" in queued.content.decode()
+    assert "queued" in queued.content.decode() and not Assignment.objects.exists()
+    again = client.post(url, {"action": "assign", "seed": "8"}, follow=True)
+    assert "already queued or running" in again.content.decode()
+    run = AssignmentRun.objects.get()
+    assert run_assignment(run.pk) == "done"  # what the worker does with the queued task
     bad_seed = client.post(url, {"action": "assign", "seed": "-1"}, follow=True)
     client.post(url, {"action": "withdraw", "judge": judges[0].pk})
     with django_assert_max_num_queries(30):
@@ -36,8 +43,10 @@ def test_an_organizer_fills_a_round_assigns_and_withdraws_a_judge(django_assert_
     assert not Assignment.objects.filter(judge=judges[0], state=AssignmentState.ACTIVE).exists()
     # Two judges left for k = 2: every entry still fully covered.
     assert "Every entry has 2 judges." in body
+    assert "Last assignment (seed 7)" in body and "12 assignments made; 0 entries short of judges." in body
     assert list(AuditEvent.objects.filter(actor=organizer).order_by("id").values_list("action", flat=True)) == [
         "round.entries_added",
+        "assignment.requested",
         "assignment.run",
         "assignment.judge_withdrawn",
         "assignment.run",
@@ -54,6 +63,7 @@ def test_coverage_gaps_are_listed_with_their_reason() -> None:
     url = f"/organize/rounds/{round_.pk}/"
     client.post(url, {"action": "add_entries"})
     client.post(url, {"action": "assign", "seed": "0"})
+    run_assignment(AssignmentRun.objects.get().pk)
 
     body = client.get(url).content.decode()
 
@@ -103,3 +113,33 @@ def test_tampered_forms_get_404_not_500() -> None:
     client.force_login(judge.user)
     profile = f"/judge/editions/{judge.edition_id}/profile/"
     assert client.post(profile, {"action": "remove", "conflict": "1 OR 1"}).status_code == 404
+
+
+def test_round_page_query_count_does_not_grow_with_entries() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from judging.services.assignment import assign_round
+    from judging.services.rounds import add_entries_to_round
+
+    counts = []
+    for n_entries in (5, 60):
+        round_ = rubric_round(judges_per_entry=3)
+        organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+        for _ in range(4):
+            judge_of(round_.edition)
+        for _ in range(n_entries):
+            submitted_entry(round_.edition)
+        add_entries_to_round(round_=round_, actor=None)
+        assign_round(round_=round_, actor=None, seed=1)
+        # A quarter of the entries lose a judge, so the coverage table has a page to show.
+        for assignment in Assignment.objects.filter(round=round_).order_by("id")[: n_entries // 4 + 1]:
+            Assignment.objects.filter(pk=assignment.pk).update(state=AssignmentState.WITHDRAWN)
+        client = Client()
+        client.force_login(organizer)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/organize/rounds/{round_.pk}/")
+        assert response.status_code == 200
+        assert "entries have fewer than 3 judges." in response.content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -97,7 +97,7 @@ def test_the_queue_shows_progress_and_the_shuffled_order(django_assert_max_num_q
 def test_the_scoring_page_renders_the_rubric_without_a_player_yet(django_assert_max_num_queries) -> None:
     client, assignments = judge_with_queue()
 
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         response = client.get(page(assignments[1]))
 
     body = response.content.decode()

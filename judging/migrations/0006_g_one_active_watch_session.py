@@ -16,7 +16,7 @@ def supersede_all_but_the_latest(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("judging", "0002_rank_final"),
+        ("judging", "0005_i_export_files"),
     ]
 
     operations = [

@@ -1,0 +1,53 @@
+"""Stored rankings: a round's calibrated results, computed once per change and read many times.
+
+Calibrating 100,000 entries takes seconds, so no page, API call, advancement or export
+calibrates inside a request. A worker computes a ``RankingSnapshot`` (``judging.services.
+rankings.refresh_round_ranking``) keyed by the round's score state; readers compare that key
+with the state now (``judging.rankings.ranking_of``) and say how fresh what they show is.
+Titles and entrants are not stored: they are read from the submission, where they live.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from judging.models.rounds import Round
+from submissions.models import Submission
+
+
+class RankingSnapshot(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ranking_snapshots")
+    # What the ranking was computed from (see judging.rankings.ranking_state_key): when the
+    # round's counted scores, competing entries or rule change, the key changes.
+    state_key = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(auto_now_add=True)
+    compute_ms = models.PositiveIntegerField(default=0)
+    # Round-level figures: counts, the cut, per-judge and per-criterion rows (bounded by the
+    # number of judges and criteria, never by the number of entries).
+    summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        indexes = [models.Index(fields=["round", "-computed_at"], name="ranking_snapshot_latest")]
+
+    def __str__(self) -> str:
+        return f"Ranking of round {self.round_id} at {self.computed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RankingRow(models.Model):
+    """One entry's place in a snapshot; ``payload`` holds ``judging.results.ResultRow`` less the title."""
+
+    snapshot = models.ForeignKey(RankingSnapshot, on_delete=models.CASCADE, related_name="rows")
+    position = models.PositiveIntegerField()
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+", db_index=False)
+    at_cut = models.CharField(max_length=24, blank=True)
+    payload = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "position"], name="ranking_row_position"),
+        ]
+        indexes = [models.Index(fields=["snapshot", "at_cut"], name="ranking_row_cut")]
+
+    def __str__(self) -> str:
+        return f"#{self.position} in snapshot {self.snapshot_id}"

@@ -1,0 +1,182 @@
+"""Reads of stored rankings (``RankingSnapshot``): what pages, the API, advancement and exports show.
+
+A snapshot is *current* when its ``state_key`` equals the key of the round's state now:
+the counted scores (their number, ids, totals and last change), the entries in the round
+and the advancement rule. Computing the key is one aggregate over the round's counted
+scores and one count, whatever the edition's size; a stale or missing snapshot is shown
+as such and the caller asks for a refresh (``judging.services.rankings``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Max, Sum
+
+from festival.models import JudgeMembership
+from judging.competition import competing_entries
+from judging.models import Criterion, RankingRow, RankingSnapshot, Round
+from judging.results import CHUNK, CriterionStats, JudgeRow, ResultRow
+from judging.selectors import counted_scores
+
+# Bumped when what a snapshot stores changes shape; the row's field names are part of the key
+# too, so a deploy that adds a column to ResultRow makes every old snapshot stale, not broken.
+SNAPSHOT_FORMAT = 1
+ROW_FIELDS = tuple(f.name for f in fields(ResultRow) if f.name != "title")
+
+
+def ranking_state_key(round_: Round) -> str:
+    """A digest of everything the round's ranking is computed from (two queries)."""
+    scores = (
+        counted_scores(round_)
+        .filter(total__isnull=False)
+        .order_by()
+        .aggregate(n=Count("id"), ids=Sum("id"), totals=Sum("total"), latest=Max("updated_at"))
+    )
+    entries = competing_entries(round_).count()
+    state = {
+        "format": SNAPSHOT_FORMAT,
+        "fields": ROW_FIELDS,
+        "rule": [round_.advancement_mode, round_.advance_count, round_.advance_share],
+        "scores": [scores["n"], scores["ids"], round(float(scores["totals"] or 0.0), 6), str(scores["latest"])],
+        "entries": entries,
+    }
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def latest_snapshot(round_: Round) -> RankingSnapshot | None:
+    return RankingSnapshot.objects.filter(round=round_).order_by("-computed_at", "-id").first()
+
+
+def _row(payload: dict[str, Any], title: str | None, submission_id: int) -> ResultRow:
+    values: dict[str, Any] = {name: payload.get(name) for name in ROW_FIELDS}
+    return ResultRow(**values, title=title or f"Entry #{submission_id}")
+
+
+@dataclass(frozen=True)
+class StoredRanking:
+    """A round's latest snapshot (if any) and whether it matches the round's state now."""
+
+    round: Round
+    snapshot: RankingSnapshot | None
+    current_key: str
+
+    @property
+    def exists(self) -> bool:
+        return self.snapshot is not None
+
+    @property
+    def is_current(self) -> bool:
+        return self.snapshot is not None and self.snapshot.state_key == self.current_key
+
+    @property
+    def computed_at(self) -> datetime | None:
+        return self.snapshot.computed_at if self.snapshot else None
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.snapshot.summary if self.snapshot else {}
+
+    @property
+    def scored(self) -> int:
+        return int(self.summary.get("scored", 0))
+
+    @property
+    def entries_in_round(self) -> int:
+        return int(self.summary.get("entries_in_round", 0))
+
+    @property
+    def flagged(self) -> int:
+        return int(self.summary.get("flagged", 0))
+
+    @property
+    def advance_count(self) -> int | None:
+        value = self.summary.get("advance_count")
+        return None if value is None else int(value)
+
+    @property
+    def tied_ids(self) -> list[int]:
+        return [int(pk) for pk in self.summary.get("tied", [])]
+
+    @property
+    def close_calls(self) -> int:
+        return int(self.summary.get("close_calls", 0))
+
+    @property
+    def needs_decision(self) -> bool:
+        return bool(self.tied_ids)
+
+    def _rows(self) -> Any:
+        return RankingRow.objects.filter(snapshot=self.snapshot).order_by("position")
+
+    def rows(self, *, offset: int = 0, limit: int | None = None) -> list[ResultRow]:
+        """Rows ``offset``..``offset+limit`` best first, titles read from the submissions (one query)."""
+        if self.snapshot is None:
+            return []
+        qs = self._rows().values_list("payload", "submission__title", "submission_id")
+        page = qs[offset : offset + limit] if limit is not None else qs[offset:]
+        return [_row(payload, title, pk) for payload, title, pk in page]
+
+    def iter_rows_with_entrants(self) -> Iterator[tuple[ResultRow, str]]:
+        """Every row with the entrant's e-mail, streamed in constant memory (for exports)."""
+        if self.snapshot is None:
+            return
+        qs = self._rows().values_list("payload", "submission__title", "submission_id", "submission__entrant__email")
+        for payload, title, pk, email in qs.iterator(chunk_size=CHUNK):
+            yield _row(payload, title, pk), email or ""
+
+    def ids_at_cut(self, at_cut: str) -> list[int]:
+        """Submission ids whose row says ``at_cut`` ("advances", "tied at the cut"), best first."""
+        if self.snapshot is None:
+            return []
+        return list(self._rows().filter(at_cut=at_cut).values_list("submission_id", flat=True))
+
+    def titles_of(self, submission_ids: list[int]) -> dict[int, str]:
+        from submissions.models import Submission
+
+        return dict(Submission.objects.filter(pk__in=submission_ids).values_list("pk", "title"))
+
+    def judges(self) -> list[JudgeRow]:
+        """Per judge, names read from the memberships now (one query)."""
+        stored = self.summary.get("judges", [])
+        members = {
+            m.pk: str(m.user)
+            for m in JudgeMembership.objects.filter(pk__in=[row["membership_id"] for row in stored]).select_related(
+                "user"
+            )
+        }
+        return [
+            JudgeRow(**{**row, "name": members.get(row["membership_id"], f"Judge #{row['membership_id']}")})
+            for row in stored
+        ]
+
+    def criteria(self) -> list[CriterionStats]:
+        stored = {row["criterion_id"]: row for row in self.summary.get("criteria", [])}
+        nan = float("nan")
+        stats = []
+        for criterion in Criterion.objects.filter(round=self.round).order_by("position", "pk"):
+            row = stored.get(criterion.pk, {})
+            stats.append(
+                CriterionStats(
+                    criterion=criterion,
+                    n=int(row.get("n", 0)),
+                    mean=_float(row.get("mean"), nan),
+                    sd=_float(row.get("sd"), nan),
+                    correlation=_float(row.get("correlation"), nan),
+                )
+            )
+        return stats
+
+
+def _float(value: Any, default: float) -> float:
+    return default if value is None else float(value)
+
+
+def ranking_of(round_: Round) -> StoredRanking:
+    """The round's stored ranking and its freshness (three queries)."""
+    return StoredRanking(round=round_, snapshot=latest_snapshot(round_), current_key=ranking_state_key(round_))

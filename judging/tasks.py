@@ -1,0 +1,35 @@
+"""Thin Celery tasks of judging: primitive ids in, a service called."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from judging.services import assignment_runs, exports, rankings
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="judging.refresh_ranking", acks_late=True, reject_on_worker_lost=True)
+def refresh_ranking(round_id: int) -> int | None:
+    try:
+        snapshot = rankings.refresh_round_ranking(round_id=round_id)
+    finally:
+        rankings.release_refresh_lock(round_id=round_id)
+    if snapshot is None:
+        logger.info("round %s is gone; no ranking to compute", round_id)
+        return None
+    return snapshot.pk
+
+
+@shared_task(name="judging.run_assignment", acks_late=True, reject_on_worker_lost=True)
+def run_assignment(run_id: int) -> str | None:
+    run = assignment_runs.carry_out_assignment_run(run_id=run_id)
+    return run.state if run else None
+
+
+@shared_task(name="judging.build_export", acks_late=True, reject_on_worker_lost=True)
+def build_export(export_id: int) -> str | None:
+    export = exports.build_xlsx_export(export_id=export_id)
+    return export.state if export else None
