@@ -288,6 +288,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "polling_interval": 0.1,
         }
     )
+    # Also under LAUREL_ENV=production: a task sent to a missing folder fails the request.
+    for _folder in ("queue", "control", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"media.*": {"queue": "media"}}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from festival import views
@@ -22,6 +23,7 @@ festival_patterns = (
 class ApiDocs(SpectacularSwaggerSplitView):
     """Swagger UI: its script is a file (the split view), but it injects its own styles."""
 
+    @extend_schema(exclude=True)
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response: HttpResponse = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = settings.LAUREL_CSP.replace(
