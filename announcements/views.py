@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from announcements import laurels, public, selectors, services, signing
 from announcements.forms import AnnouncementForm, ArtworkForm, ConsentForm, CorrectionForm
 from announcements.models import LaurelArtwork, Outcome, SignedResults
+from festival.client import client_ip
 from festival.models import AwardTier, Edition, Festival, User
 from festival.permissions import organizer_required
 from festival.views import _organized_edition  # the one organizer scoping check of editions
@@ -40,7 +41,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)
 
 
 # --- entrants -------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
+from festival.client import client_ip
 from festival.permissions import request_roles
 from festival.selectors import Scope, organized
 
@@ -228,7 +229,7 @@ def actor_of(request: HttpRequest) -> Any:
 
 
 def ip_of(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_ip(request)  # the one reading of the client's address (trusted proxy set-up)
 
 
 def kept_forms(formset: Any) -> list[Any]:

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "festival.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "festival.urls"
@@ -166,9 +167,9 @@ if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
     raise ImproperlyConfigured("LAUREL_EMAIL_VERIFICATION: expected mandatory, optional or none")
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
-# Entrants asked for a plain answer when their address is already registered; the signup
-# rate limit below bounds how fast anyone can probe for addresses that way.
-ACCOUNT_PREVENT_ENUMERATION = False
+# Sign-up and password reset answer the same whether the address has an account (the
+# owner of a registered address gets an e-mail saying so instead; issue 13.5).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("LAUREL_LOGIN_FAILED_LIMIT", default="10/m/ip,5/5m/key"),
     "signup": "20/m/ip",
@@ -176,6 +177,14 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 ACCOUNT_SESSION_REMEMBER = None
+# The client's address (login limits per address, audit rows: festival.client.client_ip):
+# REMOTE_ADDR unless a proxy in front is trusted to say it. Either a header the proxy sets
+# to the client's address alone (e.g. X-Real-IP), or how many proxies append to
+# X-Forwarded-For. Never both; neither when clients reach gunicorn directly.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("LAUREL_TRUSTED_CLIENT_IP_HEADER", default="") or None
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("LAUREL_TRUSTED_PROXY_COUNT", default=0)
+if ALLAUTH_TRUSTED_CLIENT_IP_HEADER and ALLAUTH_TRUSTED_PROXY_COUNT:
+    raise ImproperlyConfigured("LAUREL_TRUSTED_CLIENT_IP_HEADER and LAUREL_TRUSTED_PROXY_COUNT: set one, not both")
 ACCOUNT_ADAPTER = "festival.adapters.AccountAdapter"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 
@@ -285,6 +294,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "polling_interval": 0.1,
         }
     )
+    # Also under LAUREL_ENV=production: a task sent to a missing folder fails the request.
+    for _folder in ("queue", "control", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"media.*": {"queue": "media"}}
@@ -313,9 +325,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Bounded size and depth, no control characters in any string (festival/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "festival.api_parsers.BoundedJSONParser",
+        "festival.api_parsers.CheckedFormParser",
+        "festival.api_parsers.CheckedMultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
 }
+# A JSON body nested deeper than this is refused with a 400 (none of the API's is over 4).
+LAUREL_API_MAX_JSON_DEPTH = env.positive_int("LAUREL_API_MAX_JSON_DEPTH", default=16)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Laurel API",
     "DESCRIPTION": "Submissions, media processing and judging for AI film festivals.",
@@ -348,6 +368,39 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy (festival.middleware.SecurityHeadersMiddleware): scripts and styles
+# only from our own static files; hls.js plays through MediaSource (blob:) and its worker.
+# On object storage, playback redirects to presigned URLs of the bucket's origin.
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = env.str("AWS_S3_ENDPOINT_URL", default="")
+    _storage_origin = (
+        "/".join(_endpoint.split("/")[:3]) if _endpoint else f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+    )
+else:
+    _storage_origin = ""
+_media_sources = " ".join(filter(None, ["'self'", "blob:", _storage_origin]))
+LAUREL_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        f"img-src 'self' data: {_storage_origin}".strip(),
+        f"media-src {_media_sources}",
+        f"connect-src 'self' {_storage_origin}".strip(),
+        "worker-src 'self' blob:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+LAUREL_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), fullscreen=(self), "
+    "picture-in-picture=(self), autoplay=(self)"
+)
 
 LOGGING = {
     "version": 1,
@@ -389,6 +442,10 @@ CELERY_BEAT_SCHEDULE["submissions.remind_drafts"] = {"task": "submissions.remind
 # 413 page instead of the bare 400 that CsrfViewMiddleware's read of the body would give.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "submissions.middleware.FormTooLargeMiddleware"
+)
+# A query or form field with NUL or another control character: a 400 naming the field.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware"), "festival.middleware.TextHygieneMiddleware"
 )
 
 

@@ -12,13 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from festival import health, selectors, services
+from festival.client import client_ip
 from festival.forms import InviteJudgeForm
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @require_GET

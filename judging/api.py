@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from festival.client import client_ip
 from festival.models import User
 from judging import selectors
 from judging.errors import JudgingError, NotAssigned
@@ -85,7 +86,7 @@ class ScoreWriteSerializer(serializers.Serializer[Any]):
 
 
 class WatchSerializer(serializers.Serializer[Any]):
-    session = serializers.UUIDField()
+    session = serializers.CharField(max_length=400, help_text="The scoring page's signed watch token.")
     watchedSeconds = serializers.FloatField(min_value=0)  # the player's event field name
     duration = serializers.FloatField(min_value=0, required=False, allow_null=True)
     position = serializers.FloatField(min_value=0, required=False, allow_null=True)
@@ -103,10 +104,6 @@ def _error(exc: JudgingError) -> Response:
     if exc.fields:
         body["fields"] = exc.fields
     return Response(body, status=exc.status)
-
-
-def _ip(request: Request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 class Pages(PageNumberPagination):
@@ -193,7 +190,7 @@ class MyScore(_AssignmentView):
                 comment_to_organizers=data.get("comment_to_organizers"),
                 feedback_to_filmmaker=data.get("feedback_to_filmmaker"),
                 actor=request.user,
-                ip=_ip(request),
+                ip=client_ip(request),
             )
         except JudgingError as exc:
             return _error(exc)
@@ -223,7 +220,8 @@ class Watch(_AssignmentView):
     """Progress from the player's ``laurel:watch`` events, kept plausible by the server."""
 
     @extend_schema(
-        request=WatchSerializer, responses={200: WatchResultSerializer, 400: ErrorSerializer, 404: ErrorSerializer}
+        request=WatchSerializer,
+        responses={200: WatchResultSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
     )
     def post(self, request: Request, assignment_id: int) -> Response:
         incoming = WatchSerializer(data=request.data)
@@ -234,7 +232,7 @@ class Watch(_AssignmentView):
         try:
             assignment = scoring.record_watch(
                 assignment=self.assignment(request, assignment_id),
-                session_key=data["session"],
+                session_token=data["session"],
                 watched_seconds=data["watchedSeconds"],
                 duration=data.get("duration"),
             )

@@ -51,3 +51,9 @@ class AssignmentRefused(JudgingError):
     """An organizer's manual assignment breaks a rule (conflict, other edition...)."""
 
     status = 400
+
+
+class WatchSuperseded(JudgingError):
+    """A watch report from a page whose session a newer page view has replaced."""
+
+    status = 409

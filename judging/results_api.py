@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from festival.models import Edition
+from festival.parsing import parse_natural
 from festival.selectors import roles_of
 from judging import rankings, results
 from judging.final.selectors import published_awards
@@ -77,11 +78,8 @@ class EditionResultsSerializer(serializers.Serializer[dict[str, Any]]):
 
 
 def _bounded(value: str | None, default: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        return default
-    return max(0, min(number, high))
+    number = parse_natural(value) if value is not None else default
+    return default if number is None else min(number, high)
 
 
 class EditionResultsView(APIView):

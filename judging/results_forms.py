@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from festival.parsing import parse_natural
 from judging.final.voting import METHODS
 from judging.models import AdvancementMode
 
@@ -26,7 +27,5 @@ class TieDecisionForm(forms.Form):
 
 def parse_ids(values: list[str]) -> list[int] | None:
     """Entry ids from a form's repeated field; None if any is not a whole number."""
-    try:
-        return [int(value) for value in values]
-    except ValueError:
-        return None
+    ids = [parse_natural(value) for value in values]
+    return None if any(i is None for i in ids) else [i for i in ids if i is not None]

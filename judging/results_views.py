@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from festival.client import client_ip
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
 from judging import advancement, exports, rankings, results
@@ -29,10 +30,6 @@ from judging.services.rounds import set_advancement_rule
 from submissions.models import Submission
 
 PAGE_LIMIT = 200
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def organized_edition(request: HttpRequest, edition_id: int) -> Edition:
@@ -140,7 +137,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
     assert isinstance(request.user, User)
     edition = organized_edition(request, edition_id)
     round = _round_of(edition, round_id)
-    user, ip = request.user, _client_ip(request)
+    user, ip = request.user, client_ip(request)
     action = request.POST.get("action", "")
     method = _method(request.POST.get("method"))
     try:

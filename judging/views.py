@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from festival.client import client_ip
 from festival.live import live_response
 from festival.models import Category, JudgeMembership, User
+from festival.parsing import id_or_404, parse_natural
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
 from judging import overview, selectors
@@ -33,20 +35,13 @@ from judging.services import assignment as assignment_services
 from judging.services import assignment_runs
 from judging.services import conflicts as conflict_services
 from judging.services import rounds as round_services
-from judging.services.scoring import start_watch_session
+from judging.services.scoring import watch_session_token
 from media.playback import playback_for, serve_film_asset
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def _posted_id(request: HttpRequest, name: str) -> int:
     """A row id from the POST; anything else is a 404 (never a 500 on a tampered form)."""
-    value = request.POST.get(name, "")
-    if not value.isdigit() or len(value) > 18:
-        raise Http404
-    return int(value)
+    return id_or_404(request.POST.get(name, ""))
 
 
 def _user(request: HttpRequest) -> User:
@@ -94,7 +89,6 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
     score = selectors.score_of(assignment)
     criteria = selectors.criteria_of(round_)
     previous, following = selectors.neighbours(assignment)
-    session = start_watch_session(assignment=assignment, now=now)
     # None while the film is processing (or has none): the page says "not available yet".
     playback = playback_for(submission.film_id, base_url=film_base_url(assignment)) if submission.film_id else None
     values = dict(score.values) if score else {}
@@ -103,7 +97,7 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
         "assignment": assignment.pk,
         "version": score.version if score else 0,
         "state": score.state if score else "new",
-        "session": str(session.key),
+        "session": watch_session_token(assignment=assignment, now=now),
         "scoreUrl": reverse("judging:api-score", kwargs={"assignment_id": assignment.pk}),
         "submitUrl": reverse("judging:api-score-submit", kwargs={"assignment_id": assignment.pk}),
         "watchUrl": reverse("judging:api-watch", kwargs={"assignment_id": assignment.pk}),
@@ -275,23 +269,21 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
                 added = round_services.add_entries_to_round(round_=round_, actor=user)
                 messages.success(request, f"{added} entries added to the round.")
             elif action == "assign":
-                seed_text = request.POST.get("seed", "0").strip() or "0"
-                if not seed_text.isdigit() or len(seed_text) > 9:
-                    raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
-                assignment_runs.request_assignment_run(round_=round_, seed=int(seed_text), actor=user)
+                seed = parse_natural(request.POST.get("seed", "").strip() or "0", maximum=999_999_999)
+                if seed is None:
+                    raise JudgingError("The seed is a whole number from 0 to 999999999 (e.g. 0 or 2027).")
+                assignment_runs.request_assignment_run(round_=round_, seed=seed, actor=user)
                 messages.success(
                     request, "Assignment queued: a worker is assigning judges; this page shows its progress."
                 )
             elif action == "more_judging":
-                budget_text = request.POST.get("budget", "").strip()
-                seed_text = request.POST.get("seed", "0").strip() or "0"
-                if not budget_text.isdigit() or len(budget_text) > 7:
+                budget = parse_natural(request.POST.get("budget", "").strip(), maximum=9_999_999)
+                if budget is None:
                     raise JudgingError("The budget is a whole number of extra scores.")
-                if not seed_text.isdigit() or len(seed_text) > 9:
-                    raise JudgingError("The seed is a whole number (any, e.g. 0 or 2027).")
-                more = adaptive_services.request_more_judging(
-                    round_=round_, budget=int(budget_text), seed=int(seed_text), actor=user
-                )
+                seed = parse_natural(request.POST.get("seed", "").strip() or "0", maximum=999_999_999)
+                if seed is None:
+                    raise JudgingError("The seed is a whole number from 0 to 999999999 (e.g. 0 or 2027).")
+                more = adaptive_services.request_more_judging(round_=round_, budget=budget, seed=seed, actor=user)
                 messages.success(
                     request,
                     f"{more.created} extra assignments for the {len(more.proposed)} entries least certain at the cut; "

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from storages.backends.s3 import S3Storage
 
 CHUNK_SIZE = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# ASCII digits only (``\d`` takes any Unicode digit) and at most 19 of them (a 64-bit size).
+_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _iter_file(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
 
 def _parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
     """(start, end inclusive) for one satisfiable range; None to serve it all; False if unsatisfiable."""
-    match = _RANGE.match(header.strip())
+    match = _RANGE.fullmatch(header.strip()) if len(header) <= 64 else None
     if match is None:
         return None  # multiple ranges or another unit: the whole file is a valid answer
     first, last = match.groups()

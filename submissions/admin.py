@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from festival.admin_base import FestivalScopedAdmin, ReadOnlyInline
+from festival.client import client_ip
 from festival.models import User
 from festival.selectors import Scope
 from submissions import services
@@ -127,7 +128,7 @@ class SubmissionAdmin(FestivalScopedAdmin):
                         submission=submission,
                         actor=request.user,
                         reason=form.cleaned_data["reason"],
-                        ip=request.META.get("REMOTE_ADDR"),
+                        ip=client_ip(request),
                     )
                 except services.SubmissionError as error:
                     self.message_user(request, f"“{submission}”: {error.message}", messages.ERROR)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from festival.live import live_response
 from festival.models import Edition, User
+from festival.parsing import parse_natural
 from festival.selectors import edition_windows
 from media.ai_usage import ShotLabelError, ai_usage_context, label_shots, shot_labels_from_post
 from media.playback import serve_film_asset
@@ -157,8 +158,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def live_status(request: HttpRequest) -> HttpResponse:
     """The dashboard's and film page's live processing status (polled by static/laurel/live.js)."""
-    raw = request.GET.get("submission", "")
-    values, active = selectors.live_status(_user(request), submission_id=int(raw) if raw.isdigit() else None)
+    values, active = selectors.live_status(_user(request), submission_id=parse_natural(request.GET.get("submission")))
     return live_response(request, values=values, active=active)
 
 

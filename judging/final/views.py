@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from festival.client import client_ip
 from festival.models import JudgeMembership, User
+from festival.parsing import parse_natural
 from judging.final import selectors, services
 from judging.final.voting import BallotError
 from judging.models import BallotMethod, Round, RoundKind
@@ -86,9 +88,10 @@ def _initial_order(round: Round, membership: JudgeMembership, finalists: list[Su
 def _moved(order: list[int], move: str) -> list[int]:
     """Apply a no-JavaScript "up:<id>" / "down:<id>" button to the posted order."""
     direction, _, raw = move.partition(":")
-    if not raw.isdigit() or int(raw) not in order:
+    moved = parse_natural(raw)
+    if moved is None or moved not in order:
         return order
-    index = order.index(int(raw))
+    index = order.index(moved)
     target = index - 1 if direction == "up" else index + 1
     if 0 <= target < len(order):
         order[index], order[target] = order[target], order[index]
@@ -120,7 +123,7 @@ def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
                         judge=membership,
                         actor=request.user,
                         ranking=posted,
-                        ip=request.META.get("REMOTE_ADDR"),
+                        ip=client_ip(request),
                     )
                 except BallotError as exc:
                     error, status = exc.message, 400
@@ -163,7 +166,7 @@ def final_pairs(request: HttpRequest, round_id: int) -> HttpResponse:
                 pairs.append((winner, b if winner == a else a))
         try:
             services.submit_ballot(
-                round=round, judge=membership, actor=request.user, pairs=pairs, ip=request.META.get("REMOTE_ADDR")
+                round=round, judge=membership, actor=request.user, pairs=pairs, ip=client_ip(request)
             )
         except BallotError as exc:
             error, status = exc.message, 400

@@ -120,16 +120,29 @@ class Score(models.Model):
 
 
 class WatchSession(models.Model):
-    """One page view of the scoring page: the server bounds watched time by its wall time."""
+    """One scoring-page view that reported watching; the server bounds it by wall time.
+
+    Made on the page's first watch report (never on a GET). ``started_at`` is when the page
+    was served (signed into the page's token). A newer session supersedes the older ones of
+    its assignment, so at most one is active: reports from a superseded one are refused.
+    """
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="watch_sessions")
     started_at = models.DateTimeField()
     watched_seconds = models.FloatField(default=0.0)
     last_report_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="one_active_watch_session",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Watch session {self.key}"

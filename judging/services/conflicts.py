@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from festival.models import Category, JudgeMembership, User
+from festival.parsing import control_character_message, first_control_character
 from festival.services import record_audit
 from judging import audit_actions
 from judging.conflicts import normalize_name
@@ -39,6 +40,8 @@ def declare_conflict(
     re-assigned automatically: an entry may be left short of judges, and the round page
     offers the organizer a re-assignment within the caps. So the judge is told the truth.
     """
+    if (char := first_control_character(value)) is not None:
+        raise JudgingError(control_character_message(char))
     value = " ".join(value.split())
     if kind not in ConflictKind.values:
         raise JudgingError("Choose what kind of conflict this is.")

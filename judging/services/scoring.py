@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from festival.models import User
+from festival.parsing import parse_integer
 from festival.services import record_audit
 from judging import audit_actions, notices
 from judging.errors import (
@@ -27,6 +30,7 @@ from judging.errors import (
     ScoringClosed,
     StaleScore,
     WatchRequired,
+    WatchSuperseded,
 )
 from judging.models import Assignment, AssignmentState, Criterion, Round, Score, ScoreState, WatchSession
 from judging.services.rankings import counted_scores_changed
@@ -61,16 +65,7 @@ def clean_values(criteria: list[Criterion], values: Mapping[str, Any], *, requir
             continue
         if raw is None or raw == "":
             continue
-        if isinstance(raw, bool):
-            value = None
-        elif isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, float) and raw.is_integer():
-            value = int(raw)
-        elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            value = int(raw.strip())
-        else:
-            value = None
+        value = parse_integer(raw)
         if value is None:
             errors[str(key)] = (
                 f"{criterion.name}: give a whole number from {criterion.scale_min} to {criterion.scale_max}."
@@ -353,10 +348,39 @@ def restore_score(*, score: Score, reason: str, actor: User, ip: str | None = No
 # --- Watching -------------------------------------------------------------------------
 
 
-@transaction.atomic
-def start_watch_session(*, assignment: Assignment, now: datetime | None = None) -> WatchSession:
-    """One per scoring page view; its start bounds how much watching it can report."""
-    return WatchSession.objects.create(assignment=assignment, started_at=now or timezone.now())
+WATCH_SIGNING_SCOPE = "laurel.judging.watch"
+# A page left open longer than this must be reloaded before its watching counts.
+WATCH_TOKEN_MAX_AGE = 12 * 60 * 60
+
+
+def watch_session_token(*, assignment: Assignment, now: datetime | None = None) -> str:
+    """The scoring page's signed watch token: a new session key and when the page was served.
+
+    Nothing is written: the session row is made by the page's first watch report, so a page
+    view (or twelve) that never plays the film leaves no trace.
+    """
+    served = (now or timezone.now()).timestamp()
+    return signing.dumps({"a": assignment.pk, "k": uuid.uuid4().hex, "t": served}, salt=WATCH_SIGNING_SCOPE)
+
+
+def _watch_session(assignment: Assignment, token: str, now: datetime) -> WatchSession:
+    """The token's session, made (superseding the assignment's others) on its first report."""
+    unknown = JudgingError("Unknown watch session; reload the page.")
+    try:
+        claims = signing.loads(token, salt=WATCH_SIGNING_SCOPE, max_age=WATCH_TOKEN_MAX_AGE)
+        key = uuid.UUID(hex=str(claims["k"]))
+        served = datetime.fromtimestamp(float(claims["t"]), tz=UTC)
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise unknown from exc
+    if claims.get("a") != assignment.pk:
+        raise unknown
+    session = WatchSession.objects.select_for_update().filter(key=key, assignment=assignment).first()
+    if session is None:
+        WatchSession.objects.filter(assignment=assignment, superseded_at__isnull=True).update(superseded_at=now)
+        session = WatchSession.objects.create(key=key, assignment=assignment, started_at=min(served, now))
+    elif session.superseded_at is not None:
+        raise WatchSuperseded("The film is playing in another window; watching counts there. Reload to watch here.")
+    return session
 
 
 def _runtime_seconds(assignment: Assignment, reported: float | None) -> float | None:
@@ -380,15 +404,17 @@ def _runtime_seconds(assignment: Assignment, reported: float | None) -> float | 
 def record_watch(
     *,
     assignment: Assignment,
-    session_key: uuid.UUID | str,
+    session_token: str,
     watched_seconds: float,
     duration: float | None = None,
     now: datetime | None = None,
 ) -> Assignment:
-    """Record the player's watched time for one session, capped by the session's wall time.
+    """Record the player's watched time for one page's session, capped by wall-clock time.
 
-    A session can never report more than the time since it started (plus a little slack),
-    nor go backwards; the assignment's total is the sum over its sessions, at most the runtime.
+    A session never reports more than the time since its page was served (plus a little
+    slack), nor goes backwards; only the assignment's newest session counts (one active per
+    judge and assignment); and the total over all sessions never exceeds the wall-clock
+    time since the first of them started (so parallel tabs cannot add up), nor the runtime.
     """
     now = now or timezone.now()
     if not isinstance(watched_seconds, int | float) or watched_seconds != watched_seconds or watched_seconds < 0:
@@ -396,13 +422,7 @@ def record_watch(
     if duration is not None and (not isinstance(duration, int | float) or duration != duration or duration < 0):
         raise JudgingError("duration must be a non-negative number.")
     assignment = _lock(assignment)
-    try:
-        key = uuid.UUID(str(session_key))
-    except ValueError as exc:
-        raise JudgingError("Unknown watch session; reload the page.") from exc
-    session = WatchSession.objects.select_for_update().filter(key=key, assignment=assignment).first()
-    if session is None:
-        raise JudgingError("Unknown watch session; reload the page.")
+    session = _watch_session(assignment, session_token, now)
     elapsed = max(0.0, (now - session.started_at).total_seconds())
     plausible = min(float(watched_seconds), elapsed + WATCH_SLACK_SECONDS)
     if plausible <= session.watched_seconds:
@@ -411,11 +431,16 @@ def record_watch(
     session.watched_seconds = plausible
     session.last_report_at = now
     session.save(update_fields=["watched_seconds", "last_report_at"])
+    first_start = WatchSession.objects.filter(assignment=assignment).aggregate(first=Min("started_at"))["first"]
+    since_first = max(0.0, (now - (first_start or session.started_at)).total_seconds()) + WATCH_SLACK_SECONDS
     runtime = _runtime_seconds(Assignment.objects.select_related("submission").get(pk=assignment.pk), duration)
-    total = assignment.watched_seconds + delta
+    total = min(assignment.watched_seconds + delta, since_first)
     if runtime:
         total = min(total, runtime)
-        assignment.watched_share = min(1.0, total / runtime)
+    if total <= assignment.watched_seconds:
+        return assignment
     assignment.watched_seconds = total
+    if runtime:
+        assignment.watched_share = min(1.0, total / runtime)
     assignment.save(update_fields=["watched_seconds", "watched_share"])
     return assignment

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from festival.models import User
+from festival.parsing import parse_natural
 from submissions.models import Upload, UploadState
 from submissions.uploads import services
 from submissions.uploads.protocol import (
@@ -144,12 +145,10 @@ class UploadCreateView(TusView):
             raise TusError(400, "Upload-Defer-Length is not supported; send Upload-Length.")
         length = parse_int_header(request.headers.get("Upload-Length"), "Upload-Length")
         metadata = parse_metadata(request.headers.get("Upload-Metadata"))
-        raw_submission = metadata.get("submission", "")
-        if not raw_submission.isdigit():
-            raise TusError(400, "Upload-Metadata must name the submission (key 'submission').")
-        upload = services.create_upload(
-            user=self.user, submission_id=int(raw_submission), length=length, metadata=metadata
-        )
+        submission_id = parse_natural(metadata.get("submission", ""))
+        if submission_id is None:
+            raise TusError(400, "Upload-Metadata must name the submission (key 'submission', its id in digits).")
+        upload = services.create_upload(user=self.user, submission_id=submission_id, length=length, metadata=metadata)
         response = HttpResponse(status=201)
         response["Location"] = request.build_absolute_uri(reverse("submissions:tus-upload", args=[upload.pk]))
         response["Upload-Expires"] = http_date(upload.expires_at)

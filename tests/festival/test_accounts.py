@@ -39,17 +39,94 @@ def test_sign_up_sends_a_verification_email_and_blocks_login_until_verified() ->
     assert "_auth_user_id" not in Client().session
 
 
-def test_sign_up_with_a_taken_email_is_a_clear_form_error() -> None:
+SIGNUP = {"password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7"}
+
+
+def test_sign_up_answers_the_same_whether_the_address_is_taken() -> None:
+    """Issue 13.5: sign-up no longer tells who has an account; the owner gets an e-mail instead."""
     UserFactory.create(email="taken@example.org")
 
-    response = Client().post(
-        "/accounts/signup/",
-        {"email": "TAKEN@example.org", "password1": "a-long-pass-phrase-7", "password2": "a-long-pass-phrase-7"},
-    )
+    taken = Client().post("/accounts/signup/", {"email": "TAKEN@example.org", **SIGNUP})
+    fresh = Client().post("/accounts/signup/", {"email": "fresh@example.org", **SIGNUP})
 
-    assert response.status_code == 200
-    assert "A user is already registered with this email address." in response.content.decode()
-    assert User.objects.count() == 1
+    assert (
+        (taken.status_code, taken["Location"])
+        == (fresh.status_code, fresh["Location"])
+        == (
+            302,
+            "/accounts/confirm-email/",
+        )
+    )
+    assert User.objects.filter(email="taken@example.org").count() == 1
+    assert sorted(m.to[0] for m in mail.outbox) == ["fresh@example.org", "taken@example.org"]
+    assert "already" in next(m for m in mail.outbox if m.to == ["taken@example.org"]).body
+
+
+def test_password_reset_answers_the_same_whether_the_address_exists() -> None:
+    UserFactory.create(email="known@example.org")
+
+    known = Client().post("/accounts/password/reset/", {"email": "known@example.org"})
+    unknown = Client().post("/accounts/password/reset/", {"email": "nobody@example.org"})
+
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert known.status_code == 302
+
+
+def _fail_login(email: str, *, client_address: str) -> int:
+    response = Client(HTTP_X_REAL_IP=client_address, REMOTE_ADDR="10.0.0.1").post(
+        "/accounts/login/", {"login": email, "password": "wrong-password"}
+    )
+    return response.status_code
+
+
+def _login(email: str, *, client_address: str) -> tuple[int, str]:
+    response = Client(HTTP_X_REAL_IP=client_address, REMOTE_ADDR="10.0.0.1").post(
+        "/accounts/login/", {"login": email, "password": PASSWORD}
+    )
+    return response.status_code, response.content.decode()
+
+
+@override_settings(
+    ACCOUNT_RATE_LIMITS={"login_failed": "10/m/ip,5/5m/key"}, ALLAUTH_TRUSTED_CLIENT_IP_HEADER="X-Real-IP"
+)
+def test_behind_a_proxy_one_address_failing_locks_out_only_that_address() -> None:
+    """Issue 13.5: with every request from the proxy (REMOTE_ADDR), 10 failures locked out everyone."""
+    UserFactory.create(email="victim@example.org")
+    for index in range(10):
+        _fail_login(f"someone{index}@example.org", client_address="203.0.113.9")
+
+    status, body = _login("victim@example.org", client_address="203.0.113.9")
+    assert status == 200 and "Too many failed login attempts" in body
+    assert _login("victim@example.org", client_address="198.51.100.7")[0] == 302
+
+
+@override_settings(
+    ACCOUNT_RATE_LIMITS={"login_failed": "10/m/ip,5/5m/key"}, ALLAUTH_TRUSTED_CLIENT_IP_HEADER="X-Real-IP"
+)
+def test_failures_against_one_account_from_many_addresses_lock_only_that_account() -> None:
+    for email in ("target@example.org", "bystander@example.org"):
+        UserFactory.create(email=email)
+    for index in range(5):
+        _fail_login("target@example.org", client_address=f"192.0.2.{index + 1}")
+
+    status, body = _login("target@example.org", client_address="198.51.100.8")
+    assert status == 200 and "Too many failed login attempts" in body
+    assert _login("bystander@example.org", client_address="192.0.2.1")[0] == 302
+
+
+@override_settings(ALLAUTH_TRUSTED_CLIENT_IP_HEADER="X-Real-IP")
+def test_audit_rows_record_the_clients_address_from_the_trusted_header_only() -> None:
+    from django.test import RequestFactory
+
+    from festival.client import client_ip
+
+    request = RequestFactory().get("/", HTTP_X_REAL_IP="203.0.113.5", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(request) == "203.0.113.5"
+    with override_settings(ALLAUTH_TRUSTED_CLIENT_IP_HEADER=None, ALLAUTH_TRUSTED_PROXY_COUNT=0):
+        assert client_ip(request) == "127.0.0.1"  # nothing the client sends is trusted
+    with override_settings(ALLAUTH_TRUSTED_CLIENT_IP_HEADER=None, ALLAUTH_TRUSTED_PROXY_COUNT=1):
+        proxied = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.6")
+        assert client_ip(proxied) == "203.0.113.6"
 
 
 def test_login_rotates_the_session_key() -> None:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from festival.models import AuditEvent
-from judging.errors import AlreadySubmitted, InvalidScore, NotAssigned, ScoringClosed, StaleScore, WatchRequired
-from judging.models import Assignment, AssignmentState, Score, ScoreState
+from judging.errors import (
+    AlreadySubmitted,
+    InvalidScore,
+    JudgingError,
+    NotAssigned,
+    ScoringClosed,
+    StaleScore,
+    WatchRequired,
+    WatchSuperseded,
+)
+from judging.models import Assignment, AssignmentState, Score, ScoreState, WatchSession
 from judging.selectors import score_history
 from judging.services.rounds import close_round, create_default_rounds, open_round
 from judging.services.scoring import (
@@ -17,8 +27,8 @@ from judging.services.scoring import (
     record_watch,
     reopen_score,
     save_score,
-    start_watch_session,
     submit_score,
+    watch_session_token,
     weighted_total,
 )
 from tests.factories import EditionFactory, UserFactory
@@ -213,12 +223,12 @@ def test_organizers_reopen_and_exclude_with_an_audit_trail() -> None:
 def test_submit_waits_for_the_required_watched_share() -> None:
     assignment = setup_assignment(required_watch_share=0.9)
     start = timezone.now()
-    session = start_watch_session(assignment=assignment, now=start)
+    session = watch_session_token(assignment=assignment, now=start)
 
     # 100 s claimed after 10 s of wall time: only 10 (+5 s slack) count.
     record_watch(
         assignment=assignment,
-        session_key=session.key,
+        session_token=session,
         watched_seconds=100,
         duration=100,
         now=start + timedelta(seconds=10),
@@ -233,13 +243,13 @@ def test_submit_waits_for_the_required_watched_share() -> None:
 
     record_watch(
         assignment=assignment,
-        session_key=session.key,
+        session_token=session,
         watched_seconds=95,
         duration=100,
         now=start + timedelta(seconds=120),
     )
     # Going backwards changes nothing.
-    record_watch(assignment=assignment, session_key=session.key, watched_seconds=20, duration=100, now=start)
+    record_watch(assignment=assignment, session_token=session, watched_seconds=20, duration=100, now=start)
     assignment.refresh_from_db()
     assert (assignment.watched_seconds, assignment.watched_share) == (95.0, 0.95)
     score = submit_score(
@@ -251,21 +261,60 @@ def test_submit_waits_for_the_required_watched_share() -> None:
 def test_watching_adds_up_over_sessions_but_never_past_the_runtime() -> None:
     assignment = setup_assignment()
     start = timezone.now()
-    one = start_watch_session(assignment=assignment, now=start)
-    two = start_watch_session(assignment=assignment, now=start)
-    later = start + timedelta(minutes=5)
-
-    record_watch(assignment=assignment, session_key=one.key, watched_seconds=60, duration=100, now=later)
-    record_watch(assignment=assignment, session_key=two.key, watched_seconds=70, duration=100, now=later)
+    one = watch_session_token(assignment=assignment, now=start)
+    record_watch(
+        assignment=assignment, session_token=one, watched_seconds=60, duration=100, now=start + timedelta(seconds=61)
+    )
+    # A reload two minutes later: its session replaces the first one and adds its own watching.
+    two = watch_session_token(assignment=assignment, now=start + timedelta(minutes=2))
+    record_watch(
+        assignment=assignment, session_token=two, watched_seconds=70, duration=100, now=start + timedelta(minutes=5)
+    )
 
     assignment.refresh_from_db()
     assert (assignment.watched_seconds, assignment.watched_share) == (100.0, 1.0)
+    assert WatchSession.objects.filter(assignment=assignment, superseded_at__isnull=True).count() == 1
+    with pytest.raises(WatchSuperseded, match="playing in another window"):
+        record_watch(assignment=assignment, session_token=one, watched_seconds=90, now=start + timedelta(minutes=6))
+
+
+def test_twelve_parallel_pages_cannot_credit_a_62_second_film_after_7_seconds() -> None:
+    """Issue 13.6: twelve parallel loads once credited a 62 s film as fully watched after 7 s."""
+    assignment = setup_assignment()
+    start = timezone.now()
+    tokens = [watch_session_token(assignment=assignment, now=start) for _ in range(12)]
+    for second in range(1, 8):
+        for token in tokens:
+            with contextlib.suppress(WatchSuperseded):
+                record_watch(
+                    assignment=assignment,
+                    session_token=token,
+                    watched_seconds=62,
+                    duration=62,
+                    now=start + timedelta(seconds=second),
+                )
+
+    assignment.refresh_from_db()
+    # Wall-clock time since the first session started (7 s) plus the 5 s slack, no more.
+    assert assignment.watched_seconds == 12.0
+    assert assignment.watched_share == pytest.approx(12 / 62)
+    assert WatchSession.objects.filter(assignment=assignment).count() == 12
+    assert WatchSession.objects.filter(assignment=assignment, superseded_at__isnull=True).count() == 1
+
+
+def test_a_token_for_another_assignment_or_a_forged_one_is_refused() -> None:
+    assignment = setup_assignment()
+    other = setup_assignment()
+    for token in (watch_session_token(assignment=other), "forged:token", ""):
+        with pytest.raises(JudgingError, match="Unknown watch session"):
+            record_watch(assignment=assignment, session_token=token, watched_seconds=1)
+    assert not WatchSession.objects.exists()
 
 
 def test_a_watch_report_for_an_unknown_session_is_refused() -> None:
     assignment = setup_assignment()
     other = setup_assignment()
-    session = start_watch_session(assignment=other)
+    session = watch_session_token(assignment=other)
     with pytest.raises(Exception, match="Unknown watch session"):
-        record_watch(assignment=assignment, session_key=session.key, watched_seconds=1)
+        record_watch(assignment=assignment, session_token=session, watched_seconds=1)
     assert AuditEvent.objects.count() == 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -49,6 +51,22 @@ def page(a: Assignment) -> str:
     return f"/judge/rounds/{a.round_id}/entries/{a.pk}/"
 
 
+def watch_token(client: Client, a: Assignment) -> str:
+    """The signed watch token of one load of the scoring page."""
+    body = client.get(page(a)).content.decode()
+    data = json.loads(body.split('<script id="judging-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    token: str = data["session"]
+    return token
+
+
+def report_watch(client: Client, a: Assignment, token: str, seconds: float, duration: float | None = None) -> Any:
+    return client.post(
+        f"/api/judging/assignments/{a.pk}/watch/",
+        json.dumps({"session": token, "watchedSeconds": seconds, "duration": duration}),
+        content_type="application/json",
+    )
+
+
 def put_score(client: Client, a: Assignment, body: dict[str, object]) -> object:
     return client.put(f"/api/judging/assignments/{a.pk}/score/", json.dumps(body), content_type="application/json")
 
@@ -90,7 +108,8 @@ def test_the_scoring_page_renders_the_rubric_without_a_player_yet(django_assert_
     assert "Film not available yet." in body
     assert f'href="{page(assignments[2])}" rel="next"' in body
     assert f'href="{page(assignments[0])}" rel="prev"' in body
-    assert WatchSession.objects.filter(assignment=assignments[1]).count() == 1
+    # Issue 14.8: a page view makes no watch session; the first watch report does.
+    assert not WatchSession.objects.exists()
 
 
 def test_no_judge_page_or_payload_carries_the_entrants_identity() -> None:
@@ -278,23 +297,34 @@ def test_peers_scores_stay_hidden_until_the_judge_submits() -> None:
 def test_watch_reports_are_capped_by_wall_time() -> None:
     client, assignments = judge_with_queue()
     a = assignments[0]
-    client.get(page(a))
-    session = WatchSession.objects.get(assignment=a)
+    token = watch_token(client, a)
 
-    response = client.post(
-        f"/api/judging/assignments/{a.pk}/watch/",
-        json.dumps({"session": str(session.key), "watchedSeconds": 600, "duration": 600, "position": 600}),
-        content_type="application/json",
-    )
-    bad = client.post(
-        f"/api/judging/assignments/{a.pk}/watch/",
-        json.dumps({"session": str(session.key), "watchedSeconds": -1}),
-        content_type="application/json",
-    )
+    response = report_watch(client, a, token, 600, 600)
+    bad = report_watch(client, a, token, -1)
 
     assert response.status_code == 200
     assert response.json()["watched_seconds"] <= 6.0
     assert bad.status_code == 400
+
+
+def test_twelve_parallel_loads_of_the_scoring_page_share_one_wall_clock() -> None:
+    """Issue 13.6: each load reporting the whole film at once credits at most the slack."""
+    client, assignments = judge_with_queue(entries=1)
+    a = assignments[0]
+    started = time.monotonic()
+    tokens = [watch_token(client, a) for _ in range(12)]
+    assert not WatchSession.objects.exists()
+    answers = [report_watch(client, a, token, 62, 62) for token in tokens]
+    again = report_watch(client, a, tokens[0], 62, 62)
+    wall_clock = time.monotonic() - started
+
+    assert [r.status_code for r in answers] == [200] * 12
+    assert again.status_code == 409
+    assert "playing in another window" in again.json()["detail"]
+    a.refresh_from_db()
+    assert a.watched_seconds <= wall_clock + 5.0  # the wall clock since the first load, plus the slack
+    assert a.watched_share < 0.5
+    assert WatchSession.objects.filter(assignment=a, superseded_at__isnull=True).count() == 1
 
 
 def test_my_assignments_api_lists_the_queue_in_order(django_assert_max_num_queries) -> None:
@@ -368,16 +398,12 @@ def test_the_watched_share_uses_the_processed_films_duration(playable_film) -> N
     client, assignments = judge_with_queue(entries=1)
     a = assignments[0]
     Submission.objects.filter(pk=a.submission_id).update(film=playable_film)
-    client.get(page(a))
-    session = WatchSession.objects.get(assignment=a)
-    WatchSession.objects.filter(pk=session.pk).update(started_at=timezone.now() - timedelta(minutes=2))
+    token = watch_token(client, a)
+    report_watch(client, a, token, 0)
+    WatchSession.objects.filter(assignment=a).update(started_at=timezone.now() - timedelta(minutes=2))
 
     # The client claims a 10 s film; the processed film is 40 s long.
-    response = client.post(
-        f"/api/judging/assignments/{a.pk}/watch/",
-        json.dumps({"session": str(session.key), "watchedSeconds": 10, "duration": 10}),
-        content_type="application/json",
-    )
+    response = report_watch(client, a, token, 10, 10)
 
     assert response.json() == {"watched_seconds": 10.0, "watched_share": 0.25}
 

@@ -183,3 +183,13 @@ def test_shot_thumbnails_load_through_the_permission_checked_mounts(media_storag
     assert client.get(f"/me/submissions/{submission.pk}/media/ai/run1/other.jpg").status_code == 404
     client.force_login(UserFactory.create())
     assert client.get(entrant_src).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=" + "9" * 5000 + "-", "bytes=-" + "9" * 5000, "bytes=²-", "bytes=٣-٤", "bytes=" + "1" * 20 + "-"],
+)
+def test_a_hostile_range_header_is_answered_with_the_whole_file_not_a_500(media_storage: Path, header: str) -> None:
+    film_id = _ready_film()
+    response = serve_film_asset(RequestFactory().get("/", HTTP_RANGE=header), film_id=film_id, asset="mp4/720p.mp4")
+    assert (response.status_code, response["Content-Length"]) == (200, "10240")

@@ -62,17 +62,17 @@ def test_player_plays_hls_with_storyboard_and_watch_events(
         ]
     )
     page.goto(f"{live_server.url}/organize/films/{film.pk}/")
-    page.wait_for_function("document.querySelector('[data-laurel-player]').dataset.thumbnails === '1'")
+    page.wait_for_function("() => document.querySelector('[data-laurel-player]').dataset.thumbnails === '1'")
     uses_hls = page.evaluate("!!document.querySelector('[data-laurel-player]').laurelHls")
     native = page.evaluate("document.querySelector('video').canPlayType('application/vnd.apple.mpegurl') !== ''")
     assert uses_hls or native
-    page.wait_for_function("document.querySelector('video').readyState >= 1")
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     assert page.evaluate("Math.round(document.querySelector('video').duration)") == 2
 
     # Keyboard: the scrub bar is a range input; arrows seek and show the storyboard thumbnail.
     page.focus(".laurel-player-seek")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('video').currentTime >= 1")
+    page.wait_for_function("() => document.querySelector('video').currentTime >= 1")
     assert page.is_visible(".laurel-player-thumb")
     background = page.eval_on_selector(".laurel-player-thumb-img", "el => el.style.backgroundImage")
     assert f"/organize/films/{film.pk}/media/storyboard/sprite.jpg" in background
@@ -88,7 +88,9 @@ def test_player_plays_hls_with_storyboard_and_watch_events(
             return video.play();
         }"""
     )
-    page.wait_for_function("window.watchEvents.length > 0 && document.querySelector('video').ended", timeout=20000)
+    page.wait_for_function(
+        "() => window.watchEvents.length > 0 && document.querySelector('video').ended", timeout=20000
+    )
     detail = page.evaluate("window.watchEvents[window.watchEvents.length - 1]")
     assert round(detail["duration"]) == 2
     assert 1.0 <= detail["watchedSeconds"] <= 2.2
