@@ -131,3 +131,23 @@ def test_a_real_worker_computes_the_ranking_after_a_page_view(celery_worker: Wor
         time.sleep(0.2)
     assert rankings.ranking_of(data.round).is_current, celery_worker.log()
     assert "Ranking computed" in results_page(data)
+
+
+@pytest.mark.django_db
+def test_results_api_query_count_is_the_same_at_two_sizes() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n in (20, 400):
+        data = scored_round(n_entries=n, n_judges=8, k=3)
+        ranked(data.round)
+        client = Client()
+        client.force_login(data.organizer)
+        url = reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, {"limit": "100"})
+        assert response.status_code == 200
+        assert len(response.json()["rounds"][0]["entries"]) == min(n, 100)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
