@@ -10,7 +10,7 @@ from django.test import Client
 
 from judging.models import AdvancementMode
 from tests.conftest import service_missing
-from tests.judging.rank_factories import scored_round
+from tests.judging.rank_factories import ranked, scored_round
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -29,6 +29,7 @@ def test_the_caterpillar_and_the_judges_plot_render(live_server: Any, monkeypatc
     data.round.advancement_mode = AdvancementMode.TOP_N
     data.round.advance_count = 10
     data.round.save()
+    ranked(data.round)  # what the worker does: the page shows the stored ranking
     client = Client()
     client.force_login(data.organizer)
     session = client.cookies["sessionid"].value
