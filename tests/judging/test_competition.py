@@ -194,7 +194,10 @@ def test_the_round_page_says_which_entries_left_and_when(left_entry: Callable[[s
     assert "Entries that left" in body
     assert f"#{case.best.pk} Best Film</td><td>Disqualified</td>" in body
     assert REASON in body
-    assert "1 entries, 1 active assignments" in body
+    assert (
+        '<span data-live="round-entries">1</span> entries, '
+        '<span data-live="round-assignments">1</span> active assignments' in body
+    )
 
 
 def test_an_export_follows_the_competition(left_entry: Callable[[str], LeftCase]) -> None:
