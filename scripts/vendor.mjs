@@ -15,8 +15,9 @@ const files = {
   "tus-js-client/dist/tus.min.js": "tus.min.js",
   "tus-js-client/dist/tus.min.js.map": "tus.min.js.map",
   "hls.js/dist/hls.min.js": "hls.min.js",
-  "chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
   "hls.js/dist/hls.min.js.map": "hls.min.js.map",
+  "chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
+  "chart.js/dist/chart.umd.min.js.map": "chart.umd.min.js.map",
 };
 for (const [source, name] of Object.entries(files)) {
   copyFileSync(join(root, "node_modules", source), join(target, name));

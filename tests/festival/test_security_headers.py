@@ -15,7 +15,8 @@ from tests.factories import PASSWORD, OrganizerFactory, SubmissionFactory, UserF
 from tests.judging.factories import assign, judge_of, rubric_round, submitted_entry
 
 INLINE = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I), "inline <script>"),
+    # Data blocks (JSON, JSON-LD) are never executed, so CSP's script-src does not apply to them.
+    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I), "inline <script>"),
     (re.compile(r"<style\b", re.I), "<style> element"),
     (re.compile(r"\sstyle\s*=", re.I), "style= attribute"),
     (re.compile(r"\son[a-z]+\s*=", re.I), "inline event handler"),
