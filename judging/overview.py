@@ -7,16 +7,17 @@ judges): the per-judge table grows with the jury, which is what it shows.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 
 from festival.models import JudgeMembership
 from judging.competition import competing, competing_entries
 from judging.conflict_check import Conflicts, without_conflicts
 from judging.models import Assignment, AssignmentRun, AssignmentState, Round, Score
 from judging.selectors import counted_scores
+from submissions.models import Submission
 
 SHORT_PAGE = 50
 
@@ -89,45 +90,38 @@ def judge_loads(round_: Round, conflicts: Conflicts) -> list[JudgeLoad]:
     return [JudgeLoad(judge=j, assigned=assigned.get(j.pk, 0), submitted=submitted.get(j.pk, 0)) for j in judges]
 
 
-def _active_judges(conflicts: Conflicts) -> Coalesce:
-    per_entry = (
-        without_conflicts(
-            Assignment.objects.filter(
-                round_id=OuterRef("round_id"), submission_id=OuterRef("submission_id"), state=AssignmentState.ACTIVE
-            ),
-            conflicts,
-        )
+def _judges_per_entry(round_: Round, conflicts: Conflicts) -> tuple[list[int], dict[int, int]]:
+    """The round's competing entries, and each one's active, conflict-free judges (two queries).
+
+    One GROUP BY over the round's assignments, with the conflicts excluded once, instead of a
+    per-entry subquery that would repeat the conflict filter 100,000 times.
+    """
+    entries = list(competing_entries(round_).order_by("submission_id").values_list("submission_id", flat=True))
+    judges = dict(
+        _active(round_, conflicts)
         .order_by()
-        .values("submission_id")
+        .values_list("submission_id")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("submission_id", "n")
     )
-    return Coalesce(Subquery(per_entry, output_field=IntegerField()), Value(0))
+    return entries, judges
 
 
 def coverage_histogram(round_: Round, conflicts: Conflicts) -> list[CoverageBucket]:
-    """How many competing entries have 0, 1, 2, … active, conflict-free judges (one query)."""
-    rows = (
-        competing_entries(round_)
-        .annotate(judges=_active_judges(conflicts))
-        .order_by()
-        .values("judges")
-        .annotate(n=Count("pk"))
-        .values_list("judges", "n")
-    )
-    return [CoverageBucket(judges=int(j), entries=int(n)) for j, n in sorted(rows)]
+    """How many competing entries have 0, 1, 2, … active, conflict-free judges."""
+    entries, judges = _judges_per_entry(round_, conflicts)
+    buckets = Counter(judges.get(entry, 0) for entry in entries)
+    return [CoverageBucket(judges=j, entries=n) for j, n in sorted(buckets.items())]
 
 
 def short_entries(round_: Round, conflicts: Conflicts, *, offset: int = 0, limit: int = SHORT_PAGE) -> list[ShortEntry]:
-    """Competing entries with fewer than the round's judges per entry, fewest first, one page (one query)."""
-    rows = (
-        competing_entries(round_)
-        .annotate(judges=_active_judges(conflicts))
-        .filter(judges__lt=round_.judges_per_entry)
-        .order_by("judges", "submission_id")
-        .values_list("submission_id", "submission__title", "judges")[offset : offset + limit]
-    )
-    return [ShortEntry(submission_id=sid, title=title, judges=int(n)) for sid, title, n in rows]
+    """Competing entries with fewer than the round's judges per entry, fewest first, one page."""
+    entries, judges = _judges_per_entry(round_, conflicts)
+    need = round_.judges_per_entry
+    short = sorted((judges.get(entry, 0), entry) for entry in entries if judges.get(entry, 0) < need)
+    page = short[offset : offset + limit]
+    titles = dict(Submission.objects.filter(pk__in=[entry for _, entry in page]).values_list("pk", "title"))
+    return [ShortEntry(submission_id=entry, title=titles.get(entry, ""), judges=n) for n, entry in page]
 
 
 def latest_assignment_run(round_: Round) -> AssignmentRun | None:
