@@ -99,8 +99,10 @@ def _long_clip(tmp_path: Path) -> Path:
     subprocess.run(
         [
             settings.FFMPEG_BINARY, "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25:duration=24",
-            "-f", "lavfi", "-i", "sine=duration=24",
+            # Long enough that the first worker is still transcoding (slow preset, one thread)
+            # after the second worker has started, even on a loaded CI host.
+            "-f", "lavfi", "-i", "testsrc2=size=480x270:rate=25:duration=90",
+            "-f", "lavfi", "-i", "sine=duration=90",
             "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(path),
         ],
         check=True,
@@ -132,7 +134,8 @@ def test_a_worker_killed_mid_transcode_is_replaced_in_under_two_minutes(
         beat = ("-B", "-s", str(tmp_path / "beat-schedule"))
         fast = {**env, "LAUREL_MEDIA_X264_PRESET": "ultrafast"}
         second = start_worker(tmp_path, extra_env=fast, name="r2", extra_args=beat)
-        assert ProcessingJob.objects.get(film=film).attempts == 1  # still the first worker's
+        job = ProcessingJob.objects.get(film=film)
+        assert (job.attempts, job.state) == (1, JobState.TRANSCODING)  # still the first worker's, mid-transcode
         # kill -9 the whole first worker (its main process and the pool process running the
         # task), as when its host or container dies.
         pool = _children(first.process.pid)
