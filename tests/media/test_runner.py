@@ -241,7 +241,9 @@ def test_a_run_records_its_peak_memory_and_names_the_cap(ffmpeg: str, tmp_path: 
     assert hit_memory_cap(stderr=greedy.stderr_tail, peak_memory_mb=greedy.peak_memory_mb, limits=limits)
     roomy = Limits(timeout=20, memory_mb=2048, threads=1)
     ok = run(
-        [ffmpeg, "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=32x32:duration=1", "-f", "null", "-"],
+        # -re reads at the clip's own rate: the run lasts a second, so the watch samples it
+        # even on a loaded host (a 0.1 s run could end before the first 50 ms sample).
+        [ffmpeg, "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=32x32:duration=1", "-f", "null", "-"],
         limits=roomy,
         stderr_path=tmp_path / "ok",
     )
