@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from festival.parsing import parse_natural
 from media.models import Film, FilmOutput, JobState, ProcessingJob, QCReport
 
 
@@ -95,6 +96,7 @@ def festival_id_of_group(group_key: str) -> int | None:
     from festival.models import Edition
 
     kind, _, raw_id = group_key.partition(":")
-    if kind != "edition" or not raw_id.isdigit():
+    edition_id = parse_natural(raw_id) if kind == "edition" else None
+    if edition_id is None:
         return None
-    return Edition.objects.filter(pk=int(raw_id)).values_list("festival_id", flat=True).first()
+    return Edition.objects.filter(pk=edition_id).values_list("festival_id", flat=True).first()
