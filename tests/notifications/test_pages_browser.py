@@ -10,6 +10,7 @@ from django.conf import settings
 
 from notifications import events, services
 from notifications.models import EventTemplate
+from tests.conftest import service_missing
 from tests.factories import PASSWORD, EditionFactory, OrganizerFactory, UserFactory
 from tests.submissions.factories import ready_submission
 
@@ -22,7 +23,7 @@ SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_people_and_organizers_walk_the_notification_pages(live_server: Any, transactional_db: None, size: str) -> None:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed")
+        service_missing("Chromium is not installed at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
     screens = Path(settings.VAR_DIR) / "screens"
