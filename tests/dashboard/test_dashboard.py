@@ -120,7 +120,12 @@ def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart() -> N
         {"label": "Video generation", "data": [12, 0]}, {"label": "Music / sound", "data": [0, 6]}
     ]  # fmt: skip
     burndown = charts[f"burndown-{edition.rounds.get().pk}"]
-    assert burndown["datasets"][0]["data"][0] == 9 and burndown["marker"] == (today + timedelta(days=7)).isoformat()
+    # The round opened an hour ago: just after midnight that is yesterday, so read the day by its label.
+    opened = edition.rounds.get().opens_at.date()
+    remaining = dict(zip(burndown["labels"], burndown["datasets"][0]["data"], strict=True))
+    assert burndown["labels"][0] == opened.isoformat() and remaining[today.isoformat()] == 9
+    assert remaining[opened.isoformat()] == (9 if opened == today else 12)
+    assert burndown["marker"] == (today + timedelta(days=7)).isoformat()
     # The figures next to the charts, and each chart's table fallback.
     assert "<strong>12</strong> entries" in body and "<strong>6</strong> submitted" in body
     assert '<td data-label="Waiting">0</td>\n      <td data-label="Running">3</td>' in body
