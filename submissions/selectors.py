@@ -99,6 +99,14 @@ class SubmissionRow:
         )
 
     @property
+    def failure_text(self) -> str:
+        """Why processing failed, unless the QC findings listed beside it already say it
+        (a film failed by the edition's rules has the same words in its report)."""
+        if self.film is None or not self.film.is_failed or (self.qc is not None and self.qc.errors):
+            return ""
+        return self.film.failure_reason
+
+    @property
     def editable(self) -> bool:
         return is_editable(self.submission)
 
@@ -147,7 +155,7 @@ def live_status(user: User, *, submission_id: int | None = None) -> tuple[dict[s
         values[f"{key}-state"] = row.state_label
         values[f"{key}-processing"] = row.is_processing
         values[f"{key}-progress"] = row.film.progress if row.film else 0
-        values[f"{key}-failure"] = row.film.failure_reason if row.film and row.film.is_failed else ""
+        values[f"{key}-failure"] = row.failure_text
         values[f"{key}-settled"] = bool(row.film and (row.film.is_ready or row.film.is_failed))
         active = active or row.is_processing
     return values, active

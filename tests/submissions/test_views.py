@@ -71,6 +71,37 @@ def test_dashboard_shows_each_submission_with_its_processing_state(
     assert f'href="/me/submissions/{processing.pk}/withdraw/"' in page
 
 
+def test_a_failed_films_reason_is_said_once_on_my_films_and_its_page(entrant: User, entrant_client: Client) -> None:
+    """Failed by the rules: the report's findings say why (not the job's summary of them too);
+    failed with no report (not a film at all): the job's reason."""
+    rules = FilmFactory.create(
+        job__state=JobState.FAILED, job__failure_reason="Does not meet the edition's rules: runtime 0:30."
+    )
+    QCReport.objects.create(
+        film=rules,
+        blocking=True,
+        findings=[
+            {
+                "code": "runtime",
+                "severity": "error",
+                "message": "runtime 0:30, this edition allows 1:00–10:00",
+                "value": 30,
+            }
+        ],
+    )
+    by_rules = SubmissionFactory.create(entrant=entrant, title="Short", state=S.UPLOADED, film=rules)
+    broken = FilmFactory.create(job__state=JobState.FAILED, job__failure_reason="The file is not a film.")
+    SubmissionFactory.create(entrant=entrant, title="Broken", state=S.UPLOADED, film=broken)
+
+    films = entrant_client.get("/me/").content.decode()
+    detail = entrant_client.get(f"/me/submissions/{by_rules.pk}/").content.decode()
+
+    assert films.count("runtime 0:30") == 1 and "✘ runtime 0:30, this edition allows 1:00–10:00" in films
+    # The film's page: the report under its state (no summary paragraph), then the checklist of what to fix.
+    assert '<p class="status-closed">' not in detail and "✘ runtime 0:30, this edition allows 1:00–10:00" in detail
+    assert films.count("The file is not a film.") == 1
+
+
 def test_dashboard_needs_sign_in() -> None:
     response = Client().get("/me/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
