@@ -121,7 +121,9 @@ def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart() -> N
     ]  # fmt: skip
     burndown = charts[f"burndown-{edition.rounds.get().pk}"]
     # The round opened an hour ago: just after midnight that is yesterday, so read the day by its label.
-    opened = edition.rounds.get().opens_at.date()
+    opens_at = edition.rounds.get().opens_at
+    assert opens_at is not None
+    opened = opens_at.date()
     remaining = dict(zip(burndown["labels"], burndown["datasets"][0]["data"], strict=True))
     assert burndown["labels"][0] == opened.isoformat() and remaining[today.isoformat()] == 9
     assert remaining[opened.isoformat()] == (9 if opened == today else 12)
