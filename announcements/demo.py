@@ -97,13 +97,13 @@ def _films(edition: Edition, entrant: User) -> list[Submission]:
     return films
 
 
-def _scores(round: Round, judges: list[JudgeMembership], films: list[Submission]) -> None:
+def _scores(round_: Round, judges: list[JudgeMembership], films: list[Submission]) -> None:
     """Demo shortcut: submitted screening scores written directly (no assignment, no film to watch)."""
-    criteria = list(round.criteria.order_by("position"))
+    criteria = list(round_.criteria.order_by("position"))
     now = timezone.now() - timedelta(days=300)
     Score.objects.bulk_create(
         Score(
-            round=round,
+            round=round_,
             judge=judge,
             submission=film,
             values={str(c.pk): max(1, min(10, 9 - rank // 2 + (j + i) % 2)) for i, c in enumerate(criteria)},
@@ -155,8 +155,8 @@ def seed_demo_results() -> DemoResults:
         )
     finalists = [film.pk for film in films[:5]]
     for judge in judges:
-        final_services.submit_ballot(round=final, judge=judge, actor=judge.user, ranking=finalists)
-    final_services.publish_awards(round=final, decided_by=organizer)
+        final_services.submit_ballot(round_=final, judge=judge, actor=judge.user, ranking=finalists)
+    final_services.publish_awards(round_=final, decided_by=organizer)
     when = now - timedelta(days=200)
     for round, feedback, selection in (
         (screening, FeedbackRelease.SCORES, True),
@@ -164,8 +164,8 @@ def seed_demo_results() -> DemoResults:
         (final, FeedbackRelease.NONE, False),
     ):
         services.schedule_announcement(
-            round=round, announce_at=when, feedback=feedback, official_selection=selection, actor=organizer
+            round_=round, announce_at=when, feedback=feedback, official_selection=selection, actor=organizer
         )
-        services.announce(round=round, actor=organizer, now=when)
+        services.announce(round_=round, actor=organizer, now=when)
         when += timedelta(days=20)
     return DemoResults(edition, _public_url(edition), created=True)

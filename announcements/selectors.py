@@ -37,18 +37,18 @@ class ComputedOutcome:
     rank: int | None = None
 
 
-def compute_outcomes(round: Round, *, official_selection: bool) -> list[ComputedOutcome]:
+def compute_outcomes(round_: Round, *, official_selection: bool) -> list[ComputedOutcome]:
     """Every competing entry's outcome in ``round`` as judging has it now (a few queries)."""
-    entries = list(competing_submissions(round).order_by("pk").values_list("pk", flat=True))
-    if round.kind == RoundKind.FINAL:
-        awards = {award.submission_id: award for award in published_awards(round)}
+    entries = list(competing_submissions(round_).order_by("pk").values_list("pk", flat=True))
+    if round_.kind == RoundKind.FINAL:
+        awards = {award.submission_id: award for award in published_awards(round_)}
         return [
             ComputedOutcome(pk, OutcomeKind.AWARD, tier_id=awards[pk].tier_id, rank=awards[pk].rank)
             if pk in awards
             else ComputedOutcome(pk, OutcomeKind.FINALIST)
             for pk in entries
         ]
-    target = next_round(round)
+    target = next_round(round_)
     advanced = set(competing_submissions(target).values_list("pk", flat=True)) if target else set()
     if target is not None and target.kind == RoundKind.FINAL:
         kind = OutcomeKind.FINALIST

@@ -48,7 +48,7 @@ class AnnouncementError(Exception):
 @transaction.atomic
 def schedule_announcement(
     *,
-    round: Round,
+    round_: Round,
     announce_at: datetime | None,
     feedback: str,
     official_selection: bool,
@@ -60,7 +60,7 @@ def schedule_announcement(
         raise AnnouncementError(f"Unknown feedback release {feedback!r}.")
     if announce_at is not None and timezone.is_naive(announce_at):
         raise AnnouncementError("The announcement time needs a time zone.")
-    announcement, _ = Announcement.objects.select_for_update().get_or_create(round=round)
+    announcement, _ = Announcement.objects.select_for_update().get_or_create(round=round_)
     before = {
         "announce_at": announcement.announce_at.isoformat() if announcement.announce_at else None,
         "feedback": announcement.feedback,
@@ -79,25 +79,25 @@ def schedule_announcement(
     }
     if before != after:
         record_audit(
-            actor=actor, action=audit_actions.ANNOUNCEMENT_SCHEDULED, target=round, before=before, after=after, ip=ip
+            actor=actor, action=audit_actions.ANNOUNCEMENT_SCHEDULED, target=round_, before=before, after=after, ip=ip
         )
     return announcement
 
 
 @transaction.atomic
-def announce(*, round: Round, actor: User | None, now: datetime | None = None, ip: str | None = None) -> bool:
+def announce(*, round_: Round, actor: User | None, now: datetime | None = None, ip: str | None = None) -> bool:
     """Fix and publish every entrant's outcome for the round; False if it was already announced.
 
     Refused for a final whose award ladder is not published yet.
     """
     moment = now or timezone.now()
-    announcement, _ = Announcement.objects.select_for_update().get_or_create(round=round)
+    announcement, _ = Announcement.objects.select_for_update().get_or_create(round=round_)
     if announcement.announced_at is not None:
         return False
-    computed = selectors.compute_outcomes(round, official_selection=announcement.official_selection)
-    if round.kind == RoundKind.FINAL and not any(c.kind == OutcomeKind.AWARD for c in computed):
+    computed = selectors.compute_outcomes(round_, official_selection=announcement.official_selection)
+    if round_.kind == RoundKind.FINAL and not any(c.kind == OutcomeKind.AWARD for c in computed):
         raise AnnouncementError("Publish the final's award ladder before announcing it.")
-    if round.kind != RoundKind.FINAL and computed and all(c.kind == OutcomeKind.NOT_ADVANCED for c in computed):
+    if round_.kind != RoundKind.FINAL and computed and all(c.kind == OutcomeKind.NOT_ADVANCED for c in computed):
         raise AnnouncementError(
             "No entry has advanced from this round yet: apply the advancement before announcing it."
         )
@@ -125,14 +125,14 @@ def announce(*, round: Round, actor: User | None, now: datetime | None = None, i
     record_audit(
         actor=actor,
         action=audit_actions.ANNOUNCEMENT_MADE,
-        target=round,
+        target=round_,
         after={
             "outcomes": counts,
             "scheduled_for": announcement.announce_at.isoformat() if announcement.announce_at else None,
         },
         ip=ip,
     )
-    _sign(round.edition, moment)
+    _sign(round_.edition, moment)
     announcement_id = announcement.pk
     transaction.on_commit(lambda: _hand_off(announcement_id))
     return True
@@ -155,7 +155,7 @@ def announce_due(*, now: datetime | None = None) -> list[int]:
     done = []
     for announcement in selectors.due_announcements(moment).select_related("round__edition"):
         try:
-            if announce(round=announcement.round, actor=None, now=moment):
+            if announce(round_=announcement.round, actor=None, now=moment):
                 done.append(announcement.round_id)
         except AnnouncementError:
             continue  # a final without a ladder waits; the organizers' page says why

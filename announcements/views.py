@@ -200,7 +200,7 @@ def organize_action(request: HttpRequest, edition_id: int) -> HttpResponse:
                 messages.error(request, _errors(form))
                 return back
             services.schedule_announcement(
-                round=round,
+                round_=round,
                 actor=_user(request),
                 ip=_ip(request),
                 announce_at=form.cleaned_data["announce_at"],
@@ -210,7 +210,7 @@ def organize_action(request: HttpRequest, edition_id: int) -> HttpResponse:
             messages.success(request, f"{round.name}: announcement terms saved.")
         elif action == "announce":
             round = _round_of(edition, request.POST.get("round"))
-            done = services.announce(round=round, actor=_user(request), ip=_ip(request))
+            done = services.announce(round_=round, actor=_user(request), ip=_ip(request))
             messages.success(
                 request, f"{round.name}: outcomes announced." if done else f"{round.name} was already announced."
             )

@@ -286,7 +286,7 @@ def child(size: int) -> None:
 
     def advance_top_share() -> None:
         with transaction.atomic():
-            advancement.apply_advancement(round=round_, decided_by=organizer, include_tied=True, confirm_band=True)
+            advancement.apply_advancement(round_=round_, decided_by=organizer, include_tied=True, confirm_band=True)
             transaction.set_rollback(True)
 
     results_url = reverse("judging:results", kwargs={"edition_id": edition_id})

@@ -12,8 +12,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import CharField, Model, ProtectedError, QuerySet, Value
 from django.db.models.deletion import Collector
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -107,6 +108,17 @@ def record_change(
     if before == after:
         return None
     return record_audit(actor=actor, action=action, target=target, ip=ip, before=before, after=after)
+
+
+def keep_only(rows: QuerySet[Any], kept_ids: Iterable[int], *, unique: str) -> dict[int, Any]:
+    """Delete the ``rows`` not in ``kept_ids`` and return the kept ones by id, their ``unique``
+    field set to a placeholder (so two of them can swap values without tripping its unique
+    constraint); the caller gives each its real value and saves it. For the ``set_*`` services
+    that make a collection exactly a list of specs."""
+    kept = set(kept_ids)
+    rows.exclude(pk__in=kept).delete()
+    rows.filter(pk__in=kept).update(**{unique: Concat(Value("#renaming-"), Cast("pk", output_field=CharField()))})
+    return {row.pk: row for row in rows.filter(pk__in=kept)}
 
 
 @transaction.atomic
@@ -342,9 +354,8 @@ def set_categories(
     """
     check_categories(edition=edition, categories=categories)
     before = _categories_state(edition)
-    existing = {c.pk: c for c in edition.categories.all()}
     kept_ids = {spec.id for spec in categories if spec.id is not None}
-    Category.objects.filter(edition=edition).exclude(pk__in=kept_ids).delete()
+    existing = keep_only(Category.objects.filter(edition=edition), kept_ids, unique="slug")
     result = []
     for spec in categories:
         category = existing[spec.id] if spec.id is not None else Category(edition=edition)

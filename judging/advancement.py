@@ -53,14 +53,14 @@ class Advanced:
     already: int  # were already there (a re-run adds only what is missing)
 
 
-def _rule(round: Round) -> dict[str, object]:
-    return {"mode": round.advancement_mode, "count": round.advance_count, "share": round.advance_share}
+def _rule(round_: Round) -> dict[str, object]:
+    return {"mode": round_.advancement_mode, "count": round_.advance_count, "share": round_.advance_share}
 
 
 @transaction.atomic
 def apply_advancement(
     *,
-    round: Round,
+    round_: Round,
     decided_by: User,
     include_tied: bool = False,
     confirm_band: bool = False,
@@ -74,12 +74,12 @@ def apply_advancement(
     Adds only what is missing, so running it again after more scores came in is safe;
     it never removes an entry from the next round (use ``remove_round_entry``).
     """
-    target = results.next_round(round)
+    target = results.next_round(round_)
     if target is None:
         raise AdvancementError("This is the last round: there is no round to advance to.")
-    ranking = rankings.ranking_of(round)
+    ranking = rankings.ranking_of(round_)
     if not ranking.is_current:
-        request_ranking_refresh(round_id=round.pk)
+        request_ranking_refresh(round_id=round_.pk)
         raise AdvancementError(
             "Scores or entries changed since the ranking was computed; a worker is recomputing it. "
             "Advance again in a moment."
@@ -114,10 +114,10 @@ def apply_advancement(
     record_audit(
         actor=decided_by,
         action=audit_actions.ROUND_ADVANCED,
-        target=round,
+        target=round_,
         after={
             "to_round": target.pk,
-            "rule": _rule(round),
+            "rule": _rule(round_),
             "count": len(chosen),
             "added": added,
             "tied_included": tied if include_tied else [],
@@ -134,8 +134,8 @@ def round_p(value: float) -> float:
     return round(float(value), 4)
 
 
-def _check_same_edition(round: Round, submission: Submission) -> None:
-    if submission.edition_id != round.edition_id:
+def _check_same_edition(round_: Round, submission: Submission) -> None:
+    if submission.edition_id != round_.edition_id:
         raise AdvancementError("That entry belongs to another edition.")
 
 
@@ -146,20 +146,20 @@ def _check_competes(submission: Submission) -> None:
 
 @transaction.atomic
 def add_round_entry(
-    *, round: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
+    *, round_: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
 ) -> RoundEntry:
     """An organizer puts an entry in a round by hand (a wild card); the reason is audited."""
-    _check_same_edition(round, submission)
+    _check_same_edition(round_, submission)
     _check_competes(submission)
     if not reason.strip():
         raise AdvancementError("Say why this entry is added; the reason is kept in the audit trail.")
-    entry, created = RoundEntry.objects.get_or_create(round=round, submission=submission)
+    entry, created = RoundEntry.objects.get_or_create(round=round_, submission=submission)
     if not created:
         raise AdvancementError(f"Entry #{submission.pk} is already in this round.")
     record_audit(
         actor=decided_by,
         action=audit_actions.ROUND_ENTRY_ADDED,
-        target=round,
+        target=round_,
         after={"submission": submission.pk, "reason": reason.strip()},
         ip=ip,
     )
@@ -168,23 +168,23 @@ def add_round_entry(
 
 @transaction.atomic
 def remove_round_entry(
-    *, round: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
+    *, round_: Round, submission: Submission, decided_by: User, reason: str, ip: str | None = None
 ) -> None:
     """An organizer takes an entry out of a round; its scores stay on record.
 
     Also how an organizer settles an entry that left the competition (withdrawn or
     disqualified) while in the final: publishing the awards waits for that decision.
     """
-    _check_same_edition(round, submission)
+    _check_same_edition(round_, submission)
     if not reason.strip():
         raise AdvancementError("Say why this entry is removed; the reason is kept in the audit trail.")
-    deleted, _ = RoundEntry.objects.filter(round=round, submission=submission).delete()
+    deleted, _ = RoundEntry.objects.filter(round=round_, submission=submission).delete()
     if not deleted:
         raise AdvancementError(f"Entry #{submission.pk} is not in this round.")
     record_audit(
         actor=decided_by,
         action=audit_actions.ROUND_ENTRY_REMOVED,
-        target=round,
+        target=round_,
         before={"submission": submission.pk},
         after={"reason": reason.strip()},
         ip=ip,

@@ -84,9 +84,9 @@ def award_cells(award: AwardDecision) -> list[Any]:
     return [award.rank, award.tier.name, award.submission_id, award.submission.title, award.submission.entrant.email]
 
 
-def awards_of(round: Round) -> list[AwardDecision]:
+def awards_of(round_: Round) -> list[AwardDecision]:
     """The published ladder of a final round (awards to entries that still compete); else none."""
-    return published_awards(round) if round.kind == RoundKind.FINAL else []
+    return published_awards(round_) if round_.kind == RoundKind.FINAL else []
 
 
 # OWASP: a spreadsheet reads a cell starting with one of these as a formula (or DDE).

@@ -80,25 +80,25 @@ class RoundResults:
         return [int(i) for i in self.entry_ids[indices]]
 
 
-def total_resolution(round: Round) -> float:
+def total_resolution(round_: Round) -> float:
     """The step of the 0-10 total at the scale's ends: a total of 10 means "every criterion at its
     top", i.e. at least half a step below 10 before rounding. The weighted mean of the criteria's
     steps on 0-10 (one query; 0 for a round without a rubric)."""
-    spans = list(Criterion.objects.filter(round=round).values_list("weight", "scale_min", "scale_max"))
+    spans = list(Criterion.objects.filter(round=round_).values_list("weight", "scale_min", "scale_max"))
     total_weight = sum(weight for weight, _, _ in spans)
     if not total_weight:
         return 0.0
     return float(sum(weight * 10.0 / (high - low) for weight, low, high in spans) / total_weight)
 
 
-def round_results(round: Round) -> RoundResults:
+def round_results(round_: Round) -> RoundResults:
     """Load and calibrate a round's counted scores (three queries, and the round's conflicts)."""
     judges: list[int] = []
     entries: list[int] = []
     totals: list[float] = []
-    conflicts = round_conflicts(round)
+    conflicts = round_conflicts(round_)
     rows = (
-        counted_scores(round, conflicts)
+        counted_scores(round_, conflicts)
         .filter(total__isnull=False)
         .order_by()
         .values_list("judge_id", "submission_id", "total")
@@ -117,13 +117,13 @@ def round_results(round: Round) -> RoundResults:
         n_judges=len(judge_ids),
         n_entries=len(entry_ids),
     )
-    group, names, ai_level = _entry_attributes(round, entry_ids)
+    group, names, ai_level = _entry_attributes(round_, entry_ids)
     return RoundResults(
-        round=round,
-        calibration=calibrate(table.with_groups(group), bounds=TOTAL_BOUNDS, resolution=total_resolution(round)),
+        round=round_,
+        calibration=calibrate(table.with_groups(group), bounds=TOTAL_BOUNDS, resolution=total_resolution(round_)),
         entry_ids=entry_ids,
         judge_ids=judge_ids,
-        entries_in_round=competing_entries(round).count(),
+        entries_in_round=competing_entries(round_).count(),
         conflicts=conflicts,
         categories=names,
         ai_level=ai_level,
@@ -131,7 +131,7 @@ def round_results(round: Round) -> RoundResults:
 
 
 def _entry_attributes(
-    round: Round, entry_ids: NDArray[np.int64]
+    round_: Round, entry_ids: NDArray[np.int64]
 ) -> tuple[NDArray[np.intp], tuple[str, ...], NDArray[np.intp]]:
     """Per entry index: its category (dense index, -1 none) and AI-use level; category names (one query)."""
     position = {int(pk): i for i, pk in enumerate(entry_ids.tolist())}
@@ -140,7 +140,7 @@ def _entry_attributes(
     names: dict[int, str] = {}
     index: dict[int, int] = {}
     rows = (
-        Submission.objects.filter(round_entries__round=round)
+        Submission.objects.filter(round_entries__round=round_)
         .order_by()
         .annotate(ai_share=Max("ai_uses__runtime_share_percent"))
         .values_list("pk", "category_id", "category__name", "ai_share")
@@ -268,9 +268,9 @@ def band_rows(results: RoundResults, cut: CutReport, titles: dict[int, str]) -> 
     return rows
 
 
-def titles_for(round: Round, submission_ids: list[int] | None = None) -> dict[int, str]:
+def titles_for(round_: Round, submission_ids: list[int] | None = None) -> dict[int, str]:
     """Titles of the round's competing entries (all, streamed, when ``submission_ids`` is None)."""
-    qs = competing_submissions(round)
+    qs = competing_submissions(round_)
     if submission_ids is not None:
         qs = Submission.objects.filter(competing(""), pk__in=submission_ids)
     return dict(qs.order_by().values_list("pk", "title").iterator(chunk_size=CHUNK))
@@ -359,14 +359,14 @@ def flag_rows(results: RoundResults, names: dict[int, str]) -> list[FlagRow]:
     return found
 
 
-def criterion_stats(round: Round, conflicts: Conflicts | None = None) -> list[CriterionStats]:
+def criterion_stats(round_: Round, conflicts: Conflicts | None = None) -> list[CriterionStats]:
     """Per rubric criterion: how many values, their mean and spread, correlation with totals.
 
     Reads the counted scores' values in one streamed query (only the results page needs them).
     """
     pairs: dict[str, list[tuple[float, float]]] = {}
     rows = (
-        counted_scores(round, conflicts)
+        counted_scores(round_, conflicts)
         .filter(total__isnull=False)
         .order_by()
         .values_list("values", "total")
@@ -377,7 +377,7 @@ def criterion_stats(round: Round, conflicts: Conflicts | None = None) -> list[Cr
             if isinstance(raw, int | float) and not isinstance(raw, bool):
                 pairs.setdefault(str(key), []).append((float(raw), float(total or 0.0)))
     stats = []
-    for criterion in Criterion.objects.filter(round=round).order_by("position", "pk"):
+    for criterion in Criterion.objects.filter(round=round_).order_by("position", "pk"):
         found = pairs.get(str(criterion.pk), [])
         if found:
             array = np.asarray(found, dtype=np.float64)
@@ -394,5 +394,5 @@ def rounds_of(edition: Edition) -> list[Round]:
     return list(Round.objects.filter(edition=edition).order_by("position"))
 
 
-def next_round(round: Round) -> Round | None:
-    return Round.objects.filter(edition_id=round.edition_id, position__gt=round.position).order_by("position").first()
+def next_round(round_: Round) -> Round | None:
+    return Round.objects.filter(edition_id=round_.edition_id, position__gt=round_.position).order_by("position").first()

@@ -125,8 +125,8 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     return render(request, "judging/results.html", context)
 
 
-def _back(edition: Edition, round: Round, method: str) -> HttpResponseRedirect:
-    query = urlencode({"round": round.pk, "method": method})
+def _back(edition: Edition, round_: Round, method: str) -> HttpResponseRedirect:
+    query = urlencode({"round": round_.pk, "method": method})
     return HttpResponseRedirect(f"{reverse('judging:results', kwargs={'edition_id': edition.pk})}?{query}")
 
 
@@ -144,7 +144,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
         if action == "advance":
             require_confirmation(request, what="advance these entries to the next round")
             done = advancement.apply_advancement(
-                round=round,
+                round_=round,
                 decided_by=user,
                 include_tied=request.POST.get("include_tied") == "1",
                 confirm_band=request.POST.get("confirm_band") == "1",
@@ -179,7 +179,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                     messages.error(request, "There is no entry with that number in this edition.")
                 elif action == "add":
                     advancement.add_round_entry(
-                        round=round,
+                        round_=round,
                         submission=submission,
                         decided_by=user,
                         reason=entry_form.cleaned_data["reason"],
@@ -188,7 +188,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                     messages.success(request, f"Entry #{submission.pk} added to {round.name}.")
                 else:
                     advancement.remove_round_entry(
-                        round=round,
+                        round_=round,
                         submission=submission,
                         decided_by=user,
                         reason=entry_form.cleaned_data["reason"],
@@ -202,7 +202,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                 messages.error(request, "Order the tied entries and give a reason.")
             else:
                 final_services.decide_tie(
-                    round=round, order=order, reason=tie.cleaned_data["reason"], decided_by=user, method=method, ip=ip
+                    round_=round, order=order, reason=tie.cleaned_data["reason"], decided_by=user, method=method, ip=ip
                 )
                 messages.success(request, "Tie decided.")
         elif action == "recompute":
@@ -212,7 +212,7 @@ def results_action(request: HttpRequest, edition_id: int, round_id: int) -> Http
                 messages.info(request, "The ranking is already being recomputed.")
         elif action == "publish":
             require_confirmation(request, what="publish the award ladder")
-            awards = final_services.publish_awards(round=round, decided_by=user, method=method, ip=ip)
+            awards = final_services.publish_awards(round_=round, decided_by=user, method=method, ip=ip)
             messages.success(request, f"Award ladder published: {len(awards)} awards.")
         else:
             return HttpResponse("Unknown action.", status=400, content_type="text/plain")

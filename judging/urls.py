@@ -23,7 +23,7 @@ urlpatterns = [
     path("api/judging/assignments/<int:assignment_id>/watch/", api.Watch.as_view(), name="api-watch"),
 ]
 
-# Results, advancement, the final and exports (jrank).
+# Results, advancement, the final and exports.
 urlpatterns += [
     path("organize/editions/<int:edition_id>/results/", results_views.results_page, name="results"),
     path(

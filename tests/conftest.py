@@ -13,8 +13,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,20 @@ def _empty_cache() -> None:
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2's deliberate slowness is for attackers, not for the test suite."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], datetime]:
+    """Stop the clock the code reads at ``moment``: ``django.utils.timezone.now``, hence the views,
+    services and ``auto_now`` fields too. For tests whose outcome depends on the day or the hour
+    (CI runs at any hour, including just after midnight UTC); returns the moment."""
+    from django.utils import timezone
+
+    def freeze(moment: datetime) -> datetime:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return freeze
 
 
 @pytest.fixture

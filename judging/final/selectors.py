@@ -33,9 +33,9 @@ from judging.models import (
 from submissions.models import Submission
 
 
-def finalists_of(round: Round) -> QuerySet[Submission]:
+def finalists_of(round_: Round) -> QuerySet[Submission]:
     """The competing entries of a final round, by id (a stable order that reveals nothing)."""
-    return competing_submissions(round).order_by("pk").only("id", "title", "logline")
+    return competing_submissions(round_).order_by("pk").only("id", "title", "logline")
 
 
 def final_rounds_for(user_id: int) -> list[Round]:
@@ -53,21 +53,21 @@ def final_rounds_for(user_id: int) -> list[Round]:
     )
 
 
-def ballot_finalists(round: Round, judge: JudgeMembership) -> list[Submission]:
+def ballot_finalists(round_: Round, judge: JudgeMembership) -> list[Submission]:
     """The finalists this juror ranks: all but those they are conflicted with (a few queries).
 
     A conflicted juror never sees the entry (as everywhere else); their ballot simply
     expresses no preference about it.
     """
-    finalists = list(finalists_of(round))
+    finalists = list(finalists_of(round_))
     if not finalists:
         return []
-    conflicts = conflicts_among([judge], round_=round)
+    conflicts = conflicts_among([judge], round_=round_)
     return [s for s in finalists if (judge.pk, s.pk) not in conflicts]
 
 
-def ballot_of(round: Round, judge_id: int) -> Ballot | None:
-    return Ballot.objects.filter(round=round, judge_id=judge_id).first()
+def ballot_of(round_: Round, judge_id: int) -> Ballot | None:
+    return Ballot.objects.filter(round=round_, judge_id=judge_id).first()
 
 
 def ballot_order(ballot: Ballot) -> list[int]:
@@ -80,7 +80,7 @@ def ballot_pairs(ballot: Ballot) -> dict[frozenset[int], int]:
     return {frozenset((w, lo)): w for w, lo in ballot.pairs.values_list("winner_id", "loser_id")}
 
 
-def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
+def ballots_of(round_: Round, finalists: tuple[int, ...]) -> Ballots:
     """Every ballot of the round in the arithmetic's terms (a few queries).
 
     A juror's preferences about an entry they are conflicted with *now* (a credit edited, a
@@ -88,11 +88,11 @@ def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
     stopped competing are not among ``finalists``, so no ballot counts them.
     """
     conflicts = conflicts_among(
-        list(JudgeMembership.objects.filter(ballots__round=round).select_related("user")), round_=round
+        list(JudgeMembership.objects.filter(ballots__round=round_).select_related("user")), round_=round_
     )
     rankings: dict[int, list[int]] = defaultdict(list)
     for ballot_id, judge_id, submission_id in (
-        BallotRanking.objects.filter(ballot__round=round, ballot__method=BallotMethod.RANKING)
+        BallotRanking.objects.filter(ballot__round=round_, ballot__method=BallotMethod.RANKING)
         .order_by("ballot_id", "position")
         .values_list("ballot_id", "ballot__judge_id", "submission_id")
     ):
@@ -100,7 +100,7 @@ def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
             rankings[ballot_id].append(submission_id)
     pairs: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for ballot_id, judge_id, winner, loser in (
-        BallotPair.objects.filter(ballot__round=round, ballot__method=BallotMethod.PAIRS)
+        BallotPair.objects.filter(ballot__round=round_, ballot__method=BallotMethod.PAIRS)
         .order_by("ballot_id", "id")
         .values_list("ballot_id", "ballot__judge_id", "winner_id", "loser_id")
     ):
@@ -113,14 +113,14 @@ def ballots_of(round: Round, finalists: tuple[int, ...]) -> Ballots:
     )
 
 
-def published_awards(round: Round) -> list[AwardDecision]:
+def published_awards(round_: Round) -> list[AwardDecision]:
     """The published ladder, without awards to entries that stopped competing since.
 
     Such an award is never shown or exported as standing; ``publish_awards`` refuses until
     the organizer takes the entry out of the final, and publishing again replaces the ladder.
     """
     return list(
-        AwardDecision.objects.filter(competing(), round=round)
+        AwardDecision.objects.filter(competing(), round=round_)
         .select_related("tier", "submission__entrant")
         .order_by("rank", "pk")
     )
@@ -130,10 +130,10 @@ def group_key(entries: list[int] | tuple[int, ...]) -> str:
     return ",".join(str(entry) for entry in sorted(entries))
 
 
-def ladder_tiers(round: Round) -> list[Tier]:
+def ladder_tiers(round_: Round) -> list[Tier]:
     return [
         Tier(key=tier.pk, name=tier.name, rank_from=tier.rank_from, rank_to=tier.rank_to)
-        for tier in AwardTier.objects.filter(edition_id=round.edition_id).order_by("rank_from")
+        for tier in AwardTier.objects.filter(edition_id=round_.edition_id).order_by("rank_from")
     ]
 
 
@@ -157,28 +157,28 @@ class FinalOutcome:
         return submission.title if submission else f"Entry #{entry}"
 
 
-def final_outcome(round: Round, *, method: str = "schulze") -> FinalOutcome:
+def final_outcome(round_: Round, *, method: str = "schulze") -> FinalOutcome:
     """The ballots' order, the organizers' decisions applied, on the edition's award ladder.
 
     Schulze's ties are split by Bradley-Terry, and finalists on no more than the round's
     ``min_ballot_share`` of the ballots win no tier (``judging.final.voting.final_order``).
     """
-    finalists = {submission.pk: submission for submission in finalists_of(round)}
-    ballots = ballots_of(round, tuple(finalists))
-    order = final_order(ballots, method=method, min_share=round.min_ballot_share) if len(ballots) else None
+    finalists = {submission.pk: submission for submission in finalists_of(round_)}
+    ballots = ballots_of(round_, tuple(finalists))
+    order = final_order(ballots, method=method, min_share=round_.min_ballot_share) if len(ballots) else None
     groups = order.groups if order else []
-    decisions = list(TieDecision.objects.filter(round=round).select_related("decided_by"))
+    decisions = list(TieDecision.objects.filter(round=round_).select_related("decided_by"))
     by_group = {frozenset(int(e) for e in d.group_key.split(",")): [int(e) for e in d.order] for d in decisions}
     decided = apply_tie_decisions(groups, by_group)
-    published = published_awards(round)
+    published = published_awards(round_)
     return FinalOutcome(
-        round=round,
+        round=round_,
         method=method,
         finalists=finalists,
         ballots=len(ballots),
         groups=groups,
         decided=decided,
-        ladder=fill_ladder(decided, ladder_tiers(round), no_tier=order.below_minimum if order else frozenset()),
+        ladder=fill_ladder(decided, ladder_tiers(round_), no_tier=order.below_minimum if order else frozenset()),
         decisions=decisions,
         published=published,
         below_minimum=order.below_minimum if order else frozenset(),

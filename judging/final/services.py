@@ -30,7 +30,7 @@ def _check_method(method: str) -> None:
 @transaction.atomic
 def submit_ballot(
     *,
-    round: Round,
+    round_: Round,
     judge: JudgeMembership,
     actor: User,
     ranking: Sequence[int] | None = None,
@@ -45,17 +45,17 @@ def submit_ballot(
     with: they never see it), or comes after the round closed.
     """
     moment = now or timezone.now()
-    if round.kind != RoundKind.FINAL:
+    if round_.kind != RoundKind.FINAL:
         raise BallotError("Ballots are cast in the final round only.")
-    if judge.edition_id != round.edition_id or not judge.is_active:
+    if judge.edition_id != round_.edition_id or not judge.is_active:
         raise BallotError("You are not on this edition's jury.")
-    if round.is_closed_at(moment):
+    if round_.is_closed_at(moment):
         raise BallotError("The final is closed: ballots can no longer be cast or changed.")
-    if not round.is_open_at(moment):
+    if not round_.is_open_at(moment):
         raise BallotError("The final has not opened yet.")
     if (ranking is None) == (pairs is None):
         raise BallotError("Send either a ranking or pairwise comparisons.")
-    listed = selectors.ballot_finalists(round, judge)
+    listed = selectors.ballot_finalists(round_, judge)
     finalists = [submission.pk for submission in listed]
     labels = {submission.pk: f"“{submission.title}”" for submission in listed}
     if ranking is not None:
@@ -67,10 +67,10 @@ def submit_ballot(
         validate_pairs(finalists, list(pairs), label=labels)
         method = BallotMethod.PAIRS
         after = {"method": method.value, "pairs": [list(pair) for pair in pairs]}
-    ballot = Ballot.objects.select_for_update().filter(round=round, judge=judge).first()
+    ballot = Ballot.objects.select_for_update().filter(round=round_, judge=judge).first()
     before: dict[str, object] | None = None
     if ballot is None:
-        ballot = Ballot.objects.create(round=round, judge=judge, method=method, submitted_at=moment)
+        ballot = Ballot.objects.create(round=round_, judge=judge, method=method, submitted_at=moment)
     else:
         if ballot.method == BallotMethod.RANKING:
             before = {"method": ballot.method, "ranking": selectors.ballot_order(ballot)}
@@ -106,7 +106,7 @@ def submit_ballot(
 @transaction.atomic
 def decide_tie(
     *,
-    round: Round,
+    round_: Round,
     order: Sequence[int],
     reason: str,
     decided_by: User,
@@ -123,15 +123,15 @@ def decide_tie(
     if not reason:
         raise FinalError("Say why the tie is decided this way; the reason is kept with the decision.")
     order = [int(entry) for entry in order]
-    outcome = selectors.final_outcome(round, method=method)
+    outcome = selectors.final_outcome(round_, method=method)
     tied = {frozenset(group) for group in outcome.groups if len(group) > 1}
     if frozenset(order) not in tied or len(set(order)) != len(order):
         raise FinalError("These entries are not tied in the jury's order; only ties can be decided.")
     key = selectors.group_key(order)
-    existing = TieDecision.objects.select_for_update().filter(round=round, group_key=key).first()
+    existing = TieDecision.objects.select_for_update().filter(round=round_, group_key=key).first()
     before = {"order": existing.order, "reason": existing.reason} if existing else None
     decision, _ = TieDecision.objects.update_or_create(
-        round=round, group_key=key, defaults={"order": order, "reason": reason, "decided_by": decided_by}
+        round=round_, group_key=key, defaults={"order": order, "reason": reason, "decided_by": decided_by}
     )
     record_audit(
         actor=decided_by,
@@ -146,7 +146,7 @@ def decide_tie(
 
 @transaction.atomic
 def publish_awards(
-    *, round: Round, decided_by: User, method: str = "schulze", ip: str | None = None
+    *, round_: Round, decided_by: User, method: str = "schulze", ip: str | None = None
 ) -> list[AwardDecision]:
     """Write the award ladder from the ballots (and tie decisions); replaces an earlier one.
 
@@ -156,7 +156,7 @@ def publish_awards(
     of the final (``remove_round_entry``, with a reason) and then publishes again.
     """
     _check_method(method)
-    left = entries_that_left(round)
+    left = entries_that_left(round_)
     if left:
         names = "; ".join(
             f"“{e.title}” (#{e.submission_id}) {e.how.lower()}"
@@ -167,18 +167,18 @@ def publish_awards(
             f"Not published: {names} no longer competes. Take it out of the final, check the ladder "
             "without it, and publish again."
         )
-    outcome = selectors.final_outcome(round, method=method)
+    outcome = selectors.final_outcome(round_, method=method)
     if not outcome.ballots:
         raise FinalError("No ballot has been cast yet.")
     if outcome.ladder.pending:
         names = "; ".join(", ".join(outcome.title(entry) for entry in tie.entries) for tie in outcome.ladder.pending)
         raise FinalError(f"Decide the tie(s) at a tier boundary first: {names}.")
-    tiers = {tier.pk: tier for tier in AwardTier.objects.filter(edition_id=round.edition_id)}
+    tiers = {tier.pk: tier for tier in AwardTier.objects.filter(edition_id=round_.edition_id)}
     before = [{"submission": a.submission_id, "tier": a.tier.name, "rank": a.rank} for a in outcome.published]
-    AwardDecision.objects.filter(round=round).delete()
+    AwardDecision.objects.filter(round=round_).delete()
     awards = AwardDecision.objects.bulk_create(
         AwardDecision(
-            round=round,
+            round=round_,
             tier=tiers[placement.tier.key],
             submission_id=placement.entry,
             rank=placement.rank,
@@ -191,7 +191,7 @@ def publish_awards(
     record_audit(
         actor=decided_by,
         action=audit_actions.FINAL_AWARDS_PUBLISHED,
-        target=round,
+        target=round_,
         before={"awards": before} if before else None,
         after={
             "method": method,

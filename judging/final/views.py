@@ -51,8 +51,8 @@ def _finalist(request: HttpRequest, round_id: int, submission_id: int) -> tuple[
     return round, finalist
 
 
-def _final_media_base(round: Round, submission: Submission) -> str:
-    kwargs = {"round_id": round.pk, "submission_id": submission.pk, "asset": "x"}
+def _final_media_base(round_: Round, submission: Submission) -> str:
+    kwargs = {"round_id": round_.pk, "submission_id": submission.pk, "asset": "x"}
     return reverse("judging:final-media", kwargs=kwargs)[:-1]
 
 
@@ -74,14 +74,14 @@ def final_media(request: HttpRequest, round_id: int, submission_id: int, asset: 
     return serve_film_asset(request, film_id=finalist.film_id, asset=asset)
 
 
-def _initial_order(round: Round, membership: JudgeMembership, finalists: list[Submission]) -> list[Submission]:
-    ballot = selectors.ballot_of(round, membership.pk)
+def _initial_order(round_: Round, membership: JudgeMembership, finalists: list[Submission]) -> list[Submission]:
+    ballot = selectors.ballot_of(round_, membership.pk)
     if ballot is not None and ballot.method == BallotMethod.RANKING:
         position = {pk: i for i, pk in enumerate(selectors.ballot_order(ballot))}
         return sorted(finalists, key=lambda s: (position.get(s.pk, len(position)), s.pk))
     # A per-juror shuffle, so the listing order does not favour the same film on every ballot.
     shuffled = list(finalists)
-    random.Random(f"{round.pk}:{membership.pk}").shuffle(shuffled)  # noqa: S311 (not security)
+    random.Random(f"{round_.pk}:{membership.pk}").shuffle(shuffled)  # noqa: S311 (not security)
     return shuffled
 
 
@@ -119,7 +119,7 @@ def final_ballot(request: HttpRequest, round_id: int) -> HttpResponse:
             else:
                 try:
                     services.submit_ballot(
-                        round=round,
+                        round_=round,
                         judge=membership,
                         actor=request.user,
                         ranking=posted,
@@ -166,7 +166,7 @@ def final_pairs(request: HttpRequest, round_id: int) -> HttpResponse:
                 pairs.append((winner, b if winner == a else a))
         try:
             services.submit_ballot(
-                round=round, judge=membership, actor=request.user, pairs=pairs, ip=client_ip(request)
+                round_=round, judge=membership, actor=request.user, pairs=pairs, ip=client_ip(request)
             )
         except BallotError as exc:
             error, status = exc.message, 400

@@ -9,12 +9,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import CharField, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from festival.models import Category, Edition, JudgeMembership, User
-from festival.services import field_state, record_audit, record_change, update_audited
+from festival.services import field_state, keep_only, record_audit, record_change, update_audited
 from judging import audit_actions, notices
 from judging.errors import JudgingError
 from judging.models import AdvancementMode, Criterion, Panel, Round, RoundEntry, RoundKind, Score, ScoreState
@@ -169,12 +168,8 @@ def delete_round(*, round_: Round, actor: User | None, ip: str | None = None) ->
 
 
 def _keep_only(rows: QuerySet[Any], specs: Sequence[CriterionSpec] | Sequence[PanelSpec]) -> dict[int, Any]:
-    """Delete the round's rows no spec names, and give the kept ones placeholder names (so two
-    of them can swap names without tripping the per-round unique name); returns them by id."""
-    kept = {spec.id for spec in specs if spec.id is not None}
-    rows.exclude(pk__in=kept).delete()
-    rows.filter(pk__in=kept).update(name=Concat(Value("#renaming-"), Cast("pk", output_field=CharField())))
-    return {row.pk: row for row in rows.filter(pk__in=kept)}
+    """Delete the round's rows no spec names; the kept ones by id (names unique per round)."""
+    return keep_only(rows, {spec.id for spec in specs if spec.id is not None}, unique="name")
 
 
 # --- The rubric ------------------------------------------------------------------------------

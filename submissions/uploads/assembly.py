@@ -95,27 +95,70 @@ class Assembly(Protocol):
         """Release what the storage holds for an abandoned upload besides its folder's objects."""
 
 
-def _verifier(checksum: Checksum | None) -> Any:
-    return hashlib.new(checksum.algorithm) if checksum is not None else None
+class _CheckedBody(objects.IncomingBody):
+    """A PATCH body read in pieces, checked against the client's checksum (when it sent one)."""
+
+    def __init__(self, read: Callable[[int], bytes], *, limit: int, checksum: Checksum | None) -> None:
+        self._checksum = checksum
+        self._verify = hashlib.new(checksum.algorithm) if checksum is not None else None
+        super().__init__(read, limit=limit, hashers=[self._verify] if self._verify is not None else [])
+
+    def appended(
+        self, parts: list[dict[str, Any]], *, written: list[str], replaced: list[str] | None = None
+    ) -> Appended:
+        """What the body, read to its end, stored: the new part list and the objects made or superseded."""
+        checksum_ok = self._checksum is None or (
+            not self.interrupted and self._verify is not None and self._verify.digest() == self._checksum.digest
+        )
+        return Appended(
+            parts=parts,
+            size=self.received,
+            interrupted=self.interrupted,
+            checksum_ok=checksum_ok,
+            head=self.head,
+            written=written,
+            replaced=replaced if replaced is not None else [],
+        )
 
 
-def _checksum_ok(checksum: Checksum | None, verify: Any, body: objects.IncomingBody) -> bool:
-    return checksum is None or (not body.interrupted and verify.digest() == checksum.digest)
-
-
-def _whole_file(upload_id: Any, read: Callable[[int], bytes], limit: int, checksum: Checksum | None) -> Appended:
-    """One PATCH carrying the whole file: stored under the source name, hashed on the way."""
-    part = objects.receive_part(
-        read, name=objects.source_name(upload_id), limit=limit, checksum=checksum, want_sha256=True
-    )
-    entry = {"name": part.name, "offset": 0, "size": part.size, "sha256": "" if part.interrupted else part.sha256}
-    return Appended(
-        parts=[entry],
+def _stored_object(
+    read: Callable[[int], bytes],
+    *,
+    name: str,
+    offset: int,
+    parts: list[dict[str, Any]],
+    limit: int,
+    checksum: Checksum | None,
+    record: Record,
+    want_sha256: bool,
+) -> Appended:
+    """One PATCH body stored as an object of its own and recorded (the object is deleted if refused)."""
+    part = objects.receive_part(read, name=name, limit=limit, checksum=checksum, want_sha256=want_sha256)
+    entry = {"name": part.name, "offset": offset, "size": part.size, "sha256": "" if part.interrupted else part.sha256}
+    appended = Appended(
+        parts=[*parts, entry],
         size=part.size,
         interrupted=part.interrupted,
         checksum_ok=part.checksum_ok,
         head=part.head,
         written=[part.name],
+    )
+    return _record_or_undo(appended, record, lambda: objects.delete_objects(appended.written))
+
+
+def _whole_file(
+    upload_id: Any, read: Callable[[int], bytes], limit: int, checksum: Checksum | None, record: Record
+) -> Appended:
+    """One PATCH carrying the whole file: stored under the source name, hashed on the way, recorded."""
+    return _stored_object(
+        read,
+        name=objects.source_name(upload_id),
+        offset=0,
+        parts=[],
+        limit=limit,
+        checksum=checksum,
+        record=record,
+        want_sha256=True,
     )
 
 
@@ -146,21 +189,17 @@ class SeparateObjects:
         still_at: StillAt,
     ) -> Appended:
         if offset == 0 and limit == length:
-            appended = _whole_file(upload_id, read, limit, checksum)
-        else:
-            part = objects.receive_part(
-                read, name=objects.part_name(upload_id, offset), limit=limit, checksum=checksum, want_sha256=False
-            )
-            entry = {"name": part.name, "offset": offset, "size": part.size, "sha256": ""}
-            appended = Appended(
-                parts=[*parts, entry],
-                size=part.size,
-                interrupted=part.interrupted,
-                checksum_ok=part.checksum_ok,
-                head=part.head,
-                written=[part.name],
-            )
-        return _record_or_undo(appended, record, lambda: objects.delete_objects(appended.written))
+            return _whole_file(upload_id, read, limit, checksum, record)
+        return _stored_object(
+            read,
+            name=objects.part_name(upload_id, offset),
+            offset=offset,
+            parts=parts,
+            limit=limit,
+            checksum=checksum,
+            record=record,
+            want_sha256=False,
+        )
 
     def finish(self, *, upload_id: Any, parts: list[dict[str, Any]]) -> objects.AssembledSource:
         return objects.assemble(upload_id, parts)
@@ -190,14 +229,12 @@ class LocalAppend:
     ) -> Appended:
         if not parts:
             if limit == length:
-                whole = _whole_file(upload_id, read, limit, checksum)
-                return _record_or_undo(whole, record, lambda: objects.delete_objects(whole.written))
+                return _whole_file(upload_id, read, limit, checksum, record)
             # The first PATCH creates the source object (the storage picks its folders).
             created = self.storage.save(objects.source_name(upload_id), ContentFile(b""))
             parts = [{"name": created, "offset": 0, "size": 0, "sha256": ""}]
         name = parts[0]["name"]
-        verify = _verifier(checksum)
-        body = objects.IncomingBody(read, limit=limit, hashers=[verify] if verify is not None else [])
+        body = _CheckedBody(read, limit=limit, checksum=checksum)
         with self.storage.open(name, "r+b") as handle:
             raw = handle.file
             assert raw is not None
@@ -213,12 +250,8 @@ class LocalAppend:
             while piece := body.read(body.chunk_size):
                 raw.write(piece)
             raw.flush()
-            appended = Appended(
-                parts=[{"name": name, "offset": 0, "size": offset + body.received, "sha256": ""}],
-                size=body.received,
-                interrupted=body.interrupted,
-                checksum_ok=_checksum_ok(checksum, verify, body),
-                head=body.head,
+            appended = body.appended(
+                [{"name": name, "offset": 0, "size": offset + body.received, "sha256": ""}],
                 written=[name] if offset == 0 else [],
             )
 
@@ -270,8 +303,7 @@ class S3Multipart:
         still_at: StillAt,
     ) -> Appended:
         if not parts and limit == length:
-            whole = _whole_file(upload_id, read, limit, checksum)
-            return _record_or_undo(whole, record, lambda: objects.delete_objects(whole.written))
+            return _whole_file(upload_id, read, limit, checksum, record)
         entries = list(parts)
         if not entries:
             name = objects.source_name(upload_id)
@@ -287,8 +319,7 @@ class S3Multipart:
                 buffer += handle.read()
             start = int(tail["offset"])
             replaced.append(tail["name"])
-        verify = _verifier(checksum)
-        body = objects.IncomingBody(read, limit=limit, hashers=[verify] if verify is not None else [])
+        body = _CheckedBody(read, limit=limit, checksum=checksum)
         while piece := body.read(body.chunk_size):
             buffer += piece
             while len(buffer) >= self.part_bytes:
@@ -303,15 +334,7 @@ class S3Multipart:
             tail_name = self.storage.save(objects.part_name(upload_id, start), ContentFile(bytes(buffer)))
             entries.append({"kind": "tail", "name": tail_name, "offset": start, "size": len(buffer)})
             written.append(tail_name)
-        appended = Appended(
-            parts=entries,
-            size=body.received,
-            interrupted=body.interrupted,
-            checksum_ok=_checksum_ok(checksum, verify, body),
-            head=body.head,
-            written=written,
-            replaced=replaced,
-        )
+        appended = body.appended(entries, written=written, replaced=replaced)
         # Parts not recorded are never listed at completion (and a retry rewrites their numbers).
         return _record_or_undo(appended, record, lambda: objects.delete_objects(written))
 

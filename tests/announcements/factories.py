@@ -92,7 +92,7 @@ def judged_edition(*, films: int = 6, consent: bool = True) -> JudgedEdition:
     RoundEntry.objects.bulk_create(RoundEntry(round=final, submission=s) for s in submissions[:4])
     for juror in judges:
         final_services.submit_ballot(
-            round=final, judge=juror, actor=juror.user, ranking=[s.pk for s in submissions[:4]]
+            round_=final, judge=juror, actor=juror.user, ranking=[s.pk for s in submissions[:4]]
         )
-    final_services.publish_awards(round=final, decided_by=organizer.user)
+    final_services.publish_awards(round_=final, decided_by=organizer.user)
     return JudgedEdition(organizer.user, edition, screening, final, submissions, judges, [story, craft])

@@ -50,7 +50,7 @@ def test_announce_read_the_outcome_and_download_a_laurel(
     later = timezone.now() + timedelta(days=3)
     for round in (data.screening, data.final):
         services.schedule_announcement(
-            round=round,
+            round_=round,
             announce_at=later,
             feedback=FeedbackRelease.SCORES,
             official_selection=False,

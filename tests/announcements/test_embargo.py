@@ -71,9 +71,9 @@ def entrant_and_public_urls(data: JudgedEdition, film_index: int) -> list[str]:
     return sorted(set(urls))
 
 
-def _schedule(data: JudgedEdition, round: Round, at: datetime | None, feedback: str) -> None:
+def _schedule(data: JudgedEdition, round_: Round, at: datetime | None, feedback: str) -> None:
     services.schedule_announcement(
-        round=round, announce_at=at, feedback=feedback, official_selection=False, actor=data.organizer
+        round_=round_, announce_at=at, feedback=feedback, official_selection=False, actor=data.organizer
     )
 
 
@@ -111,8 +111,8 @@ def test_nothing_reveals_an_outcome_before_the_announcement() -> None:
     mails = {f"message {m.pk}": f"{m.subject} {m.text} {m.html}" for m in Message.objects.all()}
     assert _leaks(mails) == []
     # The same walk finds the outcome once announced: the check above can fail.
-    services.announce(round=data.screening, actor=data.organizer)
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     leaks = _leaks(_texts(winner, urls))
     assert ("/me/", "Grand Prix") in leaks and ("/festivals/lumen/2027/", "Grand Prix") in leaks
 
@@ -130,8 +130,8 @@ def test_the_beat_task_announces_when_the_time_passes_and_only_once() -> None:
 
 def test_after_the_announcement_each_entrant_sees_exactly_their_outcome() -> None:
     data = judged_edition()
-    services.announce(round=data.screening, actor=data.organizer)
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     expected = ["Grand Prix", "Gold", "Silver", "Honoree", "Not advanced", "Not advanced"]
     for film, entrant, label in zip(data.films, data.entrants, expected, strict=True):
         client = Client()
@@ -151,7 +151,7 @@ def test_after_the_announcement_each_entrant_sees_exactly_their_outcome() -> Non
 
 def test_the_dashboard_reads_statuses_in_one_query(django_assert_max_num_queries: Any) -> None:
     data = judged_edition()
-    services.announce(round=data.screening, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
     statuses = selectors.entrant_statuses  # the template tag's read
     with django_assert_max_num_queries(1):
         found = statuses(data.films)
@@ -175,7 +175,7 @@ def test_outcome_kinds_follow_judging_advanced_official_selection_and_withdrawn(
 
 def test_a_correction_is_audited_and_re_signed() -> None:
     data = judged_edition()
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     outcome = Outcome.objects.get(announcement__round=data.final, submission=data.films[3])
     merit = data.edition.award_tiers.get(name="Merit")
     services.correct_outcome(
@@ -193,14 +193,14 @@ def test_a_final_without_a_published_ladder_is_not_announced() -> None:
     data = judged_edition()
     data.final.awards.all().delete()
     with pytest.raises(services.AnnouncementError, match="Publish the final's award ladder"):
-        services.announce(round=data.final, actor=data.organizer)
+        services.announce(round_=data.final, actor=data.organizer)
     assert not Announcement.objects.filter(round=data.final, announced_at__isnull=False).exists()
 
 
 def test_released_feedback_is_anonymous_and_never_the_organizers_comment() -> None:
     data = judged_edition()
     _schedule(data, data.screening, None, FeedbackRelease.SCORES)
-    services.announce(round=data.screening, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
     client = Client()
     client.force_login(data.entrants[4])
     page = client.get(f"/me/submissions/{data.films[4].pk}/outcome/").content.decode()
@@ -215,7 +215,7 @@ def test_released_feedback_is_anonymous_and_never_the_organizers_comment() -> No
 def test_text_only_feedback_has_no_scores_and_none_shows_nothing() -> None:
     data = judged_edition()
     _schedule(data, data.screening, None, FeedbackRelease.TEXT)
-    services.announce(round=data.screening, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
     released = selectors.released_feedback(data.films[4])
     assert [(i.judge_label, i.text, i.scores) for i in released[0].items] == [
         ("Judge 1", "Feedback 0 for Film E", []),
@@ -248,5 +248,5 @@ def test_a_round_is_not_announced_before_its_advancement() -> None:
     data = judged_edition()
     data.final.entries.all().delete()
     with pytest.raises(services.AnnouncementError, match="apply the advancement before announcing"):
-        services.announce(round=data.screening, actor=data.organizer)
+        services.announce(round_=data.screening, actor=data.organizer)
     assert services.announce_due() == []

@@ -64,8 +64,8 @@ def test_the_png_has_a_transparent_background_at_web_and_print_sizes(size: str, 
 @pytest.mark.django_db
 def test_the_entrant_downloads_their_laurel_and_only_theirs() -> None:
     data = judged_edition()
-    services.announce(round=data.screening, actor=data.organizer)
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     client = Client()
     client.force_login(data.entrants[1])
     response = client.get(f"/me/submissions/{data.films[1].pk}/laurel/white.png?size=print")
@@ -85,7 +85,7 @@ def test_the_entrant_downloads_their_laurel_and_only_theirs() -> None:
 def test_a_festivals_own_artwork_replaces_the_generated_laurel(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     data = judged_edition()
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     own = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>'
     services.upload_laurel_artwork(
         edition=data.edition,

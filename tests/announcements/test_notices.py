@@ -21,7 +21,7 @@ def test_each_entrant_is_told_their_outcome_once(django_capture_on_commit_callba
     monkeypatch.setattr(services, "_hand_off", handed.append)
     data = judged_edition()
     with django_capture_on_commit_callbacks(execute=True):
-        services.announce(round=data.final, actor=data.organizer)
+        services.announce(round_=data.final, actor=data.organizer)
     announcement = Announcement.objects.get(round=data.final)
     assert handed == [announcement.pk]
     assert notices.notify_outcomes(announcement.pk) == 4
@@ -40,7 +40,7 @@ def test_outcome_messages_are_held_for_review_when_the_organizer_chose_so(monkey
     monkeypatch.setattr(services, "_hand_off", lambda _: None)
     data = judged_edition()
     EventTemplate.objects.create(edition=data.edition, event=events.RESULT_ANNOUNCED, hold_for_review=True)
-    services.announce(round=data.screening, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
     notices.notify_outcomes(Announcement.objects.get(round=data.screening).pk)
     assert set(Message.objects.filter(event=events.RESULT_ANNOUNCED).values_list("state", flat=True)) == {
         MessageState.HELD
@@ -51,7 +51,7 @@ def test_outcome_messages_are_held_for_review_when_the_organizer_chose_so(monkey
 def test_a_correction_sends_its_own_message(monkeypatch: Any) -> None:
     monkeypatch.setattr(services, "_hand_off", lambda _: None)
     data = judged_edition()
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     outcome = Outcome.objects.get(announcement__round=data.final, submission=data.films[3])
     services.correct_outcome(outcome=outcome, kind=OutcomeKind.FINALIST, reason="Tie misapplied", actor=data.organizer)
     message = Message.objects.get(event=events.RESULT_CORRECTED)
@@ -63,7 +63,7 @@ def test_a_lost_hand_off_is_retried_by_the_beat_task(monkeypatch: Any) -> None:
     handed: list[int] = []
     monkeypatch.setattr(services, "_hand_off", handed.append)
     data = judged_edition()
-    services.announce(round=data.screening, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
     announcement = Announcement.objects.get(round=data.screening)
     assert announcement.announced_at is not None
     later = announcement.announced_at + timedelta(minutes=11)

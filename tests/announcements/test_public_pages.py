@@ -82,14 +82,14 @@ def json_ld(html: str) -> Any:
 
 def _announced(**kwargs: Any) -> Any:
     data = judged_edition(**kwargs)
-    services.announce(round=data.screening, actor=data.organizer)
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     return data
 
 
 def test_nothing_is_public_before_the_final_is_announced() -> None:
     data = judged_edition()
-    services.announce(round=data.screening, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
     client = Client()
     for url in (
         "/festivals/lumen/2027/",

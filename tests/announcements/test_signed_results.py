@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 def _announced() -> tuple[SignedResults, list[int]]:
     data = judged_edition()
-    services.announce(round=data.screening, actor=data.organizer)
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.screening, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     return SignedResults.objects.filter(edition=data.edition).latest(), [f.pk for f in data.films]
 
 
@@ -65,7 +65,7 @@ def test_tie_decisions_are_in_the_document() -> None:
         reason="Chair's casting vote",
         decided_by=data.organizer,
     )
-    services.announce(round=data.final, actor=data.organizer)
+    services.announce(round_=data.final, actor=data.organizer)
     final = json.loads(SignedResults.objects.latest().document)["payload"]["rounds"][0]
     assert [(t["order"], t["reason"]) for t in final["tie_decisions"]] == [
         ([data.films[0].pk, data.films[1].pk], "Chair's casting vote")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -94,12 +95,23 @@ def _charts(body: str) -> dict[str, Any]:
     return {chart["key"]: chart for chart in json.loads(data)}
 
 
-def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart() -> None:
+@pytest.mark.parametrize(
+    ("moment", "burndown_head"),
+    [
+        (datetime(2026, 6, 10, 12, 0, tzinfo=UTC), {"2026-06-10": 9}),  # the round opened at 11:00 today
+        (datetime(2026, 6, 10, 0, 30, tzinfo=UTC), {"2026-06-09": 12, "2026-06-10": 9}),  # at 23:30 yesterday
+    ],
+    ids=["midday", "just-after-midnight"],
+)
+def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart(
+    moment: datetime, burndown_head: dict[str, int], frozen_now: Callable[[datetime], datetime]
+) -> None:
+    frozen_now(moment)
     edition, client = _edition(12)
     response = client.get(f"/organize/editions/{edition.pk}/dashboard/")
     body = response.content.decode()
     charts = _charts(body)
-    today = timezone.now().date()
+    today = moment.date()
 
     assert response.status_code == 200
     assert sorted(charts) == sorted(
@@ -120,13 +132,11 @@ def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart() -> N
         {"label": "Video generation", "data": [12, 0]}, {"label": "Music / sound", "data": [0, 6]}
     ]  # fmt: skip
     burndown = charts[f"burndown-{edition.rounds.get().pk}"]
-    # The round opened an hour ago: just after midnight that is yesterday, so read the day by its label.
-    opens_at = edition.rounds.get().opens_at
-    assert opens_at is not None
-    opened = opens_at.date()
-    remaining = dict(zip(burndown["labels"], burndown["datasets"][0]["data"], strict=True))
-    assert burndown["labels"][0] == opened.isoformat() and remaining[today.isoformat()] == 9
-    assert remaining[opened.isoformat()] == (9 if opened == today else 12)
+    # From the day the round opened (an hour ago) to the close in a week; nothing after today.
+    head = len(burndown_head)
+    assert len(burndown["labels"]) == head + 7
+    assert dict(zip(burndown["labels"][:head], burndown["datasets"][0]["data"][:head], strict=True)) == burndown_head
+    assert burndown["datasets"][0]["data"][head:] == [None] * 7
     assert burndown["marker"] == (today + timedelta(days=7)).isoformat()
     # The figures next to the charts, and each chart's table fallback.
     assert "<strong>12</strong> entries" in body and "<strong>6</strong> submitted" in body

@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from festival import services
+from festival import audit_actions, services
 from festival.demo import seed_demo_festival
-from festival.models import AwardTier, Category, Edition, JudgeMembership, User
-from tests.factories import FestivalFactory, UserFactory
+from festival.models import AuditEvent, AwardTier, Category, Edition, JudgeMembership, User
+from tests.factories import CategoryFactory, EditionFactory, FestivalFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +72,32 @@ def test_the_demo_seed_is_idempotent(settings, tmp_path) -> None:
     assert [login.role for login in first] == ["organizer", "judge", "judge", "judge", "entrant"]
     assert JudgeMembership.objects.filter(edition=edition).count() == 3
     assert all(User.objects.get(email=login.email).check_password(login.password) for login in first)
+
+
+def test_set_categories_swaps_slugs_removes_the_unlisted_and_audits_once() -> None:
+    organizer = UserFactory.create()
+    edition = EditionFactory.create()
+    short, music, gone = (
+        CategoryFactory.create(edition=edition, name=name, slug=slug, position=position)
+        for position, (name, slug) in enumerate((("Short", "short"), ("Music", "music"), ("Gone", "gone")))
+    )
+    before = AuditEvent.objects.count()
+
+    services.set_categories(
+        edition=edition,
+        categories=[
+            services.CategorySpec(id=short.pk, name="Short", slug="music", position=0),
+            services.CategorySpec(id=music.pk, name="Music", slug="short", position=1),
+            services.CategorySpec(name="New", position=2),
+        ],
+        actor=organizer,
+    )
+
+    rows = Category.objects.filter(edition=edition).order_by("position")
+    assert list(rows.values_list("pk", "slug")) == [(short.pk, "music"), (music.pk, "short"), (rows[2].pk, "new")]
+    assert not Category.objects.filter(pk=gone.pk).exists()
+    event = AuditEvent.objects.order_by("pk").last()
+    assert AuditEvent.objects.count() == before + 1 and event is not None
+    assert event.action == audit_actions.CATEGORIES_SET and event.before and event.after
+    assert [c["slug"] for c in event.before["categories"]] == ["short", "music", "gone"]
+    assert [c["slug"] for c in event.after["categories"]] == ["music", "short", "new"]

@@ -136,7 +136,7 @@ def test_an_organizer_assigns_advances_runs_the_final_publishes_and_exports(jour
 
     # The final: the jurors rank the finalists, the organizer publishes the ladder.
     for judge in judges:
-        final_services.submit_ballot(round=final, judge=judge, actor=judge.user, ranking=finalists)
+        final_services.submit_ballot(round_=final, judge=judge, actor=judge.user, ranking=finalists)
     page.goto(me.url(f"/organize/editions/{edition.pk}/results/?round={final.pk}"))
     me.step("final ladder")
     page.check("#confirm-publish")
@@ -166,8 +166,8 @@ def test_the_finals_exports_hold_the_published_awards(client: Any, tmp_path: Pat
     RoundEntry.objects.bulk_create(RoundEntry(round=final, submission=s) for s in finalists)
     judges = [judge_of(final.edition, name=f"Juror {n}") for n in range(3)]
     for judge in judges:
-        final_services.submit_ballot(round=final, judge=judge, actor=judge.user, ranking=[s.pk for s in finalists])
-    awards = final_services.publish_awards(round=final, decided_by=membership.user, method="schulze")
+        final_services.submit_ballot(round_=final, judge=judge, actor=judge.user, ranking=[s.pk for s in finalists])
+    awards = final_services.publish_awards(round_=final, decided_by=membership.user, method="schulze")
     expected = [(a.submission.title, a.tier.name) for a in sorted(awards, key=lambda a: a.rank)]
     client.force_login(membership.user)
     base = f"/organize/editions/{final.edition_id}/results/{final.pk}/export"

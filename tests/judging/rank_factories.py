@@ -1,4 +1,4 @@
-"""Factories and builders for the ranking / final / results tests (jrank's models and rounds)."""
+"""Factories and builders for the ranking / final / results tests."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ LEAVE: dict[str, Callable[[Submission, User], None]] = {"disqualified": disquali
 def cast_all(data: FinalRound, order: list[int]) -> None:
     for juror in data.jurors:
         final_services.submit_ballot(
-            round=data.round, judge=juror, actor=juror.user, ranking=[data.finalists[i].pk for i in order]
+            round_=data.round, judge=juror, actor=juror.user, ranking=[data.finalists[i].pk for i in order]
         )
 
 
@@ -71,7 +71,7 @@ def test_a_finalist_that_left_cannot_be_published_until_the_organizer_decides_ag
     LEAVE[how](favourite, data.organizer)
 
     with pytest.raises(final_services.FinalError) as refused:
-        final_services.publish_awards(round=data.round, decided_by=data.organizer)
+        final_services.publish_awards(round_=data.round, decided_by=data.organizer)
 
     favourite.refresh_from_db()
     when = favourite.disqualified_at if how == "disqualified" else favourite.withdrawn_at
@@ -88,9 +88,9 @@ def test_a_finalist_that_left_cannot_be_published_until_the_organizer_decides_ag
     assert favourite not in final_selectors.ballot_finalists(data.round, data.jurors[0])
 
     advancement.remove_round_entry(
-        round=data.round, submission=favourite, decided_by=data.organizer, reason="Left the festival."
+        round_=data.round, submission=favourite, decided_by=data.organizer, reason="Left the festival."
     )
-    awards = final_services.publish_awards(round=data.round, decided_by=data.organizer)
+    awards = final_services.publish_awards(round_=data.round, decided_by=data.organizer)
 
     assert [(a.rank, a.submission_id) for a in awards] == [
         (1, data.finalists[1].pk),
@@ -103,7 +103,7 @@ def test_a_finalist_that_left_cannot_be_published_until_the_organizer_decides_ag
 def test_an_award_to_an_entry_disqualified_after_publishing_is_gone_from_api_and_exports() -> None:
     data = final_round(finalists=3, jurors=3)
     cast_all(data, [0, 1, 2])
-    final_services.publish_awards(round=data.round, decided_by=data.organizer)
+    final_services.publish_awards(round_=data.round, decided_by=data.organizer)
     winner = data.finalists[0]
     disqualify(winner, data.organizer)
     client = Client()
@@ -115,7 +115,7 @@ def test_an_award_to_an_entry_disqualified_after_publishing_is_gone_from_api_and
     assert [row[2] for row in rows[1:]] == [str(data.finalists[1].pk), str(data.finalists[2].pk)]
     assert [a["submission_id"] for a in api["rounds"][0]["awards"]] == [data.finalists[1].pk, data.finalists[2].pk]
     with pytest.raises(final_services.FinalError):  # publishing again waits for the organizer's decision
-        final_services.publish_awards(round=data.round, decided_by=data.organizer)
+        final_services.publish_awards(round_=data.round, decided_by=data.organizer)
 
 
 @dataclass
@@ -176,7 +176,7 @@ def test_an_entry_that_left_is_gone_from_every_judging_read(how: str, left_entry
     assert outcome.submission_ids(outcome.calibration.ranking("model").order) == [case.second.pk]
     assert outcome.entries_in_round == 1
     ranked(case.round)  # advancement reads the stored ranking, recomputed once the entry left
-    advanced = advancement.apply_advancement(round=case.round, decided_by=case.organizer)
+    advanced = advancement.apply_advancement(round_=case.round, decided_by=case.organizer)
     assert advanced.added == [case.second.pk]
 
 
@@ -224,7 +224,7 @@ def test_an_entry_that_left_cannot_be_put_back_or_given_to_a_judge() -> None:
     later = RoundFactory.create(edition=round_.edition, position=round_.position + 1, kind=RoundKind.JURY)
 
     with pytest.raises(advancement.AdvancementError) as refused:
-        advancement.add_round_entry(round=later, submission=entry, decided_by=organizer, reason="Wild card.")
+        advancement.add_round_entry(round_=later, submission=entry, decided_by=organizer, reason="Wild card.")
     assert refused.value.message == f"Entry #{entry.pk} is not a submitted entry (withdrawn, disqualified or draft)."
     assert assign_round(round_=round_, actor=organizer).created == 0
     assert not judge.assignments.exists()

@@ -144,8 +144,8 @@ def test_results_api_lists_the_published_award_ladder_of_a_final() -> None:
 
     data = final_round(finalists=2, jurors=1)
     a, b = (f.pk for f in data.finalists)
-    services.submit_ballot(round=data.round, judge=data.jurors[0], actor=data.jurors[0].user, ranking=[b, a])
-    services.publish_awards(round=data.round, decided_by=data.organizer)
+    services.submit_ballot(round_=data.round, judge=data.jurors[0], actor=data.jurors[0].user, ranking=[b, a])
+    services.publish_awards(round_=data.round, decided_by=data.organizer)
     client = Client()
     client.force_login(data.organizer)
     body = client.get(reverse("judging:api-results", kwargs={"edition_id": data.edition.pk})).json()
@@ -192,9 +192,9 @@ def test_the_finals_exports_hold_the_published_ladder() -> None:
     Submission.objects.filter(pk=data.finalists[2].pk).update(title="=Evil()")
     for juror in data.jurors:
         services.submit_ballot(
-            round=data.round, judge=juror, actor=juror.user, ranking=[f.pk for f in reversed(data.finalists)]
+            round_=data.round, judge=juror, actor=juror.user, ranking=[f.pk for f in reversed(data.finalists)]
         )
-    services.publish_awards(round=data.round, decided_by=data.organizer)
+    services.publish_awards(round_=data.round, decided_by=data.organizer)
     client = Client()
     client.force_login(data.organizer)
 

@@ -23,7 +23,7 @@ def ids(data: FinalRound, *indices: int) -> list[int]:
 
 def cast(data: FinalRound, juror: int, *order: int) -> Ballot:
     return services.submit_ballot(
-        round=data.round, judge=data.jurors[juror], actor=data.jurors[juror].user, ranking=ids(data, *order)
+        round_=data.round, judge=data.jurors[juror], actor=data.jurors[juror].user, ranking=ids(data, *order)
     )
 
 
@@ -72,7 +72,7 @@ def test_ballots_are_refused_after_the_final_closes_and_from_outsiders() -> None
     data.round.save()
     outsider = JudgeFactory.create()
     with pytest.raises(BallotError, match="not on this edition's jury"):
-        services.submit_ballot(round=data.round, judge=outsider, actor=outsider.user, ranking=ids(data, 0, 1, 2, 3))
+        services.submit_ballot(round_=data.round, judge=outsider, actor=outsider.user, ranking=ids(data, 0, 1, 2, 3))
     assert Ballot.objects.count() == 0
 
 
@@ -80,12 +80,12 @@ def test_a_pairwise_ballot_counts_in_the_order() -> None:
     data = final_round(finalists=3, jurors=1)
     a, b, c = ids(data, 0, 1, 2)
     services.submit_ballot(
-        round=data.round, judge=data.jurors[0], actor=data.jurors[0].user, pairs=[(b, a), (b, c), (c, a)]
+        round_=data.round, judge=data.jurors[0], actor=data.jurors[0].user, pairs=[(b, a), (b, c), (c, a)]
     )
     outcome = selectors.final_outcome(data.round)
     assert outcome.groups == [[b], [c], [a]]
     with pytest.raises(BallotError, match="every pair needs an answer"):
-        services.submit_ballot(round=data.round, judge=data.jurors[0], actor=data.jurors[0].user, pairs=[(b, a)])
+        services.submit_ballot(round_=data.round, judge=data.jurors[0], actor=data.jurors[0].user, pairs=[(b, a)])
 
 
 def test_the_ladder_is_published_from_the_ballots(django_assert_max_num_queries) -> None:
@@ -101,7 +101,7 @@ def test_the_ladder_is_published_from_the_ballots(django_assert_max_num_queries)
         [data.finalists[2].pk],
         [data.finalists[3].pk],
     ]
-    awards = services.publish_awards(round=data.round, decided_by=data.organizer)
+    awards = services.publish_awards(round_=data.round, decided_by=data.organizer)
     assert [(a.submission_id, a.tier.name, a.rank) for a in awards] == [
         (data.finalists[1].pk, "Grand Prix", 1),
         (data.finalists[0].pk, "Gold", 2),
@@ -124,19 +124,19 @@ def test_a_tie_for_the_grand_prix_blocks_publishing_until_an_organizer_decides()
     assert outcome.groups == [[a, b], [c]]
     assert [(t.entries, t.tiers) for t in outcome.ladder.pending] == [((a, b), ("Grand Prix", "Gold"))]
     with pytest.raises(services.FinalError, match="Decide the tie"):
-        services.publish_awards(round=data.round, decided_by=data.organizer)
+        services.publish_awards(round_=data.round, decided_by=data.organizer)
     with pytest.raises(services.FinalError, match="Say why"):
-        services.decide_tie(round=data.round, order=[b, a], reason=" ", decided_by=data.organizer)
+        services.decide_tie(round_=data.round, order=[b, a], reason=" ", decided_by=data.organizer)
     with pytest.raises(services.FinalError, match="not tied"):
-        services.decide_tie(round=data.round, order=[c, a], reason="no", decided_by=data.organizer)
-    services.decide_tie(round=data.round, order=[b, a], reason="Jury chair's casting vote", decided_by=data.organizer)
+        services.decide_tie(round_=data.round, order=[c, a], reason="no", decided_by=data.organizer)
+    services.decide_tie(round_=data.round, order=[b, a], reason="Jury chair's casting vote", decided_by=data.organizer)
     event = AuditEvent.objects.get(action="final.tie_decided")
     assert event.after == {"order": [b, a], "reason": "Jury chair's casting vote", "method": "schulze"}
-    awards = services.publish_awards(round=data.round, decided_by=data.organizer)
+    awards = services.publish_awards(round_=data.round, decided_by=data.organizer)
     assert [(x.submission_id, x.tier.name) for x in awards] == [(b, "Grand Prix"), (a, "Gold"), (c, "Silver")]
     assert AwardDecision.objects.count() == 3
     # Publishing again is reproducible and replaces the ladder.
-    again = services.publish_awards(round=data.round, decided_by=data.organizer)
+    again = services.publish_awards(round_=data.round, decided_by=data.organizer)
     assert [(x.submission_id, x.rank) for x in again] == [(b, 1), (a, 2), (c, 3)]
     assert AwardDecision.objects.count() == 3
 
@@ -149,9 +149,9 @@ def test_a_conflicted_juror_ranks_the_other_finalists_only() -> None:
     )
     assert [s.pk for s in selectors.ballot_finalists(data.round, data.jurors[1])] == [a, c]
     with pytest.raises(BallotError) as caught:
-        services.submit_ballot(round=data.round, judge=data.jurors[1], actor=data.jurors[1].user, ranking=[b, a, c])
+        services.submit_ballot(round_=data.round, judge=data.jurors[1], actor=data.jurors[1].user, ranking=[b, a, c])
     assert caught.value.message == f"Entry #{b} is not a finalist of this round."
-    services.submit_ballot(round=data.round, judge=data.jurors[1], actor=data.jurors[1].user, ranking=[c, a])
+    services.submit_ballot(round_=data.round, judge=data.jurors[1], actor=data.jurors[1].user, ranking=[c, a])
     cast(data, 0, 0, 1, 2)
     # Juror 0: a > b > c; juror 1 (no view on b): c > a. a-c is 1:1, a beats b, b beats c.
     assert selectors.ballots_of(data.round, (a, b, c)).preferences().tolist() == [[0, 1, 1], [0, 0, 1], [1, 0, 0]]
@@ -160,4 +160,4 @@ def test_a_conflicted_juror_ranks_the_other_finalists_only() -> None:
 def test_publishing_needs_ballots() -> None:
     data = final_round()
     with pytest.raises(services.FinalError, match="No ballot"):
-        services.publish_awards(round=data.round, decided_by=data.organizer)
+        services.publish_awards(round_=data.round, decided_by=data.organizer)

@@ -96,7 +96,7 @@ def with_next_round(data, mode: str, *, count: int | None = None, share: float |
 def test_apply_advancement_top_n_enters_the_best_in_the_next_round() -> None:
     data = hand_round()
     jury = with_next_round(data, AdvancementMode.TOP_N, count=2)
-    done = advancement.apply_advancement(round=data.round, decided_by=data.organizer, ip="10.0.0.1")
+    done = advancement.apply_advancement(round_=data.round, decided_by=data.organizer, ip="10.0.0.1")
     expected = [data.submissions[0].pk, data.submissions[1].pk]
     assert (done.next_round, done.added, done.already) == (jury, expected, 0)
     assert sorted(RoundEntry.objects.filter(round=jury).values_list("submission_id", flat=True)) == expected
@@ -108,7 +108,7 @@ def test_apply_advancement_top_n_enters_the_best_in_the_next_round() -> None:
         expected,
         2,
     )
-    again = advancement.apply_advancement(round=data.round, decided_by=data.organizer)
+    again = advancement.apply_advancement(round_=data.round, decided_by=data.organizer)
     assert (again.added, again.already) == ([], 2)
 
 
@@ -116,12 +116,12 @@ def test_a_tie_at_the_cut_needs_a_decision() -> None:
     data = hand_round()
     jury = with_next_round(data, AdvancementMode.TOP_N, count=3)
     with pytest.raises(advancement.AdvancementTie) as caught:
-        advancement.apply_advancement(round=data.round, decided_by=data.organizer)
+        advancement.apply_advancement(round_=data.round, decided_by=data.organizer)
     tied = [data.submissions[2].pk, data.submissions[3].pk]
     assert caught.value.tied == tied
     assert "exactly the same calibrated score at the cut" in caught.value.message
     assert RoundEntry.objects.filter(round=jury).count() == 0
-    done = advancement.apply_advancement(round=data.round, decided_by=data.organizer, include_tied=True)
+    done = advancement.apply_advancement(round_=data.round, decided_by=data.organizer, include_tied=True)
     assert done.added == [data.submissions[0].pk, data.submissions[1].pk, *tied]
     assert AuditEvent.objects.get(action="round.advanced").after == {
         "to_round": jury.pk,
@@ -138,30 +138,30 @@ def test_a_tie_at_the_cut_needs_a_decision() -> None:
 def test_top_share_rounds_up() -> None:
     data = hand_round()
     with_next_round(data, AdvancementMode.TOP_SHARE, share=0.3)  # 1.5 of 5 -> 2
-    assert len(advancement.apply_advancement(round=data.round, decided_by=data.organizer).added) == 2
+    assert len(advancement.apply_advancement(round_=data.round, decided_by=data.organizer).added) == 2
 
 
 def test_advancement_needs_a_rule_and_a_next_round() -> None:
     data = hand_round()
     ranked(data.round)
     with pytest.raises(advancement.AdvancementError, match="last round"):
-        advancement.apply_advancement(round=data.round, decided_by=data.organizer)
+        advancement.apply_advancement(round_=data.round, decided_by=data.organizer)
     with_next_round(data, AdvancementMode.NONE)
     with pytest.raises(advancement.AdvancementError, match="Set an advancement rule"):
-        advancement.apply_advancement(round=data.round, decided_by=data.organizer)
+        advancement.apply_advancement(round_=data.round, decided_by=data.organizer)
 
 
 def test_organizer_adds_and_removes_entries_with_a_reason() -> None:
     data = hand_round()
     jury = with_next_round(data, AdvancementMode.NONE)
     wild = data.submissions[4]
-    advancement.add_round_entry(round=jury, submission=wild, decided_by=data.organizer, reason="Wild card")
+    advancement.add_round_entry(round_=jury, submission=wild, decided_by=data.organizer, reason="Wild card")
     assert list(RoundEntry.objects.filter(round=jury).values_list("submission_id", flat=True)) == [wild.pk]
     with pytest.raises(advancement.AdvancementError, match="already in this round"):
-        advancement.add_round_entry(round=jury, submission=wild, decided_by=data.organizer, reason="again")
+        advancement.add_round_entry(round_=jury, submission=wild, decided_by=data.organizer, reason="again")
     with pytest.raises(advancement.AdvancementError, match="Say why"):
-        advancement.remove_round_entry(round=jury, submission=wild, decided_by=data.organizer, reason=" ")
-    advancement.remove_round_entry(round=jury, submission=wild, decided_by=data.organizer, reason="Ineligible")
+        advancement.remove_round_entry(round_=jury, submission=wild, decided_by=data.organizer, reason=" ")
+    advancement.remove_round_entry(round_=jury, submission=wild, decided_by=data.organizer, reason="Ineligible")
     assert RoundEntry.objects.filter(round=jury).count() == 0
     assert list(AuditEvent.objects.filter(target_id=str(jury.pk)).order_by("id").values_list("action", flat=True)) == [
         "round.entry_added",
@@ -169,4 +169,4 @@ def test_organizer_adds_and_removes_entries_with_a_reason() -> None:
     ]
     other = SubmissionFactory.create()
     with pytest.raises(advancement.AdvancementError, match="another edition"):
-        advancement.add_round_entry(round=jury, submission=other, decided_by=data.organizer, reason="x")
+        advancement.add_round_entry(round_=jury, submission=other, decided_by=data.organizer, reason="x")

@@ -140,7 +140,9 @@ def test_final_ladder_tie_decision_and_publishing_from_the_page() -> None:
     from judging.final import services
 
     for juror, order in ((0, [a, b, c]), (1, [b, a, c])):
-        services.submit_ballot(round=data.round, judge=data.jurors[juror], actor=data.jurors[juror].user, ranking=order)
+        services.submit_ballot(
+            round_=data.round, judge=data.jurors[juror], actor=data.jurors[juror].user, ranking=order
+        )
     client = client_for(data.organizer)
     url = results_url(data.edition.pk) + f"?round={data.round.pk}"
     page = client.get(url).content.decode()
