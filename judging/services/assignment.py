@@ -233,12 +233,13 @@ def _judge_inputs(round_: Round, judges: list[JudgeMembership]) -> list[JudgeInp
     ]
 
 
-def _entry_inputs(round_: Round, submission_ids: list[int], *, whole_round: bool = False) -> list[EntryInput]:
-    """The planner's view of these entries of the round. ``whole_round``: they are all of its
-    competing entries, read by joining through the round (two queries that scale with the
-    round, not two ``IN`` lists of 100,000 ids)."""
-    if whole_round:
-        categories = dict(competing_entries(round_).values_list("submission_id", "submission__category_id"))
+def _entry_inputs(
+    round_: Round, submission_ids: list[int], *, categories: Mapping[int, int | None] | None = None
+) -> list[EntryInput]:
+    """The planner's view of these entries of the round. With ``categories`` (every competing
+    entry's, read through the round by ``assign_round``) the round's assignments are
+    read by joining through it too: no ``IN`` lists of 100,000 ids."""
+    if categories is not None:
         rows = Assignment.objects.filter(round=round_)
     else:
         categories = dict(Submission.objects.filter(pk__in=submission_ids).values_list("pk", "category_id"))
@@ -330,14 +331,16 @@ def assign_round(
     entries (``judge_ids``) are told by the caller (the assignment job, in a task of its own).
     """
     Round.objects.select_for_update().filter(pk=round_.pk).first()  # one run per round at a time
-    competing_ids = competing_entries(round_).order_by("submission_id").values_list("submission_id", flat=True)
-    whole_round = submission_ids is None
-    if submission_ids is None:
-        submission_ids = list(competing_ids)
+    competing = competing_entries(round_).order_by("submission_id")
+    categories: dict[int, int | None] | None = None
+    if submission_ids is None:  # the whole round: its entries and their categories in one read
+        categories = dict(competing.values_list("submission_id", "submission__category_id"))
+        submission_ids = list(categories)
     else:  # an entry that stopped competing is never given to a judge
-        submission_ids = sorted(set(submission_ids) & set(competing_ids.filter(submission_id__in=submission_ids)))
+        found = competing.filter(submission_id__in=submission_ids).values_list("submission_id", flat=True)
+        submission_ids = sorted(set(submission_ids) & set(found))
     judges = selectors.round_judges(round_)
-    entries = _entry_inputs(round_, submission_ids, whole_round=whole_round)
+    entries = _entry_inputs(round_, submission_ids, categories=categories)
     conflicts = by_entry(conflicts_among(judges, round_=round_))
     plan = plan_assignments(
         entries,
