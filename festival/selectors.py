@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import CharField, DateTimeField, ExpressionWrapper, F, QuerySet, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections
+from django.db.models import BooleanField, CharField, DateTimeField, ExpressionWrapper, F, Func, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from festival.models import Edition, Festival, JudgeInvitation, JudgeMembership, User
@@ -67,7 +69,30 @@ def organized(qs: QuerySet[Any], *, roles: Roles, scope: Scope) -> QuerySet[Any]
         return qs
     if scope.group_key:
         return qs.filter(**{f"{scope.group_key}__in": group_keys_of(roles.organizer_of)})
-    return qs.filter(**{f"{scope.festival}__in": roles.organizer_of})
+    hop, _, rest = scope.festival.partition("__")
+    if not rest or connections[qs.db].vendor != "postgresql":
+        return qs.filter(**{f"{scope.festival}__in": roles.organizer_of})
+    # A path through another table ("round__edition__festival"): the rows whose first hop is
+    # one of the organizer's (their rounds, a handful), as ``round_id = ANY(ARRAY(SELECT ...))``.
+    # The same rows as joining through, but the planner can then walk an index that starts
+    # with ``round_id`` in the list's order and stop at the page's last row, instead of
+    # joining and sorting the whole table first (300,000 scores at 100,000 entries).
+    field = qs.model._meta.get_field(hop)
+    hops = field.related_model._default_manager.filter(**{f"{rest}__in": roles.organizer_of}).order_by().values("pk")
+    return qs.filter(EqualsAny(F(field.attname), ArraySubquery(hops)))
+
+
+class EqualsAny(Func):
+    """``column = ANY(array)`` (PostgreSQL): a membership test an index scan keeps its order with."""
+
+    arity = 2
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:  # type: ignore[override]
+        column, array = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        array_sql, array_params = compiler.compile(array)
+        return f"{column_sql} = ANY({array_sql})", (*column_params, *array_params)
 
 
 def festivals_organized_by(user: User) -> QuerySet[Festival]:

@@ -291,6 +291,9 @@ class AssignmentAdmin(FestivalScopedAdmin):
     list_display = ["submission", "judge", "round", "state", "source", "position", "watched_share"]
     list_filter = ["round", "state", "source"]
     list_select_related = ["submission", "judge__user", "judge__edition", "round__edition"]
+    # Each judge's entries in a round: a total order (the change list adds no "-pk"), walked
+    # on the unique constraint's index (round, judge, entry) a page at a time.
+    ordering = ["round_id", "judge_id", "submission_id"]
     search_fields = ["submission__title", "=submission__id", "judge__user__email"]
     fields = ["round", "judge", "submission"]
     autocomplete_fields = ["round", "judge", "submission"]

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 
 from judging import notices
+from judging.models import Round
 from judging.services import assignment_runs, exports, rankings
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,16 @@ def refresh_ranking(round_id: int) -> int | None:
 def run_assignment(run_id: int) -> str | None:
     run = assignment_runs.carry_out_assignment_run(run_id=run_id)
     return run.state if run else None
+
+
+@shared_task(name="judging.notify_assignments_ready", acks_late=True, reject_on_worker_lost=True)
+def notify_assignments_ready(round_id: int, judge_ids: list[int]) -> int:
+    """After an assignment run: tell the judges it gave entries (once each, by message key)."""
+    round_ = Round.objects.select_related("edition").filter(pk=round_id).first()
+    if round_ is None:
+        logger.info("round %s is gone; nobody to tell", round_id)
+        return 0
+    return notices.assignments_ready(round_, judge_ids=judge_ids)
 
 
 @shared_task(name="judging.build_export", acks_late=True, reject_on_worker_lost=True)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from festival.models import User
-from festival.services import record_audit
+from festival.services import audit_event, record_audit, record_audits
 from media import audit_actions
 from media.assets import film_prefix
 from media.errors import JobLost
@@ -329,34 +330,78 @@ def reprocess_film(*, film_id: int, actor: User) -> ProcessingJob:
     return job
 
 
-@transaction.atomic
-def reap_stuck_jobs(*, now: datetime | None = None, stuck_after: timedelta | None = None) -> list[int]:
+def reap_stuck_jobs(
+    *, now: datetime | None = None, stuck_after: timedelta | None = None, batch_size: int = 500
+) -> list[int]:
     """Running jobs whose heartbeat went stale (their worker died): queue them again, or fail them
-    once they used up their attempts. Returns the film ids re-queued."""
+    once they used up their attempts. Returns the film ids re-queued.
+
+    In batches of ``batch_size``, each its own transaction costing the same few queries. A batch
+    locks its jobs and skips jobs locked elsewhere (another reaper, a worker's compare-and-set
+    at that moment), so two reapers at once never handle the same job twice.
+    """
     now = now or timezone.now()
     cutoff = now - stuck_after if stuck_after else _stale_before(now)
-    stale = ProcessingJob.objects.select_for_update(skip_locked=True).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff),
-        state__in=RUNNING_STATES,
-    )
     requeued: list[int] = []
-    for job in stale:
-        before = {"state": job.state, "attempts": job.attempts}
-        if job.attempts >= settings.LAUREL_MEDIA_MAX_ATTEMPTS:
-            reason = f"Processing stopped answering {job.attempts} times (stuck in {job.get_state_display().lower()})."
-            ProcessingJob.objects.filter(pk=job.pk, state=job.state, attempts=job.attempts).update(
-                state=JobState.FAILED, failure_reason=reason, finished_at=now, updated_at=now
+    while True:
+        with transaction.atomic():
+            batch = list(
+                ProcessingJob.objects.select_for_update(skip_locked=True)
+                .filter(
+                    Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, updated_at__lt=cutoff),
+                    state__in=RUNNING_STATES,
+                )
+                .order_by("pk")[:batch_size]
             )
-            record_audit(actor=None, action=audit_actions.MEDIA_JOB_REAPED_FAILED, target=job, before=before)
-            continue
-        updated = ProcessingJob.objects.filter(pk=job.pk, state=job.state, attempts=job.attempts).update(
-            state=JobState.QUEUED, progress=0, heartbeat_at=now, updated_at=now
-        )
-        if updated:
-            record_audit(actor=None, action=audit_actions.MEDIA_JOB_REAPED_REQUEUED, target=job, before=before)
-            requeued.append(job.film_id)
-    for film_id in requeued:
-        transaction.on_commit(lambda film_id=film_id: enqueue_processing(film_id=film_id))  # type: ignore[misc]
+            requeued.extend(_reap(batch, now=now))
+        if len(batch) < batch_size:
+            break
     if requeued:
         logger.warning("re-queued stuck media jobs for films %s", requeued)
     return requeued
+
+
+def _reap(jobs: list[ProcessingJob], *, now: datetime) -> list[int]:
+    """One locked batch of stuck jobs: failed past their attempts, queued again otherwise; the
+    film ids queued again (their tasks sent once committed)."""
+    limit = settings.LAUREL_MEDIA_MAX_ATTEMPTS
+    spent = [job for job in jobs if job.attempts >= limit]
+    again = [job for job in jobs if job.attempts < limit]
+    if spent:
+        ProcessingJob.objects.filter(pk__in=[job.pk for job in spent]).update(
+            state=JobState.FAILED,
+            failure_reason=Case(
+                *(
+                    When(
+                        pk=job.pk,
+                        then=Value(
+                            f"Processing stopped answering {job.attempts} times "
+                            f"(stuck in {job.get_state_display().lower()})."
+                        ),
+                    )
+                    for job in spent
+                )
+            ),
+            finished_at=now,
+            updated_at=now,
+        )
+    if again:
+        ProcessingJob.objects.filter(pk__in=[job.pk for job in again]).update(
+            state=JobState.QUEUED, progress=0, heartbeat_at=now, updated_at=now
+        )
+    record_audits(
+        [
+            audit_event(
+                actor=None,
+                action=audit_actions.MEDIA_JOB_REAPED_FAILED
+                if job.attempts >= limit
+                else audit_actions.MEDIA_JOB_REAPED_REQUEUED,
+                target=job,
+                before={"state": job.state, "attempts": job.attempts},
+            )
+            for job in jobs
+        ]
+    )
+    for job in again:
+        transaction.on_commit(partial(enqueue_processing, film_id=job.film_id))
+    return [job.film_id for job in again]

@@ -62,7 +62,7 @@ def request_more_judging(*, round_: Round, budget: int, seed: int, actor: User) 
     plan = plan_assignments(
         entries, _judge_inputs(round_, judges), k=k, cap=round_.load_cap, conflicts=conflicts, seed=seed
     )
-    rows = write_plan(round_=round_, plan=plan, source=AssignmentSource.ADAPTIVE)
+    created = write_plan(round_=round_, plan=plan, source=AssignmentSource.ADAPTIVE)
     record_audit(
         actor=actor,
         action=audit_actions.ASSIGNMENT_MORE_JUDGING,
@@ -70,11 +70,11 @@ def request_more_judging(*, round_: Round, budget: int, seed: int, actor: User) 
         after={
             "seed": seed,
             "budget": budget,
-            "created": len(rows),
+            "created": created,
             "ranked_by": outcome.calibration.primary,
             "cut_value": round(cut.cut_value, 6),
             "entries": chosen,
             "short": len(plan.short),
         },
     )
-    return MoreJudging(created=len(rows), proposed=chosen, short=plan.short)
+    return MoreJudging(created=created, proposed=chosen, short=plan.short)

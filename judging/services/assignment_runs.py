@@ -35,6 +35,14 @@ def enqueue_assignment_run(*, run_id: int) -> None:
     app.send_task("judging.run_assignment", args=[run_id])
 
 
+def enqueue_assignment_notices(*, round_id: int, judge_ids: list[int]) -> None:
+    """The judges given entries by a run are told by a task of its own (600 messages at 100,000
+    entries): the run is done, and the round page says so, without waiting for them."""
+    from festival.celery import app
+
+    app.send_task("judging.notify_assignments_ready", args=[round_id, judge_ids])
+
+
 @transaction.atomic
 def request_assignment_run(*, round_: Round, seed: int, actor: User | None) -> AssignmentRun:
     """Queue an assignment of the round's entries; refuses while another run is queued or running."""
@@ -78,7 +86,7 @@ def carry_out_assignment_run(*, run_id: int) -> AssignmentRun | None:
         return None
     try:
         with transaction.atomic():
-            result = assign_round(round_=run.round, actor=run.requested_by, seed=run.seed)
+            result = assign_round(round_=run.round, actor=run.requested_by, seed=run.seed, notify=False)
     except JudgingError as error:
         return _failed(run, error.message)
     except Exception as error:  # a bug: record it on the run so the round is not blocked, then fail loudly
@@ -87,5 +95,7 @@ def carry_out_assignment_run(*, run_id: int) -> AssignmentRun | None:
     AssignmentRun.objects.filter(pk=run.pk).update(
         state=RunState.DONE, created=result.created, short=len(result.short), finished_at=timezone.now()
     )
+    if result.judge_ids:
+        enqueue_assignment_notices(round_id=run.round_id, judge_ids=list(result.judge_ids))
     run.refresh_from_db()
     return run

@@ -36,3 +36,22 @@ def test_a_small_table_is_counted_exactly() -> None:
     festival = FestivalFactory.create()
     record_audit(actor=None, action="test.row", target=festival)
     assert LargeTablePaginator(AuditEvent.objects.all(), 100).count == 1
+
+
+def test_a_large_filtered_list_is_paged_from_the_planners_estimate_too(
+    postgres_db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An organizer's list is filtered by their festivals: still no COUNT(*) once it is large."""
+    festival = FestivalFactory.create()
+    for n in range(20):
+        record_audit(actor=None, action="test.row", target=festival, after={"n": n})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE festival_auditevent")
+    monkeypatch.setattr(LargeTablePaginator, "ESTIMATE_ABOVE", 5)
+
+    with CaptureQueriesContext(connection) as captured:
+        estimated = LargeTablePaginator(AuditEvent.objects.filter(action="test.row"), 100).count
+
+    assert estimated == 20  # the statistics know every row has this action
+    assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+    assert [q["sql"].split(" ", 3)[:3] for q in captured.captured_queries] == [["EXPLAIN", "(FORMAT", "JSON)"]]

@@ -101,3 +101,50 @@ def test_the_add_assignment_form_renders_no_submission_select() -> None:
     assert "Entry number" not in page  # an autocomplete widget, not <option>s for every entry
     assert 'data-ajax--url="/admin/autocomplete/"' in page
     assert [r["text"] for r in found["results"]] == ["The Zebra Crossing"]
+
+
+def test_an_organizers_score_list_is_exactly_their_festivals_walked_in_index_order(postgres_db: None) -> None:
+    """The scoping is a list of the organizer's rounds (``round_id = ANY(ARRAY(...))``), not a
+    join through rounds and editions, so PostgreSQL walks ``score_round_entry`` a page at a
+    time instead of sorting every score; the rows are the same."""
+    round_ = rubric_round()
+    membership = OrganizerFactory.create(festival=round_.edition.festival)
+    grow(round_, entries=3, judges=2)
+    other = rubric_round()
+    grow(other, entries=2, judges=1)
+    client = Client()
+    client.force_login(membership.user)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/admin/judging/score/")
+
+    assert response.status_code == 200
+    listed = [score.pk for score in response.context["cl"].result_list]
+    assert listed == list(
+        Score.objects.filter(round=round_)
+        .order_by("round_id", "submission_id", "judge_id")
+        .values_list("pk", flat=True)
+    )
+    page = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "judging_score"."id"'))
+    assert '"judging_score"."round_id" = ANY(ARRAY(SELECT' in page
+    assert page.rsplit(" ORDER BY ", 1)[1].split(" LIMIT ")[0] == (
+        '"judging_score"."round_id" ASC, "judging_score"."submission_id" ASC, "judging_score"."judge_id" ASC'
+    )
+
+
+@pytest.mark.parametrize("url", ["/admin/judging/score/", "/admin/judging/assignment/"])
+def test_the_big_lists_are_in_a_total_order_an_index_serves(url: str) -> None:
+    """No "-pk" added to the ordering: the order is the unique (round, judge, entry)'s."""
+    round_ = rubric_round()
+    membership = OrganizerFactory.create(festival=round_.edition.festival)
+    grow(round_, entries=2, judges=2)
+    client = Client()
+    client.force_login(membership.user)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+
+    table = "judging_score" if "score" in url else "judging_assignment"
+    page = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith(f'SELECT "{table}"."id"'))
+    columns = ["round_id", "submission_id", "judge_id"] if "score" in url else ["round_id", "judge_id", "submission_id"]
+    assert page.rsplit(" ORDER BY ", 1)[1].split(" LIMIT ")[0] == ", ".join(f'"{table}"."{c}" ASC' for c in columns)

@@ -85,3 +85,33 @@ def test_a_real_worker_carries_out_the_run(celery_worker: WorkerProcess) -> None
             break
         time.sleep(0.2)
     assert (run.state, run.created) == (RunState.DONE, 12), celery_worker.log()
+
+
+@pytest.mark.django_db
+def test_the_judges_a_run_gives_entries_are_told_by_a_task_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from judging.services import assignment_runs
+    from judging.services.rounds import open_round
+    from judging.tasks import notify_assignments_ready
+    from notifications import events
+    from notifications.models import Message
+
+    round_ = filled_round(entries=4, judges=3)
+    open_round(round_=round_, actor=None, at=timezone.now() - timedelta(hours=1))
+    queued: list[tuple[int, list[int]]] = []
+    monkeypatch.setattr(
+        assignment_runs,
+        "enqueue_assignment_notices",
+        lambda *, round_id, judge_ids: queued.append((round_id, judge_ids)),
+    )
+    run = request_assignment_run(round_=round_, seed=3, actor=None)
+    told = Message.objects.filter(event=events.ASSIGNMENTS_READY)
+
+    carry_out_assignment_run(run_id=run.pk)
+
+    judges = sorted(set(Assignment.objects.filter(round=round_).values_list("judge_id", flat=True)))
+    assert queued == [(round_.pk, judges)] and len(judges) == 3
+    assert told.count() == 0  # the run's own task sent nothing
+    assert notify_assignments_ready(round_.pk, judges) == 3
+    assert sorted(told.values_list("recipient__judge_memberships__pk", flat=True)) == judges
+    notify_assignments_ready(round_.pk, judges)  # a redelivered message tells no one twice
+    assert told.count() == 3

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import connection
 
 from submissions import services
 from submissions.models import Submission
 from submissions.models import SubmissionState as S
 from tests.factories import EditionFactory, UserFactory
+from tests.races import race
 from tests.submissions.factories import ready_submission
 
 pytestmark = pytest.mark.services
-
-
-def race(action: Callable[[], object], times: int = 2) -> list[object]:
-    """Run ``action`` in ``times`` threads released together; each result or raised exception."""
-    barrier = threading.Barrier(times)
-    results: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(action())
-        except Exception as error:
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
