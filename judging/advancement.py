@@ -95,8 +95,8 @@ def apply_advancement(
             f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
             tied=tied,
         )
-    band_rows = ranking.band()
-    band = [row.submission_id for row in band_rows]
+    band_p = ranking.band_p()  # ids and probabilities only: no titles, no row objects
+    band = list(band_p)
     # Advancing every exactly tied entry decides those; the rest of the band needs a look.
     undecided = set(band) - set(tied if include_tied else [])
     if undecided and not confirm_band:
@@ -126,7 +126,7 @@ def apply_advancement(
             "added": added,
             "tied_included": tied if include_tied else [],
             "ranked_by": ranking.summary.get("primary", "model"),
-            "band": {str(row.submission_id): round_p(row.p_above) for row in band_rows},
+            "band": {str(pk): round_p(p) for pk, p in band_p.items()},
             "band_confirmed": bool(undecided),
         },
         ip=ip,

@@ -174,9 +174,24 @@ class StoredRanking:
             for row in stored
         ]
 
-    def band(self) -> list[BandRow]:
-        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now."""
+    @property
+    def band_size(self) -> int:
+        return len(self.summary.get("band", []))
+
+    def band_p(self) -> dict[int, float]:
+        """submission id -> P(above the cut) over the whole tie band, without titles (advancement's audit)."""
+        return {int(row["submission_id"]): float(row["p_above"]) for row in self.summary.get("band", [])}
+
+    def band(self, *, limit: int | None = None) -> list[BandRow]:
+        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now.
+
+        With ``limit``, only the ``limit`` entries least certain (P nearest one half), still best
+        first: at 100,000 entries the band can hold 20,000, and the page shows the closest calls.
+        """
         stored = self.summary.get("band", [])
+        if limit is not None and len(stored) > limit:
+            closest = sorted(range(len(stored)), key=lambda i: (abs(float(stored[i]["p_above"]) - 0.5), i))[:limit]
+            stored = [stored[i] for i in sorted(closest)]
         titles = self.titles_of([row["submission_id"] for row in stored]) if stored else {}
         return [
             BandRow(**row, title=titles.get(row["submission_id"], f"Entry #{row['submission_id']}")) for row in stored

@@ -14,7 +14,7 @@ from django.utils import timezone
 from judging import overview, rankings
 from judging.competition import left_entries
 from judging.conflict_check import PAIR_LIMIT, conflicted_rows, round_conflicts, without_conflicts
-from judging.models import Assignment, AssignmentState, ConflictWaiver, RoundEntry, Score
+from judging.models import Assignment, AssignmentState, ConflictWaiver, RankingSnapshot, RoundEntry, Score
 from judging.selectors import counted_scores
 from submissions.models import Submission, SubmissionState
 from tests.factories import CreditFactory, SubmissionFactory
@@ -136,3 +136,21 @@ def test_the_round_page_figures_leave_out_entries_that_left_and_conflicted_judge
         (2, 1),
     ]
     assert overview.short_entries(data.round, conflicts)[0].judges == 0
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_closest_calls_of_a_large_tie_band_best_first() -> None:
+    data = four_entries()
+    p_above = [0.97, 0.6, 0.45, 0.1]
+    band = [
+        {"submission_id": s.pk, "estimate": 5.0 - i, "low": 4.0, "high": 6.0, "p_above": p, "above": p > 0.5}
+        for i, (s, p) in enumerate(zip(data.submissions, p_above, strict=True))
+    ]
+    stored = rankings.StoredRanking(
+        round=data.round, snapshot=RankingSnapshot(round=data.round, summary={"band": band}), current_key=""
+    )
+    assert stored.band_size == 4
+    assert [row.submission_id for row in stored.band(limit=2)] == [data.submissions[1].pk, data.submissions[2].pk]
+    assert [row.title for row in stored.band(limit=2)] == ["Film 001", "Film 002"]
+    assert len(stored.band()) == 4
+    assert stored.band_p() == {s.pk: p for s, p in zip(data.submissions, p_above, strict=True)}
