@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import BigIntegerField, DateTimeField, QuerySet, Value
+from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
 from judging import audit_actions, rankings, results
 from judging.competition import competes
 from judging.errors import JudgingError
-from judging.models import Round, RoundEntry
-from judging.results import ADVANCES
+from judging.models import RankingRow, Round, RoundEntry
+from judging.results import ADVANCES, TIED_AT_CUT
 from judging.services.rankings import request_ranking_refresh
 from submissions.models import Submission
 
@@ -93,8 +95,8 @@ def apply_advancement(
             f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
             tied=tied,
         )
-    band_rows = ranking.band()
-    band = [row.submission_id for row in band_rows]
+    band_p = ranking.band_p()  # ids and probabilities only: no titles, no row objects
+    band = list(band_p)
     # Advancing every exactly tied entry decides those; the rest of the band needs a look.
     undecided = set(band) - set(tied if include_tied else [])
     if undecided and not confirm_band:
@@ -104,13 +106,15 @@ def apply_advancement(
             "or ask for more judging of the band first.",
             band=band,
         )
-    chosen = ranking.ids_at_cut(ADVANCES)
-    if include_tied:
-        chosen += tied
-    # The next round's entries, not an IN list of the chosen (a top share can be tens of thousands).
-    existing = set(RoundEntry.objects.filter(round=target).values_list("submission_id", flat=True))
-    added = [pk for pk in chosen if pk not in existing]
-    RoundEntry.objects.bulk_create((RoundEntry(round=target, submission_id=pk) for pk in added), batch_size=1000)
+    # A top share can be tens of thousands of entries: they are read as ids and copied from the
+    # stored rows to the next round by one INSERT … SELECT, never as model instances.
+    chosen = RankingRow.objects.filter(
+        snapshot=ranking.snapshot, at_cut__in=[ADVANCES, *([TIED_AT_CUT] if include_tied else [])]
+    )
+    missing = chosen.exclude(submission_id__in=RoundEntry.objects.filter(round=target).values("submission_id"))
+    count = chosen.count()
+    added = list(missing.order_by("position").values_list("submission_id", flat=True))
+    _insert_entries(target, missing)
     record_audit(
         actor=decided_by,
         action=audit_actions.ROUND_ADVANCED,
@@ -118,16 +122,29 @@ def apply_advancement(
         after={
             "to_round": target.pk,
             "rule": _rule(round_),
-            "count": len(chosen),
+            "count": count,
             "added": added,
             "tied_included": tied if include_tied else [],
             "ranked_by": ranking.summary.get("primary", "model"),
-            "band": {str(row.submission_id): round_p(row.p_above) for row in band_rows},
+            "band": {str(pk): round_p(p) for pk, p in band_p.items()},
             "band_confirmed": bool(undecided),
         },
         ip=ip,
     )
-    return Advanced(next_round=target, added=added, already=len(chosen) - len(added))
+    return Advanced(next_round=target, added=added, already=count - len(added))
+
+
+def _insert_entries(target: Round, rows: QuerySet[RankingRow]) -> None:
+    """Put the entries of ``rows`` in ``target``: one ``INSERT INTO … SELECT`` of the ORM's query."""
+    select = rows.order_by().values_list(
+        Value(target.pk, output_field=BigIntegerField()),
+        "submission_id",
+        Value(timezone.now(), output_field=DateTimeField()),
+    )
+    sql, params = select.query.sql_with_params()
+    table = RoundEntry._meta.db_table
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f'INSERT INTO "{table}" ("round_id", "submission_id", "added_at") {sql}', params)
 
 
 def round_p(value: float) -> float:

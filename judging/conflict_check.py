@@ -22,7 +22,8 @@ from functools import reduce
 from operator import or_
 from typing import TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Model, Q, QuerySet, Value
+from django.db.models.lookups import In
 
 from festival.models import JudgeMembership
 from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
@@ -36,8 +37,12 @@ RowT = TypeVar("RowT", bound=Model)  # a row with ``judge_id`` and ``submission_
 
 def judge_profiles(judges: Iterable[JudgeMembership]) -> dict[int, JudgeProfile]:
     """Conflict profiles of judges (their user must be loaded): 2 queries for any number."""
-    judges = list(judges)
-    ids = [j.pk for j in judges]
+    return _profiles([(j.pk, j.user_id, j.user.full_name) for j in judges])
+
+
+def _profiles(judges: Sequence[tuple[int, int, str]]) -> dict[int, JudgeProfile]:
+    """Profiles from (membership id, user id, the user's full name) rows: 2 queries."""
+    ids = [pk for pk, _, _ in judges]
     names: dict[int, set[str]] = defaultdict(set)
     entries: dict[int, set[int]] = defaultdict(set)
     for judge_id, kind, normalized, submission_id in DeclaredConflict.objects.filter(judge_id__in=ids).values_list(
@@ -52,16 +57,16 @@ def judge_profiles(judges: Iterable[JudgeMembership]) -> dict[int, JudgeProfile]
         "judge_id", "submission_id"
     ):
         waived[judge_id].add(submission_id)
-    own = group_names((j.pk, j.user.full_name) for j in judges)
+    own = group_names((pk, full_name) for pk, _, full_name in judges)
     return {
-        j.pk: JudgeProfile(
-            judge_id=j.pk,
-            user_id=j.user_id,
-            names=frozenset(names[j.pk]) | own.get(j.pk, frozenset()),
-            entries=frozenset(entries[j.pk]),
-            waived=frozenset(waived[j.pk]),
+        pk: JudgeProfile(
+            judge_id=pk,
+            user_id=user_id,
+            names=frozenset(names[pk]) | own.get(pk, frozenset()),
+            entries=frozenset(entries[pk]),
+            waived=frozenset(waived[pk]),
         )
-        for j in judges
+        for pk, user_id, _ in judges
     }
 
 
@@ -128,10 +133,13 @@ def conflicts_among(judges: Sequence[JudgeMembership], *, round_: Round | None =
 
     Judges must have their user loaded. Four or five queries whatever the edition's size.
     """
-    if not judges:
+    return _conflicts_of(judge_profiles(judges), {j.edition_id for j in judges}, round_)
+
+
+def _conflicts_of(profiles: Mapping[int, JudgeProfile], edition_ids: set[int], round_: Round | None) -> Conflicts:
+    if not profiles:
         return {}
-    profiles = judge_profiles(judges)
-    entries = _candidates(profiles, edition_ids={j.edition_id for j in judges}, round_=round_)
+    entries = _candidates(profiles, edition_ids=edition_ids, round_=round_)
     found: Conflicts = {}
     for judge_id, submission_id in _pairs_to_compare(profiles, entries):
         reason = conflict_reason(profiles[judge_id], entries[submission_id])  # the rule, with waivers
@@ -153,15 +161,45 @@ def by_entry(conflicts: Conflicts) -> dict[int, set[int]]:
     return dict(grouped)
 
 
-def conflicted_rows(conflicts: Conflicts) -> Q:
-    """The condition on rows with ``judge_id`` and ``submission_id`` (assignments, scores)
-    that hit one of ``conflicts``: one term per judge, so it stays a plain SQL filter."""
+# A (judge, entry) pair as one integer, ``judge * PAIR + entry``: PostgreSQL hashes a ``NOT IN``
+# list of constants (and SQLite indexes one), so excluding any number of conflicts costs one
+# lookup per row, where an OR of per-judge terms costs one comparison per judge per row.
+PAIR = 2**32
+PAIR_LIMIT = 2**31  # judge ids below this keep ``judge * PAIR + entry`` inside a signed 64-bit integer
+
+
+def pair_key(judge_id: int, submission_id: int) -> int:
+    return judge_id * PAIR + submission_id
+
+
+def _pair_expression(prefix: str) -> ExpressionWrapper:
+    return ExpressionWrapper(
+        F(f"{prefix}judge_id") * Value(PAIR) + F(f"{prefix}submission_id"), output_field=BigIntegerField()
+    )
+
+
+def _hashable(conflicts: Conflicts) -> bool:
+    return all(0 <= j < PAIR_LIMIT and 0 <= s < PAIR for j, s in conflicts)
+
+
+def conflicted_rows(conflicts: Conflicts, prefix: str = "") -> Q:
+    """The condition on rows with ``judge_id`` and ``submission_id`` (assignments, scores; through
+    ``prefix``, a joined relation's) that hit one of ``conflicts``.
+
+    One hashed ``IN`` of pair keys (``pair_key``), so the cost per row does not grow with the
+    conflicts; ids too large for a pair key fall back to one term per judge.
+    """
+    if not conflicts:
+        return Q(pk__in=[])  # matches nothing: "no conflicts" excludes no row
+    if _hashable(conflicts):
+        return Q(In(_pair_expression(prefix), sorted(pair_key(j, s) for j, s in conflicts)))
     per_judge: dict[int, list[int]] = defaultdict(list)
     for judge_id, submission_id in sorted(conflicts):
         per_judge[judge_id].append(submission_id)
-    terms = [Q(judge_id=judge_id, submission_id__in=ids) for judge_id, ids in per_judge.items()]
-    # ``pk__in=[]`` matches nothing: "no conflicts" excludes no row.
-    return reduce(or_, terms) if terms else Q(pk__in=[])
+    terms = [
+        Q(**{f"{prefix}judge_id": judge_id, f"{prefix}submission_id__in": ids}) for judge_id, ids in per_judge.items()
+    ]
+    return reduce(or_, terms)
 
 
 def without_conflicts(rows: QuerySet[RowT], conflicts: Conflicts) -> QuerySet[RowT]:
@@ -169,11 +207,15 @@ def without_conflicts(rows: QuerySet[RowT], conflicts: Conflicts) -> QuerySet[Ro
     return rows.exclude(conflicted_rows(conflicts)) if conflicts else rows
 
 
-def edition_jury(round_: Round) -> list[JudgeMembership]:
-    """Every judge of the round's edition (a few hundred at most), with their user."""
-    return list(JudgeMembership.objects.filter(edition_id=round_.edition_id).select_related("user"))
-
-
 def round_conflicts(round_: Round) -> Conflicts:
-    """Conflicts between the edition's judges and the round's entries."""
-    return conflicts_among(edition_jury(round_), round_=round_)
+    """Conflicts between the edition's judges and the round's entries.
+
+    The jury is read as three columns (not 600 model instances): five queries, a few
+    milliseconds of Python whatever the edition's size.
+    """
+    jury = list(
+        JudgeMembership.objects.filter(edition_id=round_.edition_id)
+        .order_by("pk")
+        .values_list("pk", "user_id", "user__full_name")
+    )
+    return _conflicts_of(_profiles(jury), {round_.edition_id}, round_)

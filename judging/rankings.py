@@ -2,9 +2,10 @@
 
 A snapshot is *current* when its ``state_key`` equals the key of the round's state now:
 the counted scores (their number, ids, totals and last change), the entries in the round
-and the advancement rule. Computing the key is one aggregate over the round's counted
-scores and one count, whatever the edition's size; a stale or missing snapshot is shown
-as such and the caller asks for a refresh (``judging.services.rankings``).
+and those that left, the round's conflicts and the advancement rule. Computing the key is
+one index-only aggregate over the round's submitted scores, one over its entries and a few
+small lookups, whatever the edition's size; a stale or missing snapshot is shown as such and
+the caller asks for a refresh (``judging.services.rankings``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from django.db.models import Count, Max, Sum
 from django.utils.safestring import SafeString
 
 from festival.models import JudgeMembership
-from judging.competition import competing_entries
-from judging.models import Criterion, RankingRow, RankingSnapshot, Round
+from judging.competition import left_entries
+from judging.conflict_check import round_conflicts
+from judging.models import Criterion, RankingRow, RankingSnapshot, Round, RoundEntry
 from judging.plots import Caterpillar, PlotRow
 from judging.results import CHUNK, BandRow, CriterionStats, FlagRow, JudgeRow, ResultRow
-from judging.selectors import counted_scores
+from judging.selectors import submitted_scores
 
 # Bumped when what a snapshot stores changes shape; the row's field names are part of the key
 # too, so a deploy that adds a column to ResultRow makes every old snapshot stale, not broken.
@@ -33,20 +35,35 @@ ROW_FIELDS = tuple(f.name for f in fields(ResultRow) if f.name != "title")
 
 
 def ranking_state_key(round_: Round) -> str:
-    """A digest of everything the round's ranking is computed from (two queries)."""
+    """A digest of everything the round's ranking is computed from, in eight queries none of
+    which joins the round's 300,000 scores with anything.
+
+    The counted scores are the round's submitted ones (``submitted_scores``) minus those of
+    entries that left and those of conflicted judges, so the key holds the three apart: an
+    aggregate over the submitted scores (index-only on ``score_counted``), the entries that
+    left (``left_entries``: a few ids with their state) and the round's conflicts (the pairs).
+    Any change to a counted score changes the first, a withdrawal, disqualification or
+    reinstatement the second, a credit, declaration, waiver or judge's name that makes or
+    clears a conflict the third; entries put in or taken out change the round's entry
+    aggregate, and the rule and the stored format are in it too.
+    """
+    conflicts = round_conflicts(round_)
+    left = left_entries(round_)
     scores = (
-        counted_scores(round_)
+        submitted_scores(round_)
         .filter(total__isnull=False)
         .order_by()
         .aggregate(n=Count("id"), ids=Sum("id"), totals=Sum("total"), latest=Max("updated_at"))
     )
-    entries = competing_entries(round_).count()
+    entries = RoundEntry.objects.filter(round=round_).order_by().aggregate(n=Count("id"), ids=Sum("submission_id"))
     state = {
         "format": SNAPSHOT_FORMAT,
         "fields": ROW_FIELDS,
         "rule": [round_.advancement_mode, round_.advance_count, round_.advance_share],
         "scores": [scores["n"], scores["ids"], round(float(scores["totals"] or 0.0), 6), str(scores["latest"])],
-        "entries": entries,
+        "entries": [entries["n"], entries["ids"]],
+        "left": left,
+        "conflicts": sorted(conflicts),
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -157,9 +174,24 @@ class StoredRanking:
             for row in stored
         ]
 
-    def band(self) -> list[BandRow]:
-        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now."""
+    @property
+    def band_size(self) -> int:
+        return len(self.summary.get("band", []))
+
+    def band_p(self) -> dict[int, float]:
+        """submission id -> P(above the cut) over the whole tie band, without titles (advancement's audit)."""
+        return {int(row["submission_id"]): float(row["p_above"]) for row in self.summary.get("band", [])}
+
+    def band(self, *, limit: int | None = None) -> list[BandRow]:
+        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now.
+
+        With ``limit``, only the ``limit`` entries least certain (P nearest one half), still best
+        first: at 100,000 entries the band can hold 20,000, and the page shows the closest calls.
+        """
         stored = self.summary.get("band", [])
+        if limit is not None and len(stored) > limit:
+            closest = sorted(range(len(stored)), key=lambda i: (abs(float(stored[i]["p_above"]) - 0.5), i))[:limit]
+            stored = [stored[i] for i in sorted(closest)]
         titles = self.titles_of([row["submission_id"] for row in stored]) if stored else {}
         return [
             BandRow(**row, title=titles.get(row["submission_id"], f"Entry #{row['submission_id']}")) for row in stored

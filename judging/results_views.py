@@ -30,6 +30,7 @@ from judging.services.rounds import set_advancement_rule
 from submissions.models import Submission
 
 PAGE_LIMIT = 200
+BAND_SHOWN = 200  # the tie band's closest calls shown on the page (a 100,000-entry band can hold 20,000)
 
 
 def organized_edition(request: HttpRequest, edition_id: int) -> Edition:
@@ -82,7 +83,8 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         cut=ranking.summary.get("cut"),
         tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
         close_calls=ranking.close_calls,
-        band=ranking.band(),
+        band=ranking.band(limit=BAND_SHOWN),
+        band_total=ranking.band_size,
         calibration_note=ranking.summary.get("calibration_note", ""),
         next_round=later[0] if later else None,
         judges=judges,

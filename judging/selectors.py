@@ -208,7 +208,7 @@ def judge_queue(user: User) -> list[RoundQueue]:
 def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:
     """Ids of the previous and next entries of the judge's queue for the round (as the queue shows it).
 
-    Two indexed ``LIMIT 1`` queries (``assignment_queue``) besides the judge's conflicts, not
+    Two indexed ``LIMIT 1`` queries (``assignment_queue_entry``) besides the judge's conflicts, not
     the whole queue: a judge with 3,000 entries pays the same as one with 30.
     """
     queue = without_conflicts(
@@ -306,8 +306,14 @@ def counted_scores(round_: Round, conflicts: Conflicts | None = None) -> QuerySe
     it under "conflicts found after assignment") but counts nowhere from that moment.
     Pass ``conflicts`` when the caller already has the round's (``round_conflicts``).
     """
-    rows = Score.objects.filter(competing(), round=round_, state=ScoreState.SUBMITTED, excluded=False)
+    rows = submitted_scores(round_).filter(competing())
     return without_conflicts(rows, round_conflicts(round_) if conflicts is None else conflicts)
+
+
+def submitted_scores(round_: Round) -> QuerySet[Score]:
+    """The round's scores that count by themselves (``Score.counts``: submitted, not excluded),
+    before the entry's competition and the judge's conflicts are applied (``counted_scores``)."""
+    return Score.objects.filter(round=round_, state=ScoreState.SUBMITTED, excluded=False)
 
 
 @dataclass(frozen=True)

@@ -323,16 +323,20 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
     short_total = sum(b.entries for b in histogram if b.judges < round_.judges_per_entry)
     # A lazy range: Django's paginator validates the page number and never materialises the list.
     short_page = Paginator(range(short_total), overview.SHORT_PAGE).get_page(request.GET.get("short_page"))
+    counts, loads = overview.progress(round_, conflicts)
     context = {
         "round": round_,
-        "counts": overview.round_counts(round_, conflicts),
-        "loads": overview.judge_loads(round_, conflicts),
+        "counts": counts,
+        "loads": loads,
         "histogram": histogram,
         "short_total": short_total,
         "short_page": short_page,
+        # The histogram already says whether any entry is short: no need to look for them otherwise.
         "gaps": assignment_services.coverage_report(
             round_, offset=max(short_page.start_index() - 1, 0), conflicts=conflicts
-        ),
+        )
+        if short_total
+        else [],
         "run": overview.latest_assignment_run(round_),
         "left": entries_that_left(round_),
         "found": selectors.conflicts_found_after_assignment(round_, conflicts),

@@ -55,8 +55,12 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["round", "judge", "state", "position"], name="assignment_queue"),
-            models.Index(fields=["round", "submission", "state"], name="assignment_entry"),
+            # A judge's queue, and the round page's per-judge loads (index-only with the entry).
+            models.Index(
+                fields=["round", "judge", "state", "position"], include=["submission"], name="assignment_queue_entry"
+            ),
+            # An entry's judges: the round page's coverage (index-only with the judge).
+            models.Index(fields=["round", "submission", "state"], include=["judge"], name="assignment_entry_judge"),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +109,13 @@ class Score(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["round", "state", "excluded"], name="score_round_state"),
+            # The round's counted scores: rankings' freshness key and the round page's counts read
+            # them index-only (PostgreSQL; SQLite keeps the key columns).
+            models.Index(
+                fields=["round", "state", "excluded"],
+                include=["id", "judge", "submission", "total", "updated_at"],
+                name="score_counted",
+            ),
             # The admin's score list: filtered by round, ordered by entry then judge.
             models.Index(fields=["round", "submission", "judge"], name="score_round_entry"),
         ]

@@ -45,9 +45,10 @@ def export(data: ScoredRound, fmt: str, django_assert_max_num_queries) -> bytes:
     url = reverse(
         "judging:results-export", kwargs={"edition_id": data.edition.pk, "round_id": data.round.pk, "fmt": fmt}
     )
-    # Session and roles, edition, round, snapshot, its state key (counted scores with the round's
-    # conflicts: jury, declarations, waivers, naming credits, entrants), rows, judges: constant.
-    with django_assert_max_num_queries(16):
+    # Session and roles, edition, round, snapshot, its state key (the round's conflicts: jury,
+    # declarations, waivers, naming credits, entrants; the entries that left; the submitted scores'
+    # and the entries' aggregates), rows, judges: constant.
+    with django_assert_max_num_queries(17):
         response = client.get(url)
         assert response.status_code == 200
         return b"".join(response.streaming_content)  # type: ignore[attr-defined]
