@@ -4,7 +4,8 @@ The source is decoded once and split: each HLS rung is scaled and encoded once (
 fallback is the same encode written by the ``tee`` muxer), and a small analysis branch
 feeds scene-cut detection, black detection and the storyboard and poster frames, while
 the audio branch feeds EBU R128 loudness (true peak) and silence detection. Only what a
-plan asks for is built, so a re-run encodes only what is missing.
+plan asks for is built, so a re-run encodes only what is missing. The pass is described
+with ffmpeg-python (filters and one output per file) and compiled by ``media.runner``.
 """
 
 from __future__ import annotations
@@ -165,7 +166,7 @@ def _fan_out(stream: Stream, count: int, *, audio: bool = False) -> list[Stream]
     return [node.stream(i) for i in range(count)]
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Graph:
     """The pass's filter graph as ffmpeg-python streams, by what each feeds."""
 
@@ -205,8 +206,20 @@ def _graph(plan: Plan, source: Stream) -> _Graph:
             story = sampled.filter("fps", f"1/{plan.storyboard_interval:.3f}", round="down").filter(
                 "scale", "-2", str(STORYBOARD_HEIGHT)
             )
-        scenes = chain.filter("select", f"gt(scene,{SCENE_THRESHOLD})")
-        analysis.append(scenes.filter("metadata", mode="print", file=str(plan.out / "scenes.txt")))
+        # Every frame passes (and goes on to a null output: a stream that only carried the
+        # cuts would hold back ffmpeg's first -progress report until the first cut); select
+        # scores each frame, and metadata writes only the frames scored over the threshold.
+        scored = chain.filter("select", "gte(scene,0)")
+        analysis.append(
+            scored.filter(
+                "metadata",
+                mode="print",
+                key="lavfi.scene_score",
+                function="greater",
+                value=str(SCENE_THRESHOLD),
+                file=str(plan.out / "scenes.txt"),
+            )
+        )
     if plan.frames:
         poster = (
             rest.pop(0)
@@ -262,14 +275,9 @@ def transcode_argv(plan: Plan, *, progress: bool = True) -> list[str]:
         story, poster = str(frames / "storyboard" / "%05d.jpg"), str(frames / "poster" / "%05d.jpg")
         outputs.append(ffmpeg.output(graph.story, story, fps_mode="vfr", **{"q:v": "5"}))
         outputs.append(ffmpeg.output(graph.poster, poster, fps_mode="vfr", **{"q:v": "2"}))
-    # Each analysis chain ends in a null output of its own (ffmpeg-python compiles only what
-    # reaches an output, so no sink filter; one stream each, so no muxer waits on a sparse one).
+    # Each analysis chain ends in a null output of its own: ffmpeg-python compiles only what
+    # reaches an output (no sink filters), and one stream each keeps any muxer from waiting.
     outputs += [ffmpeg.output(end, "-", format="null") for end in graph.analysis]
-    if not plan.rungs and not plan.frames:
-        # Analysis only: the decoded streams themselves go to a null output too, so
-        # -progress counts the whole film (the scene chain only passes the cuts).
-        decoded = [source["v:0"], *([source["a:0"]] if plan.has_audio else [])]
-        outputs.append(ffmpeg.output(*decoded, "-", format="null"))
     return ffmpeg_argv(outputs, threads=plan.threads, loglevel="info", progress=progress)
 
 

@@ -215,8 +215,10 @@ def test_filter_graph_has_every_analysis_branch() -> None:
     # The analysis branch hangs off the smallest rung instead of scaling the source again.
     scenes = _upstream(graph, _maps(outputs[4][0])[0])
     assert scenes[:4] == [
-        "metadata=file=/w/out/scenes.txt:mode=print",
-        "select=gt(scene\\,0.3)",
+        # select scores every frame, metadata writes those over the threshold: every frame
+        # goes on to the null output, so ffmpeg reports progress before the first cut.
+        "metadata=file=/w/out/scenes.txt:function=greater:key=lavfi.scene_score:mode=print:value=0.3",
+        "select=gte(scene\\,0)",
         "split=2",
         "blackdetect=d=0.5:pix_th=0.10",
     ]
@@ -242,12 +244,13 @@ def test_filter_graph_has_every_analysis_branch() -> None:
     ]
 
 
-def test_an_analysis_only_pass_still_decodes_the_whole_film() -> None:
+def test_an_analysis_only_pass_writes_only_null_outputs() -> None:
     argv = transcode_argv(_plan(rungs=[], mp4=None, frames=False))
     outputs = _outputs(argv)
-    # Scene and loudness chains, then the decoded streams (so -progress counts the whole film).
-    assert [_maps(options) for options, _ in outputs][2] == ["0:v:0", "0:a:0"]
-    assert [target for _, target in outputs] == ["-", "-", "-"]
+    assert [(len(_maps(options)), _option(options, "-f"), target) for options, target in outputs] == [
+        (1, "null", "-"),  # the scene chain (every frame of the one decode of 0:v:0)
+        (1, "null", "-"),  # the loudness and silence chain (0:a:0)
+    ]
     assert "libx264" not in argv and argv.count("-filter_complex") == 1
 
 
