@@ -75,6 +75,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import django
+    import ffmpeg
 
     django.setup()
     from django.conf import settings
@@ -87,7 +88,7 @@ def main() -> None:
     from media.probe import probe_source
     from media.renditions import Plan, _video_encoder, bare_ladder_argv, ladder_for, mp4_rung
     from media.rules import FilmRules
-    from media.runner import ffmpeg_base, untrusted_input
+    from media.runner import ffmpeg_argv, untrusted_input
     from media.services import register_film
 
     work = Path(tempfile.mkdtemp(prefix="laurel-bench-"))
@@ -165,35 +166,47 @@ def main() -> None:
             bare_out = work / "bare"
             for rung in ladder_for(info.width, info.height):
                 (bare_out / "hls" / rung.name).mkdir(parents=True)
-            results["bare"], bare_rss = timed(
-                bare_ladder_argv(clip, bare_out, info, threads=threads, preset=preset)[:-2]
-            )
+            results["bare"], bare_rss = timed(bare_ladder_argv(clip, bare_out, info, threads=threads, preset=preset))
 
             print("naive: one ffmpeg run per output ...", flush=True)
             naive = work / "naive"
             naive.mkdir()
             ladder = ladder_for(info.width, info.height)
             plan = Plan(source=clip, out=naive, fps=info.fps, duration=info.duration, has_audio=True, rungs=ladder)
-            base = [*ffmpeg_base(threads=threads), "-loglevel", "error", *untrusted_input(clip)]
+            source = untrusted_input(clip, threads=str(threads))
+            picture, sound = source["v:0"], source["a:0"]
+
+            def one(*streams: Any, **options: str) -> list[str]:
+                return ffmpeg_argv([ffmpeg.output(*streams, **options)], threads=threads, loglevel="error")
+
             runs: list[tuple[str, list[str]]] = []
-            audio = ["-c:a", "aac", "-b:a", "128k"]
+            audio = {"c:a": "aac", "b:a": "128k"}
             for rung in ladder:
                 folder = naive / rung.name
                 folder.mkdir()
-                video = ["-vf", f"fps={info.fps},scale={rung.width}:{rung.height}", *_video_encoder(plan, rung)]
-                hls = ["-f", "hls", "-hls_time", "4", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"]
-                hls += ["-hls_segment_filename", str(folder / "%05d.m4s"), str(folder / "index.m3u8")]
-                runs.append((f"hls {rung.name}", [*base, *video, *audio, *hls]))
+                video = picture.filter("fps", str(info.fps)).filter("scale", rung.width, rung.height)
+                hls = {"hls_time": "4", "hls_playlist_type": "vod", "hls_segment_type": "fmp4"}
+                hls["hls_segment_filename"] = str(folder / "%05d.m4s")
+                runs.append(
+                    (
+                        f"hls {rung.name}",
+                        one(video, sound, filename=str(folder / "index.m3u8"), format="hls", **hls,
+                            **_video_encoder(plan, rung), **audio),
+                    )
+                )  # fmt: skip
             fallback = mp4_rung(ladder)
-            video = ["-vf", f"fps={info.fps},scale={fallback.width}:{fallback.height}", *_video_encoder(plan, fallback)]
-            mp4 = ["-movflags", "+faststart", str(naive / "fallback.mp4")]
-            runs.append(("mp4", [*base, *video, *audio, *mp4]))
-            poster = ["-vf", f"fps=1/{plan.poster_interval:.3f},scale=1280:-2", "-q:v", "2"]
-            runs.append(("poster", [*base, *poster, str(naive / "poster-%03d.jpg")]))
-            sprite = ["-vf", f"fps=1/{plan.storyboard_interval:.3f},scale=-2:90,tile=10x10", "-frames:v", "1"]
-            runs.append(("sprite", [*base, *sprite, str(naive / "sprite.jpg")]))
-            runs.append(("scenes", [*base, "-vf", "select='gt(scene,0.3)',showinfo", "-an", "-f", "null", "-"]))
-            runs.append(("loudness", [*base, "-af", "ebur128=peak=true", "-vn", "-f", "null", "-"]))
+            video = picture.filter("fps", str(info.fps)).filter("scale", fallback.width, fallback.height)
+            mp4 = {"movflags": "+faststart", **_video_encoder(plan, fallback), **audio}
+            runs.append(("mp4", one(video, sound, filename=str(naive / "fallback.mp4"), **mp4)))
+            poster = picture.filter("fps", f"1/{plan.poster_interval:.3f}").filter("scale", "1280", "-2")
+            runs.append(("poster", one(poster, filename=str(naive / "poster-%03d.jpg"), **{"q:v": "2"})))
+            sprite = picture.filter("fps", f"1/{plan.storyboard_interval:.3f}").filter("scale", "-2", "90")
+            sprite = sprite.filter("tile", "10x10")
+            runs.append(("sprite", one(sprite, filename=str(naive / "sprite.jpg"), **{"frames:v": "1"})))
+            scenes = picture.filter("select", "gt(scene,0.3)").filter("showinfo")
+            runs.append(("scenes", one(scenes, filename="-", format="null")))
+            loudness = sound.filter("ebur128", peak="true")
+            runs.append(("loudness", one(loudness, filename="-", format="null")))
             naive_total, naive_rss = 0.0, 0
             for label, argv in runs:
                 seconds, rss = timed(argv)

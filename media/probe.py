@@ -19,7 +19,7 @@ from django.conf import settings
 
 from media.errors import PermanentError
 from media.rules import FilmRules
-from media.runner import RunFailed, RunTimedOut, TickCallback, default_limits, run, untrusted_input
+from media.runner import RunFailed, RunTimedOut, TickCallback, default_limits, ffprobe_argv, run
 
 PROBE_SIZE = 50 * 1024 * 1024  # bytes read to find streams
 ANALYZE_DURATION = 30 * 1000 * 1000  # microseconds
@@ -67,23 +67,14 @@ def runtime_rule(duration: float, rules: FilmRules) -> str:
 
 def probe_argv(path: Path) -> list[str]:
     """ffprobe of an upload: JSON of format and streams, allow-listed demuxers only, bounded reads."""
-    return [
-        settings.FFPROBE_BINARY,
-        "-v",
-        "error",
-        "-hide_banner",
-        "-probesize",
-        str(PROBE_SIZE),
-        "-analyzeduration",
-        str(ANALYZE_DURATION),
-        *untrusted_input(path)[:-2],
-        "-show_format",
-        "-show_streams",
-        "-of",
-        "json",
-        "-i",
-        f"file:{path}",
-    ]
+    return ffprobe_argv(
+        path,
+        probesize=str(PROBE_SIZE),
+        analyzeduration=str(ANALYZE_DURATION),
+        show_format=None,
+        show_streams=None,
+        of="json",
+    )
 
 
 def describe_refused_format(stderr: str) -> str | None:
@@ -282,21 +273,7 @@ def probe_source(
 
 def timestamps_argv(path: Path) -> list[str]:
     """ffprobe of the first video stream's packet times (a demux, no decode), one ``pts,duration`` a line."""
-    return [
-        settings.FFPROBE_BINARY,
-        "-v",
-        "error",
-        "-hide_banner",
-        *untrusted_input(path)[:-2],
-        "-select_streams",
-        "v:0",
-        "-show_entries",
-        "packet=pts_time,duration_time",
-        "-of",
-        "csv=p=0",
-        "-i",
-        f"file:{path}",
-    ]
+    return ffprobe_argv(path, select_streams="v:0", show_entries="packet=pts_time,duration_time", of="csv=p=0")
 
 
 def find_timestamp_jump(lines: str, duration: float) -> tuple[float, float] | None:

@@ -4,7 +4,8 @@ The source is decoded once and split: each HLS rung is scaled and encoded once (
 fallback is the same encode written by the ``tee`` muxer), and a small analysis branch
 feeds scene-cut detection, black detection and the storyboard and poster frames, while
 the audio branch feeds EBU R128 loudness (true peak) and silence detection. Only what a
-plan asks for is built, so a re-run encodes only what is missing.
+plan asks for is built, so a re-run encodes only what is missing. The pass is described
+with ffmpeg-python (filters and one output per file) and compiled by ``media.runner``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import ffmpeg
+
 from media.probe import SourceInfo
-from media.runner import ffmpeg_base, untrusted_input
+from media.runner import Stream, ffmpeg_argv, untrusted_input
 
 # Short side of each rung and its bitrate cap (kbit/s); never above the source's short side.
 LADDER: tuple[tuple[int, int], ...] = ((1080, 6000), (720, 3500), (480, 1500))
@@ -120,38 +123,27 @@ def _fps(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
-def _video_encoder(plan: Plan, rung: Rung) -> list[str]:
-    gop = max(1, round(float(plan.fps) * KEYFRAME_SECONDS))
-    return [
-        "-c:v",
-        "libx264",
-        "-threads",
-        str(plan.threads),
-        "-preset",
-        plan.preset,
-        "-profile:v",
-        "high",
-        "-level:v",
-        "4.2",
-        "-crf",
-        "21",
-        "-maxrate",
-        f"{rung.max_kbps}k",
-        "-bufsize",
-        f"{rung.max_kbps * 2}k",
-        "-g",
-        str(gop),
-        "-keyint_min",
-        str(gop),
-        "-sc_threshold",
-        "0",  # keyframes at the same instants in every rung: segments align
-        "-fps_mode",
-        "cfr",
-    ]
+def _video_encoder(plan: Plan, rung: Rung) -> dict[str, str]:
+    """Output options of one rung's H.264 encode (ffmpeg-python writes them sorted: none repeats)."""
+    gop = str(max(1, round(float(plan.fps) * KEYFRAME_SECONDS)))
+    return {
+        "c:v": "libx264",
+        "threads": str(plan.threads),
+        "preset": plan.preset,
+        "profile:v": "high",
+        "level:v": "4.2",
+        "crf": "21",
+        "maxrate": f"{rung.max_kbps}k",
+        "bufsize": f"{rung.max_kbps * 2}k",
+        "g": gop,
+        "keyint_min": gop,
+        "sc_threshold": "0",  # keyframes at the same instants in every rung: segments align
+        "fps_mode": "cfr",
+    }
 
 
-def _audio_encoder() -> list[str]:
-    return ["-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ac", "2", "-ar", "48000"]
+def _audio_encoder() -> dict[str, str]:
+    return {"c:a": "aac", "b:a": f"{AUDIO_KBPS}k", "ac": "2", "ar": "48000"}
 
 
 def _hls_options(folder: Path) -> dict[str, str]:
@@ -165,64 +157,89 @@ def _hls_options(folder: Path) -> dict[str, str]:
     }
 
 
-def filter_graph(plan: Plan) -> str:
-    """The filtergraph of the pass (one decode of video and audio, split into every branch)."""
-    parts: list[str] = []
-    video_branches = [f"r{i}" for i in range(len(plan.rungs))]
+def _fan_out(stream: Stream, count: int, *, audio: bool = False) -> list[Stream]:
+    """``count`` branches of one stream: a ``split``/``asplit`` (its outputs counted by
+    ffmpeg-python from the branches used), or the stream itself when one is enough."""
+    if count == 1:
+        return [stream]
+    node = stream.asplit() if audio else stream.split()
+    return [node.stream(i) for i in range(count)]
+
+
+@dataclass(frozen=True)
+class _Graph:
+    """The pass's filter graph as ffmpeg-python streams, by what each feeds."""
+
+    rungs: list[Stream]  # the picture of each rung, scaled
+    audio: list[Stream]  # the sound of each rung (empty without audio)
+    story: Stream | None  # storyboard frames
+    poster: Stream | None  # poster candidates
+    analysis: list[Stream]  # ends of the analysis chains (their filters log; the frames are dropped)
+
+
+def _graph(plan: Plan, source: Stream) -> _Graph:
+    """One decode of video and audio, split into every branch (one ``-filter_complex``)."""
     wants_analysis = plan.frames or plan.analysis
     # The analysis branch is a further downscale of the smallest rung when there is one
     # (cheaper than scaling the full-size picture a second time).
     smallest = min(range(len(plan.rungs)), key=lambda i: plan.rungs[i].short_side) if plan.rungs else None
-    if wants_analysis and smallest is None:
-        video_branches.append("an")
-    if plan.frames:
-        video_branches.append("po")
+    own_analysis_branch = wants_analysis and smallest is None
     # Constant frame rate first (VFR sources), 8-bit 4:2:0 (what every player decodes).
-    parts.append(
-        f"[0:v:0]fps={_fps(plan.fps)},format=yuv420p,split={len(video_branches)}"
-        + "".join(f"[{name}]" for name in video_branches)
-    )
-    for i, rung in enumerate(plan.rungs):
-        tail = f"split=2[vo{i}][an]" if wants_analysis and i == smallest else f"null[vo{i}]"
-        parts.append(f"[r{i}]scale={rung.width}:{rung.height}:flags=bicubic,setsar=1,{tail}")
-    if wants_analysis:
-        chain = f"[an]scale=-2:{ANALYSIS_HEIGHT}:flags=fast_bilinear,setsar=1"
+    picture = source["v:0"].filter("fps", _fps(plan.fps)).filter("format", "yuv420p")
+    branches = _fan_out(picture, len(plan.rungs) + int(own_analysis_branch) + int(plan.frames))
+    rung_branches, rest = branches[: len(plan.rungs)], branches[len(plan.rungs) :]
+    rungs: list[Stream] = []
+    analysed: Stream | None = rest.pop(0) if own_analysis_branch else None
+    for i, (rung, branch) in enumerate(zip(plan.rungs, rung_branches, strict=True)):
+        scaled = branch.filter("scale", rung.width, rung.height, flags="bicubic").filter("setsar", "1")
+        if wants_analysis and i == smallest:
+            scaled, analysed = _fan_out(scaled, 2)
+        rungs.append(scaled)
+    story = poster = None
+    analysis: list[Stream] = []
+    if analysed is not None:
+        chain = analysed.filter("scale", "-2", str(ANALYSIS_HEIGHT), flags="fast_bilinear").filter("setsar", "1")
         if plan.analysis:
-            chain += f",blackdetect=d={BLACK_MIN_SECONDS}:pix_th=0.10"
-        shot_file = plan.out / "scenes.txt"
-        scene = f"select='gt(scene\\,{SCENE_THRESHOLD})',metadata=print:file={_filter_path(shot_file)}"
+            chain = chain.filter("blackdetect", d=str(BLACK_MIN_SECONDS), pix_th="0.10")
         if plan.frames:
-            parts.append(chain + ",split=2[sc][sb]")
-            parts.append(f"[sc]{scene},nullsink")
-            parts.append(f"[sb]fps=1/{plan.storyboard_interval:.3f}:round=down,scale=-2:{STORYBOARD_HEIGHT}[story]")
-        else:
-            parts.append(chain + f",{scene},nullsink")
-    if plan.frames:
-        parts.append(
-            f"[po]fps=1/{plan.poster_interval:.3f}:round=down,"
-            f"scale='min({POSTER_MAX_SIDE},iw)':'min({POSTER_MAX_SIDE},ih)':force_original_aspect_ratio=decrease,"
-            f"scale=trunc(iw/2)*2:trunc(ih/2)*2[poster]"
+            chain, sampled = _fan_out(chain, 2)
+            story = sampled.filter("fps", f"1/{plan.storyboard_interval:.3f}", round="down").filter(
+                "scale", "-2", str(STORYBOARD_HEIGHT)
+            )
+        # Every frame passes (and goes on to a null output: a stream that only carried the
+        # cuts would hold back ffmpeg's first -progress report until the first cut); select
+        # scores each frame, and metadata writes only the frames scored over the threshold.
+        scored = chain.filter("select", "gte(scene,0)")
+        analysis.append(
+            scored.filter(
+                "metadata",
+                mode="print",
+                key="lavfi.scene_score",
+                function="greater",
+                value=str(SCENE_THRESHOLD),
+                file=str(plan.out / "scenes.txt"),
+            )
         )
-    if plan.has_audio:
-        audio_branches = [f"a{i}" for i in range(len(plan.rungs))]
-        if plan.analysis:
-            audio_branches.append("aa")
-        if audio_branches:
-            parts.append(
-                "[0:a:0]aresample=48000,aformat=channel_layouts=stereo,"
-                f"asplit={len(audio_branches)}" + "".join(f"[{name}]" for name in audio_branches)
+    if plan.frames:
+        poster = (
+            rest.pop(0)
+            .filter("fps", f"1/{plan.poster_interval:.3f}", round="down")
+            .filter(
+                "scale",
+                f"min({POSTER_MAX_SIDE},iw)",
+                f"min({POSTER_MAX_SIDE},ih)",
+                force_original_aspect_ratio="decrease",
             )
+            .filter("scale", "trunc(iw/2)*2", "trunc(ih/2)*2")
+        )
+    audio: list[Stream] = []
+    if plan.has_audio and (plan.rungs or plan.analysis):
+        sound = source["a:0"].filter("aresample", "48000").filter("aformat", channel_layouts="stereo")
+        audio = _fan_out(sound, len(plan.rungs) + int(plan.analysis), audio=True)
         if plan.analysis:
-            parts.append(
-                "[aa]ebur128=peak=true:framelog=verbose,"
-                f"silencedetect=n={SILENCE_NOISE_DB}dB:d={SILENCE_MIN_SECONDS},anullsink"
-            )
-    return ";".join(parts)
-
-
-def _filter_path(path: Path) -> str:
-    """A path inside a filter argument: escape what the filtergraph parser treats specially."""
-    return str(path).replace("\\", "\\\\").replace(":", "\\:").replace(",", "\\,").replace("'", "\\'")
+            measured = audio.pop().filter("ebur128", peak="true", framelog="verbose")
+            analysis.append(measured.filter("silencedetect", n=f"{SILENCE_NOISE_DB}dB", d=str(SILENCE_MIN_SECONDS)))
+    return _Graph(rungs=rungs, audio=audio, story=story, poster=poster, analysis=analysis)
 
 
 def _tee_target(options: dict[str, str], target: Path) -> str:
@@ -230,43 +247,38 @@ def _tee_target(options: dict[str, str], target: Path) -> str:
     return f"[{escaped}]{target}"
 
 
-def transcode_argv(plan: Plan) -> list[str]:
+def transcode_argv(plan: Plan, *, progress: bool = True) -> list[str]:
     """The whole pass as one ffmpeg argv (progress on stdout, ``-progress pipe:1``)."""
-    argv = ffmpeg_base(threads=plan.threads)
     # -t: no output runs past the probed duration, whatever the frame timestamps say.
-    argv += ["-loglevel", "info", "-t", f"{plan.duration:.3f}", *untrusted_input(plan.source)]
-    argv += ["-filter_complex", filter_graph(plan)]
+    source = untrusted_input(plan.source, t=f"{plan.duration:.3f}", threads=str(plan.threads))
+    graph = _graph(plan, source)
+    outputs: list[Stream] = []
     for i, rung in enumerate(plan.rungs):
         folder = plan.out / "hls" / rung.name
-        argv += ["-map", f"[vo{i}]"]
-        if plan.has_audio:
-            argv += ["-map", f"[a{i}]"]
-        argv += _video_encoder(plan, rung)
-        if plan.has_audio:
-            argv += _audio_encoder()
-        argv += ["-map_metadata", "-1", "-map_chapters", "-1"]
+        # -map order is stream order: the picture, then the sound.
+        streams = [graph.rungs[i], *([graph.audio[i]] if plan.has_audio else [])]
+        options = {**_video_encoder(plan, rung), **(_audio_encoder() if plan.has_audio else {})}
+        options.update(map_metadata="-1", map_chapters="-1")
         hls = _hls_options(folder)
         if plan.mp4 == rung:
             # One encode, two files: the HLS rung and the progressive MP4 fallback.
-            argv += ["-flags", "+global_header", "-f", "tee"]
-            argv.append(
+            target = (
                 _tee_target({"f": "hls", **hls}, folder / "index.m3u8")
                 + "|"
                 + _tee_target({"f": "mp4", "movflags": "+faststart"}, plan.out / "mp4" / f"{rung.name}.mp4")
             )
+            outputs.append(ffmpeg.output(*streams, target, format="tee", flags="+global_header", **options))
         else:
-            argv += ["-f", "hls"]
-            for key, value in hls.items():
-                argv += [f"-{key}", value]
-            argv.append(str(folder / "index.m3u8"))
-    if plan.frames:
+            outputs.append(ffmpeg.output(*streams, str(folder / "index.m3u8"), format="hls", **hls, **options))
+    if graph.story is not None and graph.poster is not None:
         frames = plan.out / "frames"
-        argv += ["-map", "[story]", "-fps_mode", "vfr", "-q:v", "5", str(frames / "storyboard" / "%05d.jpg")]
-        argv += ["-map", "[poster]", "-fps_mode", "vfr", "-q:v", "2", str(frames / "poster" / "%05d.jpg")]
-    if not plan.rungs and not plan.frames:
-        argv += ["-f", "null", "-"]  # analysis only: the sinks live in the graph
-    argv += ["-progress", "pipe:1"]
-    return argv
+        story, poster = str(frames / "storyboard" / "%05d.jpg"), str(frames / "poster" / "%05d.jpg")
+        outputs.append(ffmpeg.output(graph.story, story, fps_mode="vfr", **{"q:v": "5"}))
+        outputs.append(ffmpeg.output(graph.poster, poster, fps_mode="vfr", **{"q:v": "2"}))
+    # Each analysis chain ends in a null output of its own: ffmpeg-python compiles only what
+    # reaches an output (no sink filters), and one stream each keeps any muxer from waiting.
+    outputs += [ffmpeg.output(end, "-", format="null") for end in graph.analysis]
+    return ffmpeg_argv(outputs, threads=plan.threads, loglevel="info", progress=progress)
 
 
 def bare_ladder_argv(source: Path, out: Path, info: SourceInfo, *, threads: int, preset: str) -> list[str]:
@@ -285,7 +297,7 @@ def bare_ladder_argv(source: Path, out: Path, info: SourceInfo, *, threads: int,
         threads=threads,
         preset=preset,
     )
-    return transcode_argv(plan)
+    return transcode_argv(plan, progress=False)
 
 
 def plan_for(

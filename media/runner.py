@@ -1,7 +1,9 @@
 """The one place ffmpeg and ffprobe run.
 
-Argv builders live next to what they build (``media.probe``, ``media.renditions``) and are
-pure functions; ``run`` executes one argv with the limits every run of an untrusted file
+Argv builders live next to what they build (``media.probe``, ``media.renditions``,
+``media.ai_usage.shots``) and are pure functions that describe inputs, filters and outputs
+with ffmpeg-python and compile them here (``untrusted_input``, ``ffmpeg_argv``,
+``ffprobe_argv``); ``run`` executes one argv with the limits every run of an untrusted file
 needs: no stdin, no shell, a wall-clock timeout, an address-space cap, its own process
 group (a timeout kills every thread and child), stderr kept in a file of the job's own
 folder (parsed by the analysers, its tail stored on the job), and ``-progress`` lines
@@ -23,9 +25,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import ffmpeg
 from django.conf import settings
+from ffmpeg._utils import convert_kwargs_to_cmd_line_args
 
 # Containers an upload may be read as: every probe and decode is limited to these demuxers.
 FORMAT_WHITELIST = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts"
@@ -33,6 +37,7 @@ PROTOCOL_WHITELIST = "file"
 STDERR_TAIL_BYTES = 4000
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
+Stream = Any  # an ffmpeg-python stream or output (the library has no type hints)
 ProgressCallback = Callable[[dict[str, str]], None]
 TickCallback = Callable[[], None]  # called about once a second while a run waits (heartbeats)
 
@@ -94,35 +99,55 @@ def transcode_timeout(duration_seconds: float) -> float:
     )
 
 
-def ffmpeg_base(*, threads: int) -> list[str]:
-    """Start of every ffmpeg argv: no stdin, quiet banner, no overwrite prompts, thread counts
-    for the filters (encoders get theirs per output, the decoder from the input's ``-threads``)."""
+def untrusted_input(path: Path, **options: str) -> Stream:
+    """An upload as an ffmpeg-python input: demuxer and protocol allow-lists, then the file
+    (``file:`` first, so no name is read as an option or another protocol, and never a URL).
+
+    ``options`` are further input options (``t``, ``ss``, ``threads`` for the decoder);
+    ffmpeg-python writes all of them, sorted, before this input's ``-i``.
+    """
+    return ffmpeg.input(
+        f"file:{path}", protocol_whitelist=PROTOCOL_WHITELIST, format_whitelist=FORMAT_WHITELIST, **options
+    )
+
+
+def ffmpeg_argv(outputs: Sequence[Stream], *, threads: int, loglevel: str, progress: bool = False) -> list[str]:
+    """One ffmpeg process writing every one of ``outputs`` (in that order), compiled by ffmpeg-python.
+
+    The global options follow the outputs (ffmpeg reads a global option anywhere on the
+    command line): no stdin, quiet banner, no overwrite prompts (``-y``, last), thread counts
+    for the filters (encoders get theirs per output, the decoder from its input's
+    ``threads``) and, with ``progress``, ``-progress pipe:1`` for ``run``'s callback.
+    ``-nostdin`` comes first: ffmpeg's early scan for ``-loglevel``/``-hide_banner`` skips
+    the word after an output named ``-`` (the null muxer's), and ``-nostdin`` is also read
+    where it stands.
+    """
     count = str(threads)
-    return [
-        settings.FFMPEG_BINARY,
-        "-nostdin",
-        "-hide_banner",
-        "-nostats",
-        "-y",
-        "-filter_threads",
-        count,
-        "-filter_complex_threads",
-        count,
-        "-threads",
-        count,
-    ]
+    options = ["-nostdin", "-hide_banner", "-nostats", "-loglevel", loglevel]
+    options += ["-filter_threads", count, "-filter_complex_threads", count]
+    if progress:
+        options += ["-progress", "pipe:1"]
+    spec = ffmpeg.merge_outputs(*outputs).global_args(*options)
+    return [str(arg) for arg in ffmpeg.compile(spec, cmd=settings.FFMPEG_BINARY, overwrite_output=True)]
 
 
-def untrusted_input(path: Path) -> list[str]:
-    """Input options for an upload: demuxer and protocol allow-lists, then the file (never a URL)."""
-    return [
-        "-protocol_whitelist",
-        PROTOCOL_WHITELIST,
-        "-format_whitelist",
-        FORMAT_WHITELIST,
-        "-i",
-        f"file:{path}",
-    ]
+def ffprobe_argv(path: Path, **options: str | None) -> list[str]:
+    """ffprobe of an upload, shaped as ``ffmpeg.probe`` shapes it (its options through
+    ffmpeg-python's kwargs-to-arguments helper: sorted, ``None`` for a flag, then the file),
+    with the allow-lists, quiet, and the file after ``-i`` as ``untrusted_input`` names it.
+
+    ``ffmpeg.probe`` itself runs ffprobe without limits; ``run`` runs this argv.
+    """
+    arguments = convert_kwargs_to_cmd_line_args(
+        {
+            "v": "error",
+            "hide_banner": None,
+            "protocol_whitelist": PROTOCOL_WHITELIST,
+            "format_whitelist": FORMAT_WHITELIST,
+            **options,
+        }
+    )
+    return [settings.FFPROBE_BINARY, *(str(arg) for arg in arguments), "-i", f"file:{path}"]
 
 
 def _limit_memory(megabytes: int) -> Callable[[], None]:

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
@@ -60,12 +61,16 @@ def nearest_sampled_frame(span: ShotSpan, frames: list[tuple[float, Path]]) -> P
 
 def frame_grab_argv(source: Path, times: list[float], outputs: list[Path]) -> list[str]:
     """One ffmpeg process, one fast input seek per time, one JPEG per time (pure: tested without ffmpeg)."""
-    argv = [*runner.ffmpeg_base(threads=1), "-loglevel", "error"]
-    for t in times:
-        argv += ["-ss", f"{t:.3f}", *runner.untrusted_input(source)]
-    for i, out in enumerate(outputs):
-        argv += ["-map", f"{i}:v:0", "-frames:v", "1", "-update", "1", "-q:v", "4", f"file:{out}"]
-    return argv
+    grabs = [
+        ffmpeg.output(
+            runner.untrusted_input(source, ss=f"{t:.3f}", threads="1")["v:0"],
+            f"file:{out}",
+            update="1",
+            **{"frames:v": "1", "q:v": "4"},
+        )
+        for t, out in zip(times, outputs, strict=True)
+    ]
+    return runner.ffmpeg_argv(grabs, threads=1, loglevel="error")
 
 
 def grab_frames(source: Path, times: list[float], workdir: Path) -> list[Path | None]:

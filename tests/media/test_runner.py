@@ -10,18 +10,99 @@ from pathlib import Path
 import pytest
 
 from media.probe import describe_refused_format, find_timestamp_jump, format_runtime, probe_argv, timestamps_argv
-from media.renditions import Plan, Rung, filter_graph, ladder_for, master_playlist, mp4_rung, plan_for, transcode_argv
-from media.runner import FORMAT_WHITELIST, Limits, RunFailed, RunTimedOut, hit_memory_cap, run
+from media.renditions import Plan, Rung, ladder_for, master_playlist, mp4_rung, plan_for, transcode_argv
+from media.runner import FORMAT_WHITELIST, Limits, RunFailed, RunTimedOut, ffmpeg_argv, hit_memory_cap, run
+
+# ffmpeg-python decides the order of options (sorted within an input or an output, global
+# options after the outputs): these tests pin what each option applies to, not where it is.
+
+
+def _option(argv: list[str], name: str, *, start: int = 0) -> str:
+    return argv[argv.index(name, start) + 1]
+
+
+def _input_options(argv: list[str]) -> dict[str, str]:
+    """The options of the first input: every ``-name value`` pair before its ``-i``."""
+    head = argv[1 : argv.index("-i")]
+    return dict(zip(head[::2], head[1::2], strict=True))
+
+
+def _outputs(argv: list[str]) -> list[tuple[list[str], str]]:
+    """(options, target) of each output, in order: what follows the graph, up to each target."""
+    rest = argv[argv.index("-filter_complex") + 2 :]
+    outputs: list[tuple[list[str], str]] = []
+    options: list[str] = []
+    i = 0
+    while i < len(rest) and rest[i] != "-nostdin":  # the global options follow the outputs
+        if rest[i].startswith("-") and rest[i] != "-":
+            options += rest[i : i + 2]
+            i += 2
+        else:
+            outputs.append((options, rest[i]))
+            options = []
+            i += 1
+    return outputs
+
+
+def _maps(options: list[str]) -> list[str]:
+    return [options[i + 1] for i in range(0, len(options), 2) if options[i] == "-map"]
+
+
+def _graph(argv: list[str]) -> dict[str, str]:
+    """The one -filter_complex as {output pad: "[input pads]filter"}, each chain of one filter."""
+    assert argv.count("-filter_complex") == 1
+    chains: dict[str, str] = {}
+    for chain in argv[argv.index("-filter_complex") + 1].split(";"):
+        body, *pads = _split_pads(chain)
+        for pad in pads:
+            chains[pad] = body
+    return chains
+
+
+def _split_pads(chain: str) -> list[str]:
+    """A chain "[in]name=args[s1][s2]" as ["[in]name=args", "s1", "s2"] (ffmpeg-python names pads sN)."""
+    body = chain
+    pads: list[str] = []
+    while body.endswith("]"):
+        start = body.rindex("[")
+        pads.insert(0, body[start + 1 : -1])
+        body = body[:start]
+    return [body, *pads]
+
+
+def _upstream(graph: dict[str, str], pad: str) -> list[str]:
+    """The filters that feed a pad, nearest first, back to the input."""
+    names: list[str] = []
+    pad = pad.strip("[]")  # a -map of a graph pad is "[s5]"
+    while pad in graph:
+        body = graph[pad]
+        source, _, spec = body[1:].partition("]")
+        names.append(spec)
+        pad = source
+    names.append(pad)  # the input stream, e.g. 0:v:0
+    return names
 
 
 def test_probe_argv_reads_only_allow_listed_demuxers_from_a_file() -> None:
     argv = probe_argv(Path("/work/job/source.mp4"))
     assert argv[0] == "ffprobe"
-    assert argv[argv.index("-format_whitelist") + 1] == FORMAT_WHITELIST
-    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
+    assert _option(argv, "-format_whitelist") == FORMAT_WHITELIST
+    assert _option(argv, "-protocol_whitelist") == "file"
+    assert (_option(argv, "-v"), _option(argv, "-of")) == ("error", "json")
     assert argv[-2:] == ["-i", "file:/work/job/source.mp4"]
     assert argv.index("-format_whitelist") < argv.index("-i")
-    assert "-show_streams" in argv and "-show_format" in argv
+    assert "-show_streams" in argv and "-show_format" in argv and "-hide_banner" in argv
+    assert (_option(argv, "-probesize"), _option(argv, "-analyzeduration")) == ("52428800", "30000000")
+
+
+@pytest.mark.parametrize("name", ["-y.mp4", "http:evil.mp4", "a:b.mkv", "concat:x|y"])
+def test_a_file_name_is_never_read_as_an_option_or_a_protocol(name: str) -> None:
+    path = Path(name)
+    for argv in (probe_argv(path), timestamps_argv(path), transcode_argv(_plan(source=path))):
+        # Only through the file protocol, after -i, once: never an option, a URL or an output.
+        assert argv.count(f"file:{name}") == 1
+        assert argv[argv.index(f"file:{name}") - 1] == "-i"
+        assert name not in argv
 
 
 @pytest.mark.parametrize(
@@ -65,25 +146,123 @@ def _plan(**overrides: object) -> Plan:
 
 def test_one_process_decodes_once_and_encodes_each_rung_once() -> None:
     argv = transcode_argv(_plan())
-    assert argv[:4] == ["ffmpeg", "-nostdin", "-hide_banner", "-nostats"]
-    assert argv.count("-i") == 1
-    assert argv[argv.index("-i") + 1] == "file:/w/source.mp4"
-    assert argv[argv.index("-format_whitelist") + 1] == FORMAT_WHITELIST
+    assert argv[0] == "ffmpeg"
+    assert argv.count("-i") == 1 and argv.count("-filter_complex") == 1
+    # The input's options, all before its -i: allow-lists, the duration bound, decoder threads.
+    assert _input_options(argv) == {
+        "-format_whitelist": FORMAT_WHITELIST,
+        "-protocol_whitelist": "file",
+        "-t": "120.000",
+        "-threads": "2",
+    }
+    assert _option(argv, "-i") == "file:/w/source.mp4"
     assert argv.count("libx264") == 2  # two rungs; the MP4 is the 720p encode written twice by tee
-    tee = argv[argv.index("tee") + 1]
+    tee = _outputs(argv)[0][1]  # the tee muxer's target: both files of the one 720p encode
     assert tee.startswith("[f=hls:") and "|[f=mp4:movflags=+faststart]/w/out/mp4/720p.mp4" in tee
-    assert argv[-2:] == ["-progress", "pipe:1"]
-    assert argv[argv.index("-threads") + 1] == "2"
+    # Global options after the outputs (ffmpeg reads them anywhere), -nostdin first of them.
+    last_target = len(argv) - 1 - argv[::-1].index(_outputs(argv)[-1][1])
+    assert argv[last_target + 1 :] == [
+        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
+        "-filter_threads", "2", "-filter_complex_threads", "2", "-progress", "pipe:1", "-y",
+    ]  # fmt: skip
+
+
+def test_every_output_gets_its_streams_in_order_and_its_encoder() -> None:
+    argv = transcode_argv(_plan())
+    graph = _graph(argv)
+    outputs = _outputs(argv)
+    assert [target.rsplit("/", 2)[-2:] if target != "-" else "-" for _, target in outputs] == [
+        ["mp4", "720p.mp4"], ["480p", "index.m3u8"], ["storyboard", "%05d.jpg"], ["poster", "%05d.jpg"], "-", "-",
+    ]  # fmt: skip
+    for (options, _), rung in zip(outputs[:2], ladder_for(1280, 720), strict=True):
+        video, audio = _maps(options)  # -map order is stream order: picture first, then sound
+        assert _upstream(graph, video)[-1] == "0:v:0" and f"scale={rung.width}:{rung.height}:flags=bicubic" in (
+            _upstream(graph, video)
+        )
+        assert _upstream(graph, audio)[-1] == "0:a:0"
+        pairs = dict(zip(options[::2], options[1::2], strict=True))
+        assert {key: pairs[key] for key in ("-c:v", "-c:a", "-b:a", "-ac", "-ar", "-preset", "-threads")} == {
+            "-c:v": "libx264", "-c:a": "aac", "-b:a": "128k", "-ac": "2", "-ar": "48000",
+            "-preset": "veryfast", "-threads": "2",
+        }  # fmt: skip
+        assert (pairs["-maxrate"], pairs["-g"], pairs["-sc_threshold"]) == (f"{rung.max_kbps}k", "60", "0")
+        assert (pairs["-map_metadata"], pairs["-map_chapters"], pairs["-fps_mode"]) == ("-1", "-1", "cfr")
+    assert _option(outputs[0][0], "-f") == "tee" and _option(outputs[0][0], "-flags") == "+global_header"
+    hls = dict(zip(outputs[1][0][::2], outputs[1][0][1::2], strict=True))
+    assert (hls["-f"], hls["-hls_segment_type"], hls["-hls_segment_filename"]) == (
+        "hls", "fmp4", "/w/out/hls/480p/%05d.m4s",
+    )  # fmt: skip
+    for options, quality in zip([o for o, _ in outputs[2:4]], ("5", "2"), strict=True):
+        assert len(_maps(options)) == 1 and (_option(options, "-q:v"), _option(options, "-fps_mode")) == (
+            quality, "vfr",
+        )  # fmt: skip
+    # The analysis chains end in null outputs of one stream each.
+    assert [len(_maps(options)) for options, _ in outputs[4:]] == [1, 1]
+    assert all(_option(options, "-f") == "null" for options, _ in outputs[4:])
 
 
 def test_filter_graph_has_every_analysis_branch() -> None:
-    graph = filter_graph(_plan())
-    assert graph.startswith("[0:v:0]fps=30000/1001,format=yuv420p,split=3[r0][r1][po];")
+    argv = transcode_argv(_plan())
+    graph = _graph(argv)
+    outputs = _outputs(argv)
+    # One decode: every chain starts at the one fps/format of 0:v:0 or resample of 0:a:0.
+    assert [body for body in graph.values() if body.startswith("[0:")] == [
+        "[0:v:0]fps=30000/1001",
+        "[0:a:0]aresample=48000",
+    ]
+    splits = sorted(body.split("]", 1)[1] for body in set(graph.values()) if "split=" in body)
+    assert splits == ["asplit=3", "split=2", "split=2", "split=3"]
     # The analysis branch hangs off the smallest rung instead of scaling the source again.
-    assert "[r1]scale=854:480:flags=bicubic,setsar=1,split=2[vo1][an]" in graph
-    assert "[an]scale=-2:180" in graph
-    for part in ("blackdetect=", "select='gt(scene\\,0.3)'", "ebur128=peak=true", "silencedetect=", "asplit=3"):
-        assert part in graph
+    scenes = _upstream(graph, _maps(outputs[4][0])[0])
+    assert scenes[:4] == [
+        # select scores every frame, metadata writes those over the threshold: every frame
+        # goes on to the null output, so ffmpeg reports progress before the first cut.
+        "metadata=file=/w/out/scenes.txt:function=greater:key=lavfi.scene_score:mode=print:value=0.3",
+        "select=gte(scene\\,0)",
+        "split=2",
+        "blackdetect=d=0.5:pix_th=0.10",
+    ]
+    assert scenes[4:8] == ["setsar=1", "scale=-2:180:flags=fast_bilinear", "split=2", "setsar=1"]
+    assert scenes[8:] == ["scale=854:480:flags=bicubic", "split=3", "format=yuv420p", "fps=30000/1001", "0:v:0"]
+    story = _upstream(graph, _maps(outputs[2][0])[0])
+    assert story[:3] == ["scale=-2:90", "fps=1/2.000:round=down", "split=2"] and story[3:] == scenes[3:]
+    poster = _upstream(graph, _maps(outputs[3][0])[0])
+    assert poster[:3] == [
+        "scale=trunc(iw/2)*2:trunc(ih/2)*2",
+        "scale=min(1280\\,iw):min(1280\\,ih):force_original_aspect_ratio=decrease",
+        "fps=1/10.000:round=down",
+    ]
+    assert poster[3:] == scenes[-4:]
+    loudness = _upstream(graph, _maps(outputs[5][0])[0])
+    assert loudness == [
+        "silencedetect=d=1.0:n=-50dB",
+        "ebur128=framelog=verbose:peak=true",
+        "asplit=3",
+        "aformat=channel_layouts=stereo",
+        "aresample=48000",
+        "0:a:0",
+    ]
+
+
+def test_an_analysis_only_pass_writes_only_null_outputs() -> None:
+    argv = transcode_argv(_plan(rungs=[], mp4=None, frames=False))
+    outputs = _outputs(argv)
+    assert [(len(_maps(options)), _option(options, "-f"), target) for options, target in outputs] == [
+        (1, "null", "-"),  # the scene chain (every frame of the one decode of 0:v:0)
+        (1, "null", "-"),  # the loudness and silence chain (0:a:0)
+    ]
+    assert "libx264" not in argv and argv.count("-filter_complex") == 1
+
+
+def test_ffmpeg_argv_puts_global_options_after_the_outputs() -> None:
+    import ffmpeg
+
+    out = ffmpeg.output(ffmpeg.input("file:/w/a.mp4")["v:0"], "/w/b.jpg", **{"frames:v": "1"})
+    assert ffmpeg_argv([out], threads=1, loglevel="error") == [
+        "ffmpeg", "-i", "file:/w/a.mp4", "-map", "0:v:0", "-frames:v", "1", "/w/b.jpg",
+        "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
+        "-filter_threads", "1", "-filter_complex_threads", "1", "-y",
+    ]  # fmt: skip
 
 
 def test_a_rerun_plan_builds_only_what_is_missing() -> None:
@@ -103,7 +282,8 @@ def test_a_rerun_plan_builds_only_what_is_missing() -> None:
     )
     assert ([r.name for r in plan.rungs], plan.mp4, plan.is_empty) == (["480p"], None, False)
     argv = transcode_argv(plan)
-    assert argv.count("libx264") == 1 and "tee" not in argv and "[a0]" not in argv
+    assert argv.count("libx264") == 1 and "tee" not in argv and "0:a:0" not in argv[argv.index("-filter_complex") + 1]
+    assert [len(_maps(options)) for options, _ in _outputs(argv)] == [1]  # the 480p picture, no sound
 
 
 def test_master_playlist_uses_relative_uris() -> None:
@@ -177,8 +357,8 @@ def test_progress_callback_runs_and_can_stop_the_run(ffmpeg: str, tmp_path: Path
 def test_every_output_is_bounded_by_the_probed_duration() -> None:
     argv = transcode_argv(_plan(duration=62.5))
     # -t as an input option, before the one -i: no output runs past 62.5 s of film.
-    assert argv[argv.index("-t") + 1] == "62.500"
-    assert argv.index("-t") < argv.index("-i")
+    assert _input_options(argv)["-t"] == "62.500"
+    assert argv.count("-t") == 1 and argv.index("-t") < argv.index("-i")
 
 
 @pytest.mark.parametrize(
@@ -201,9 +381,11 @@ def test_timestamp_jumps_are_found(packets: str, duration: float, expected: tupl
 
 def test_timestamps_argv_demuxes_the_first_video_stream_only() -> None:
     argv = timestamps_argv(Path("/w/source.mkv"))
-    assert argv[argv.index("-select_streams") + 1] == "v:0"
-    assert argv[argv.index("-show_entries") + 1] == "packet=pts_time,duration_time"
-    assert argv[argv.index("-format_whitelist") + 1] == FORMAT_WHITELIST
+    assert _option(argv, "-select_streams") == "v:0"
+    assert _option(argv, "-show_entries") == "packet=pts_time,duration_time"
+    assert _option(argv, "-format_whitelist") == FORMAT_WHITELIST
+    assert _option(argv, "-protocol_whitelist") == "file"
+    assert (_option(argv, "-of"), _option(argv, "-v")) == ("csv=p=0", "error")
     assert argv[-2:] == ["-i", "file:/w/source.mkv"]
 
 
@@ -249,3 +431,24 @@ def test_a_run_records_its_peak_memory_and_names_the_cap(ffmpeg: str, tmp_path: 
     )
     assert 100 < ok.peak_memory_mb < 2048 * 0.75
     assert not hit_memory_cap(stderr=ok.stderr_tail, peak_memory_mb=ok.peak_memory_mb, limits=roomy)
+
+
+@pytest.mark.services
+def test_the_global_options_after_the_outputs_take_effect(ffmpeg: str, clips: dict[str, Path], tmp_path: Path) -> None:
+    # An analysis-only pass ends with outputs named "-": its global options, written after
+    # them by ffmpeg-python, still quiet the banner and report progress to the end of the film.
+    plan = _plan(source=clips["horizontal.mp4"], out=tmp_path, duration=2.0, fps=Fraction(25), rungs=[], mp4=None)
+    plan = Plan(**{**plan.__dict__, "frames": False})
+    blocks: list[dict[str, str]] = []
+    result = run(
+        transcode_argv(plan),
+        limits=Limits(timeout=60, memory_mb=2048, threads=1),
+        stderr_path=tmp_path / "err",
+        on_progress=blocks.append,
+    )
+    stderr = (tmp_path / "err").read_text()
+    assert "ffmpeg version" not in stderr and "Trailing option" not in stderr
+    assert blocks[-1]["progress"] == "end" and int(blocks[-1]["out_time_us"]) >= 1_900_000
+    assert "Summary:" in stderr and "Integrated loudness" in stderr  # ebur128 ran on the sound
+    assert (tmp_path / "scenes.txt").read_text().count("lavfi.scene_score") == 1  # the cut at 1 s
+    assert result.stdout == ""
