@@ -24,7 +24,7 @@ from festival.models import Edition, JudgeMembership, User
 from festival.services import create_edition
 from judging.final import services as final_services
 from judging.models import Round, RoundEntry, Score, ScoreState
-from judging.services.rounds import create_default_rounds
+from judging.rounds.services import create_default_rounds
 from submissions.models import AIUse, Credit, CreditRole, ProductionStage, Submission, SubmissionState
 
 YEAR = 2026

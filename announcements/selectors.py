@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from announcements.models import Announcement, FeedbackRelease, Outcome, OutcomeKind
 from festival.models import AwardTier, Edition, Festival
-from judging.competition import competing_submissions
 from judging.final.selectors import published_awards
 from judging.models import Criterion, Round, RoundKind
-from judging.results import next_round
-from judging.selectors import counted_scores
+from judging.rounds.competition import competing_submissions
+from judging.rounds.selectors import next_round
+from judging.scoring.selectors import counted_scores
 from submissions.models import Submission, SubmissionState
 
 UNDER_REVIEW = "Under review"

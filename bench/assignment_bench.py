@@ -32,7 +32,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from judging.services.assignment import EntryInput, JudgeInput, plan_assignments  # noqa: E402
+from judging.assignment.services import EntryInput, JudgeInput, plan_assignments  # noqa: E402
 
 
 def bench_plan(n_entries: int, n_judges: int, k: int) -> None:
@@ -64,17 +64,17 @@ class Phases:
     """Wall time spent in each named step of ``assign_round`` (the module's functions wrapped)."""
 
     STEPS = (
-        ("judging.services.assignment", "competing_entries"),
-        ("judging.selectors", "round_judges"),
-        ("judging.services.assignment", "_entry_inputs"),
-        ("judging.services.assignment", "conflicts_among"),
-        ("judging.services.assignment", "by_entry"),
-        ("judging.services.assignment", "_judge_inputs"),
-        ("judging.services.assignment", "plan_assignments"),
-        ("judging.services.assignment", "write_plan"),
+        ("judging.assignment.services", "competing_entries"),
+        ("judging.assignment.selectors", "round_judges"),
+        ("judging.assignment.services", "_entry_inputs"),
+        ("judging.assignment.services", "conflicts_among"),
+        ("judging.assignment.services", "by_entry"),
+        ("judging.assignment.services", "_judge_inputs"),
+        ("judging.assignment.services", "plan_assignments"),
+        ("judging.assignment.services", "write_plan"),
         ("judging.notices", "assignments_ready"),
-        ("judging.services.assignment", "record_audit"),
-        ("judging.services.assignment_runs", "enqueue_assignment_notices"),
+        ("judging.assignment.services", "record_audit"),
+        ("judging.assignment.runs", "enqueue_assignment_notices"),
     )
 
     def __init__(self) -> None:
@@ -103,11 +103,11 @@ class Phases:
 
 def bench_service(n_entries: int, n_judges: int, k: int, *, job: bool) -> None:
     from festival.models import Category, JudgeMembership, User
+    from judging.assignment import runs as assignment_runs
+    from judging.assignment.runs import carry_out_assignment_run, request_assignment_run
+    from judging.assignment.services import assign_round
     from judging.models import Assignment, RoundEntry, RunState
-    from judging.services import assignment_runs
-    from judging.services.assignment import assign_round
-    from judging.services.assignment_runs import carry_out_assignment_run, request_assignment_run
-    from judging.services.rounds import create_default_rounds, open_round
+    from judging.rounds.services import create_default_rounds, open_round
     from submissions.models import Credit, Submission, SubmissionState
     from submissions.names import normalize_name
     from tests.factories import EditionFactory

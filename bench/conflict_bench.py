@@ -51,7 +51,7 @@ def seed(n_entries: int) -> tuple[Any, Any, int]:
     """An edition of ``n_entries`` submitted entries with a round fully assigned (k = 3)."""
     from festival.models import JudgeMembership, User
     from judging.models import Assignment, RoundEntry
-    from judging.services.rounds import create_default_rounds
+    from judging.rounds.services import create_default_rounds
     from submissions.models import Credit, Submission, SubmissionState
     from submissions.names import normalize_name
     from tests.factories import EditionFactory
@@ -97,10 +97,10 @@ def seed(n_entries: int) -> tuple[Any, Any, int]:
 
 
 def bench(n_entries: int) -> dict[str, tuple[float, int]]:
-    from judging.conflict_check import round_conflicts
+    from judging.assignment.conflict_check import round_conflicts
+    from judging.assignment.conflict_services import declare_conflict
     from judging.models import Assignment, AssignmentState, ConflictKind
-    from judging.selectors import judge_assignment, judge_queue
-    from judging.services.conflicts import declare_conflict
+    from judging.scoring.selectors import judge_assignment, judge_queue
     from submissions.models import Credit
 
     round_, judge, n_judges = seed(n_entries)

@@ -28,8 +28,8 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from judging.calibration import calibrate
-    from judging.calibration.simulation import simulate_edition
+    from judging.results.calibration import calibrate
+    from judging.results.calibration.simulation import simulate_edition
 
     call_command("simulate_judging", entries=6000, judges=60, k="2,3", seeds=3, worlds="textbook")
 

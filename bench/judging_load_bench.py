@@ -47,9 +47,9 @@ def seed(plan_path: Path, entries: int, judges: int) -> None:
 
     from festival.models import JudgeMembership, User
     from festival.services import create_edition, create_festival
+    from judging.assignment.services import assign_round
     from judging.models import Assignment, Score, ScoreState
-    from judging.services.assignment import assign_round
-    from judging.services.rounds import add_entries_to_round, create_default_rounds, open_round
+    from judging.rounds.services import add_entries_to_round, create_default_rounds, open_round
     from submissions.models import Submission, SubmissionState
 
     started = time.perf_counter()

@@ -63,10 +63,10 @@ def seed(size: int) -> dict[str, Any]:
 
     from festival.models import AuditEvent, Category, JudgeMembership, User
     from festival.services import create_edition, create_festival
+    from judging.assignment.runs import carry_out_assignment_run, request_assignment_run
     from judging.models import Assignment, Score, ScoreState
-    from judging.services.assignment_runs import carry_out_assignment_run, request_assignment_run
-    from judging.services.rankings import refresh_round_ranking
-    from judging.services.rounds import add_entries_to_round, create_default_rounds, open_round
+    from judging.results.services import refresh_round_ranking
+    from judging.rounds.services import add_entries_to_round, create_default_rounds, open_round
     from submissions.models import Credit, CreditRole, Submission, SubmissionState
 
     rng = random.Random(size)
@@ -255,9 +255,9 @@ def child(size: int) -> None:
     from django.urls import reverse
 
     from festival.models import JudgeMembership, User
-    from judging import advancement
     from judging.models import AdvancementMode, Assignment, Round
-    from judging.services.rankings import refresh_round_ranking
+    from judging.results import advancement
+    from judging.results.services import refresh_round_ranking
 
     organizer = User.objects.get(pk=seeded["organizer"])
     round_ = Round.objects.get(pk=seeded["round"])

@@ -1,7 +1,7 @@
 """Organizer back office for judging: rounds and rubric, panels, assignments, scores, waivers.
 
 Scoped to the organizer's festivals like ``festival.admin``. Every change that matters goes
-through ``judging.services`` so it is audited; overrides (reopen, exclude, waive, manual
+through ``judging.*.services`` so it is audited; overrides (reopen, exclude, waive, manual
 assignment) are explicit actions with a reason.
 """
 
@@ -33,7 +33,8 @@ from festival.admin_base import (
 )
 from festival.models import User
 from festival.selectors import Scope
-from judging import selectors
+from judging.assignment import conflict_services
+from judging.assignment import services as assignment_services
 from judging.errors import JudgingError
 from judging.models import (
     Assignment,
@@ -48,10 +49,9 @@ from judging.models import (
     Score,
     TieDecision,
 )
-from judging.services import assignment as assignment_services
-from judging.services import conflicts as conflict_services
-from judging.services import rounds as round_services
-from judging.services import scoring
+from judging.rounds import services as round_services
+from judging.scoring import selectors as scoring_selectors
+from judging.scoring import services as scoring
 
 register_scope(Criterion, Scope(festival="round__edition__festival"))
 register_scope(Panel, Scope(festival="round__edition__festival"))
@@ -349,7 +349,7 @@ class ScoreAdmin(ReadOnlyScopedAdmin):
                     e.ip or "",
                     json.dumps(e.after, sort_keys=True)[:300],
                 )
-                for e in selectors.score_history(obj).select_related("actor", "real_actor")
+                for e in scoring_selectors.score_history(obj).select_related("actor", "real_actor")
             ),
         )
         head = "<tr><th>When</th><th>What</th><th>Who</th><th>Really</th><th>IP</th><th>After</th></tr>"

@@ -1,6 +1,6 @@
 """Judge API: my assignments, my score (retrieve, save draft, submit), watch reports.
 
-Serializers and views only: the rules are in ``judging.services`` and ``judging.selectors``.
+Serializers and views only: the rules are in ``judging.*.services`` and ``judging.*.selectors``.
 The scoring page uses these endpoints too. Errors answer ``{"detail": ..., "fields": ...}``
 with the status of the service's error (404 not yours, 403 closed, 409 stale, 400 invalid).
 """
@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 
 from festival.client import client_ip
 from festival.models import User
-from judging import selectors
 from judging.errors import JudgingError, NotAssigned
 from judging.models import Assignment, Score
-from judging.services import scoring
+from judging.scoring import selectors as scoring_selectors
+from judging.scoring import services as scoring
 
 ErrorSerializer = inline_serializer(
     name="JudgingError",
@@ -120,13 +120,13 @@ class MyAssignments(ListAPIView[Assignment]):
 
     def get_queryset(self) -> Any:
         assert isinstance(self.request.user, User)
-        return selectors.active_assignments_of(self.request.user)
+        return scoring_selectors.active_assignments_of(self.request.user)
 
 
 class _AssignmentView(APIView):
     def assignment(self, request: Request, assignment_id: int) -> Assignment:
         assert isinstance(request.user, User)
-        return selectors.judge_assignment(user=request.user, assignment_id=assignment_id)
+        return scoring_selectors.judge_assignment(user=request.user, assignment_id=assignment_id)
 
 
 def _score_body(assignment: Assignment, score: Score | None) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def _score_body(assignment: Assignment, score: Score | None) -> dict[str, Any]:
             "updated_at": None,
         }
     )
-    peers = selectors.peer_scores(assignment, score)
+    peers = scoring_selectors.peer_scores(assignment, score)
     data["peers"] = PeerSerializer(peers, many=True).data if peers is not None else None
     return data
 
@@ -158,7 +158,7 @@ class MyScore(_AssignmentView):
             assignment = self.assignment(request, assignment_id)
         except JudgingError as exc:
             return _error(exc)
-        return Response(_score_body(assignment, selectors.score_of(assignment)))
+        return Response(_score_body(assignment, scoring_selectors.score_of(assignment)))
 
     @extend_schema(
         request=ScoreWriteSerializer,

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from festival.demo import seed_demo_festival
 from festival.models import Category, Edition, JudgeMembership, User
+from judging.assignment.services import assign_round
 from judging.models import Assignment, AssignmentState, Round, Score
-from judging.services.assignment import assign_round
-from judging.services.rankings import refresh_round_ranking
-from judging.services.rounds import add_entries_to_round, create_default_rounds
-from judging.services.scoring import save_score, submit_score
+from judging.results.services import refresh_round_ranking
+from judging.rounds.services import add_entries_to_round, create_default_rounds
+from judging.scoring.services import save_score, submit_score
 from submissions.models import Credit, CreditRole, Submission, SubmissionState
 from submissions.names import normalize_name
 

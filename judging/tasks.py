@@ -7,8 +7,10 @@ import logging
 from celery import shared_task
 
 from judging import notices
+from judging.assignment import runs as assignment_runs
 from judging.models import Round
-from judging.services import assignment_runs, exports, rankings
+from judging.results import export_services as exports
+from judging.results import services as rankings
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from judging import api, results_api, results_views, views
+from judging import api, views
 from judging.final import views as final_views
+from judging.results import api as results_api
+from judging.results import views as results_views
 
 app_name = "judging"
 urlpatterns = [

@@ -23,19 +23,22 @@ from festival.models import Category, JudgeMembership, User
 from festival.parsing import id_or_404, parse_natural
 from festival.permissions import organizer_required, request_roles
 from festival.selectors import editions_judged_by
-from judging import overview, selectors
-from judging.competition import entries_that_left
+from judging.assignment import adaptive as adaptive_services
+from judging.assignment import conflict_services
+from judging.assignment import runs as assignment_runs
+from judging.assignment import selectors as assignment_selectors
+from judging.assignment import services as assignment_services
+from judging.assignment.conflict_check import round_conflicts
 from judging.confirmation import require_confirmation
-from judging.conflict_check import round_conflicts
 from judging.errors import JudgingError, NotAssigned
 from judging.final.selectors import final_rounds_for
 from judging.models import Assignment, CategoryPreference, ConflictKind, DeclaredConflict, Round
-from judging.services import adaptive as adaptive_services
-from judging.services import assignment as assignment_services
-from judging.services import assignment_runs
-from judging.services import conflicts as conflict_services
-from judging.services import rounds as round_services
-from judging.services.scoring import watch_session_token
+from judging.rounds import overview
+from judging.rounds import selectors as round_selectors
+from judging.rounds import services as round_services
+from judging.rounds.competition import entries_that_left
+from judging.scoring import selectors as scoring_selectors
+from judging.scoring.services import watch_session_token
 from media.playback import playback_for, serve_film_asset
 
 
@@ -55,7 +58,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not request_roles(request).is_judge:
         raise Http404
     user = _user(request)
-    rounds = selectors.judge_queue(user)
+    rounds = scoring_selectors.judge_queue(user)
     for round_queue in rounds:
         round_queue.show_page(request.GET.get(f"page-{round_queue.round.pk}"))
     finals = final_rounds_for(user.pk)
@@ -70,7 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _assignment_or_404(request: HttpRequest, assignment_id: int, round_id: int | None = None) -> Assignment:
     try:
-        return selectors.judge_assignment(user=_user(request), assignment_id=assignment_id, round_id=round_id)
+        return scoring_selectors.judge_assignment(user=_user(request), assignment_id=assignment_id, round_id=round_id)
     except NotAssigned as exc:
         raise Http404 from exc
 
@@ -86,9 +89,9 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
     round_ = assignment.round
     submission = assignment.submission
     now = timezone.now()
-    score = selectors.score_of(assignment)
-    criteria = selectors.criteria_of(round_)
-    previous, following = selectors.neighbours(assignment)
+    score = scoring_selectors.score_of(assignment)
+    criteria = round_selectors.criteria_of(round_)
+    previous, following = scoring_selectors.neighbours(assignment)
     # None while the film is processing (or has none): the page says "not available yet".
     playback = playback_for(submission.film_id, base_url=film_base_url(assignment)) if submission.film_id else None
     values = dict(score.values) if score else {}
@@ -119,9 +122,9 @@ def score_page(request: HttpRequest, round_id: int, assignment_id: int) -> HttpR
         "rows": rows,
         "open": round_.is_open_at(now),
         "closed": round_.is_closed_at(now),
-        "peers": selectors.peer_scores(assignment, score),
-        "ai_uses": selectors.ai_uses_of(submission.pk),
-        "credits": selectors.credits_of(submission.pk) if round_.show_credits else None,
+        "peers": scoring_selectors.peer_scores(assignment, score),
+        "ai_uses": scoring_selectors.ai_uses_of(submission.pk),
+        "credits": scoring_selectors.credits_of(submission.pk) if round_.show_credits else None,
         "playback": playback,
         "page_data": page_data,
         "previous": previous,
@@ -243,7 +246,7 @@ def _organized_round(request: HttpRequest, round_id: int) -> Round:
 @require_GET
 def queue_status(request: HttpRequest) -> HttpResponse:
     """The judge queue's live progress (polled by static/laurel/live.js)."""
-    values, active = selectors.queue_live_status(_user(request))
+    values, active = scoring_selectors.queue_live_status(_user(request))
     return live_response(request, values=values, active=active)
 
 
@@ -339,7 +342,7 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
         else [],
         "run": overview.latest_assignment_run(round_),
         "left": entries_that_left(round_),
-        "found": selectors.conflicts_found_after_assignment(round_, conflicts),
+        "found": assignment_selectors.conflicts_found_after_assignment(round_, conflicts),
         "now": timezone.now(),
     }
     return render(request, "judging/round_overview.html", context)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from festival.models import AwardTier, JudgeMembership
-from judging.competition import competing, competing_submissions
-from judging.conflict_check import conflicts_among
+from judging.assignment.conflict_check import conflicts_among
 from judging.final.voting import (
     Ballots,
     Groups,
@@ -30,6 +29,7 @@ from judging.models import (
     RoundKind,
     TieDecision,
 )
+from judging.rounds.competition import competing, competing_submissions
 from submissions.models import Submission
 
 

@@ -11,11 +11,11 @@ from django.utils import timezone
 from festival.models import AwardTier, JudgeMembership, User
 from festival.services import record_audit
 from judging import audit_actions
-from judging.competition import entries_that_left
 from judging.errors import JudgingError
 from judging.final import selectors
 from judging.final.voting import METHODS, BallotError, validate_pairs, validate_ranking
 from judging.models import AwardDecision, Ballot, BallotMethod, BallotPair, BallotRanking, Round, RoundKind, TieDecision
+from judging.rounds.competition import entries_that_left
 
 
 class FinalError(JudgingError):

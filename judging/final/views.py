@@ -24,7 +24,7 @@ from festival.parsing import parse_natural
 from judging.final import selectors, services
 from judging.final.voting import BallotError
 from judging.models import BallotMethod, Round, RoundKind
-from judging.results_forms import parse_ids
+from judging.results.forms import parse_ids
 from media.playback import playback_for, serve_film_asset
 from submissions.models import Submission
 

@@ -1,6 +1,6 @@
 """Rounds of an edition, their rubric, panels of judges, conflicts and preferences.
 
-Tables, choices and constraints only; every write goes through ``judging.services``.
+Tables, choices and constraints only; every write goes through ``judging.*.services``.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class DeclaredConflict(models.Model):
     judge = models.ForeignKey(JudgeMembership, on_delete=models.CASCADE, related_name="conflicts")
     kind = models.CharField(max_length=16, choices=ConflictKind.choices)
     value = models.CharField(max_length=300)
-    # ``judging.conflicts.normalize_name(value)``: what credits are compared with.
+    # ``judging.assignment.conflicts.normalize_name(value)``: what credits are compared with.
     normalized = models.CharField(max_length=300, db_index=True)
     submission = models.ForeignKey(
         Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="declared_conflicts"

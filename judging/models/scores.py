@@ -1,7 +1,7 @@
 """Who judges what (assignments), their scores and how much of each film they watched.
 
 The audit trail of every score and decision change is ``festival.models.AuditEvent``,
-written by ``judging.services`` (append-only: nothing updates or deletes those rows).
+written by ``judging.*.services`` (append-only: nothing updates or deletes those rows).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Assignment(models.Model):
     state = models.CharField(max_length=16, choices=AssignmentState.choices, default=AssignmentState.ACTIVE)
     source = models.CharField(max_length=16, choices=AssignmentSource.choices, default=AssignmentSource.AUTO)
     position = models.PositiveIntegerField(default=0, help_text="Order in the judge's queue (shuffled).")
-    # Viewing completion, kept plausible by the server (see judging.services.record_watch).
+    # Viewing completion, kept plausible by the server (see judging.scoring.services.record_watch).
     watched_seconds = models.FloatField(default=0.0)
     watched_share = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,9 +1,9 @@
 """Stored rankings: a round's calibrated results, computed once per change and read many times.
 
 Calibrating 100,000 entries takes seconds, so no page, API call, advancement or export
-calibrates inside a request. A worker computes a ``RankingSnapshot`` (``judging.services.
-rankings.refresh_round_ranking``) keyed by the round's score state; readers compare that key
-with the state now (``judging.rankings.ranking_of``) and say how fresh what they show is.
+calibrates inside a request. A worker computes a ``RankingSnapshot`` (``judging.results.services.
+refresh_round_ranking``) keyed by the round's score state; readers compare that key
+with the state now (``judging.results.rankings.ranking_of``) and say how fresh what they show is.
 Titles and entrants are not stored: they are read from the submission, where they live.
 """
 
@@ -17,7 +17,7 @@ from submissions.models import Submission
 
 class RankingSnapshot(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ranking_snapshots")
-    # What the ranking was computed from (see judging.rankings.ranking_state_key): when the
+    # What the ranking was computed from (see judging.results.rankings.ranking_state_key): when the
     # round's counted scores, competing entries or rule change, the key changes.
     state_key = models.CharField(max_length=64)
     computed_at = models.DateTimeField(auto_now_add=True)
@@ -35,7 +35,7 @@ class RankingSnapshot(models.Model):
 
 
 class RankingRow(models.Model):
-    """One entry's place in a snapshot; ``payload`` holds ``judging.results.ResultRow`` less the title."""
+    """One entry's place in a snapshot; ``payload`` holds ``judging.results.selectors.ResultRow`` less the title."""
 
     snapshot = models.ForeignKey(RankingSnapshot, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from festival.models import Edition, JudgeMembership
 from judging.models import Assignment, Criterion, Round, RoundEntry
-from judging.services.rounds import DEFAULT_RUBRIC, add_criteria
+from judging.rounds.services import DEFAULT_RUBRIC, add_criteria
 from submissions.models import Submission, SubmissionState
 from tests.factories import EditionFactory, JudgeFactory, SubmissionFactory, UserFactory
 

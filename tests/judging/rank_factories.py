@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from festival.models import AwardTier, Edition, JudgeMembership, User
 from festival.services import DEFAULT_AWARD_LADDER
-from judging.calibration.simulation import balanced_assignment
 from judging.models import Criterion, RankingSnapshot, Round, RoundEntry, RoundKind, Score, ScoreState
-from judging.services.rankings import refresh_round_ranking
+from judging.results.calibration.simulation import balanced_assignment
+from judging.results.services import refresh_round_ranking
 from submissions.models import Submission, SubmissionState
 from tests.factories import EditionFactory, JudgeFactory, OrganizerFactory, SubmissionFactory, UserFactory
 

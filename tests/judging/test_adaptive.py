@@ -9,10 +9,10 @@ from django.test import Client
 from django.utils import timezone
 
 from festival.models import AuditEvent
-from judging import results
-from judging.calibration import least_certain
+from judging.assignment.adaptive import AdaptiveError, request_more_judging
 from judging.models import AdvancementMode, Assignment, AssignmentSource, AssignmentState, Score
-from judging.services.adaptive import AdaptiveError, request_more_judging
+from judging.results import selectors as results
+from judging.results.calibration import least_certain
 from tests.judging.rank_factories import ScoredRound, scored_round
 
 pytestmark = pytest.mark.django_db

@@ -153,7 +153,7 @@ def test_the_panel_editor_offers_only_the_organizers_own_judges() -> None:
 
 
 def test_the_score_page_in_the_admin_shows_its_audit_history() -> None:
-    from judging.services.scoring import save_score
+    from judging.scoring.services import save_score
 
     round_ = rubric_round()
     client, _ = organizer_client(round_)

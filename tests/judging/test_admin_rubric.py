@@ -1,6 +1,6 @@
 """A rubric is frozen for what alters submitted totals once a score is submitted (``check_rubric``).
 
-The choice is documented in ``judging.services.rounds.check_rubric`` and the README: the
+The choice is documented in ``judging.rounds.services.check_rubric`` and the README: the
 admin refuses such a change on the form, wording stays editable, and after the scores are
 reopened the organizer may re-weight. ``Score.total`` always matches the current criteria.
 """
@@ -15,8 +15,8 @@ from django.test import Client
 from festival.models import AuditEvent
 from judging.errors import JudgingError
 from judging.models import Criterion, Round, Score
-from judging.services.rounds import CriterionSpec, set_rubric
-from judging.services.scoring import reopen_score, submit_score, weighted_total
+from judging.rounds.services import CriterionSpec, set_rubric
+from judging.scoring.services import reopen_score, submit_score, weighted_total
 from tests.factories import OrganizerFactory
 from tests.judging.factories import assign, judge_of, rubric_round, submitted_entry
 

@@ -8,6 +8,18 @@ from collections import Counter
 import pytest
 
 from festival.models import AuditEvent
+from judging.assignment.conflict_services import declare_conflict, waive_conflict
+from judging.assignment.services import (
+    EntryInput,
+    JudgeInput,
+    add_assignment,
+    assign_round,
+    coverage_report,
+    plan_assignments,
+    remove_assignment,
+    settle_judge_conflicts,
+    withdraw_judge,
+)
 from judging.errors import AssignmentRefused
 from judging.models import (
     Assignment,
@@ -20,19 +32,7 @@ from judging.models import (
     Score,
     ScoreState,
 )
-from judging.services.assignment import (
-    EntryInput,
-    JudgeInput,
-    add_assignment,
-    assign_round,
-    coverage_report,
-    plan_assignments,
-    remove_assignment,
-    settle_judge_conflicts,
-    withdraw_judge,
-)
-from judging.services.conflicts import declare_conflict, waive_conflict
-from judging.services.rounds import add_entries_to_round
+from judging.rounds.services import add_entries_to_round
 from tests.factories import CategoryFactory, CreditFactory, UserFactory
 from tests.judging.factories import RoundFactory, judge_of, rubric_round, submitted_entry
 

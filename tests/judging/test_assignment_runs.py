@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from judging.assignment.runs import carry_out_assignment_run, request_assignment_run
 from judging.errors import JudgingError
 from judging.models import Assignment, AssignmentRun, AssignmentState, RunState
-from judging.services.assignment_runs import carry_out_assignment_run, request_assignment_run
-from judging.services.rounds import add_entries_to_round
+from judging.rounds.services import add_entries_to_round
 from tests.conftest import WorkerProcess
 from tests.judging.factories import judge_of, rubric_round, submitted_entry
 
@@ -66,7 +66,7 @@ def test_a_run_that_fails_says_why_and_frees_the_round(monkeypatch) -> None:
     def refuse(**kwargs: object) -> None:
         raise JudgingError("No judges in this round's panels.")
 
-    monkeypatch.setattr("judging.services.assignment_runs.assign_round", refuse)
+    monkeypatch.setattr("judging.assignment.runs.assign_round", refuse)
     failed = carry_out_assignment_run(run_id=run.pk)
 
     assert failed is not None
@@ -89,8 +89,8 @@ def test_a_real_worker_carries_out_the_run(celery_worker: WorkerProcess) -> None
 
 @pytest.mark.django_db
 def test_the_judges_a_run_gives_entries_are_told_by_a_task_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    from judging.services import assignment_runs
-    from judging.services.rounds import open_round
+    from judging.assignment import runs as assignment_runs
+    from judging.rounds.services import open_round
     from judging.tasks import notify_assignments_ready
     from notifications import events
     from notifications.models import Message

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from judging.calibration import (
+from judging.results.calibration import (
     CalibrationError,
     ScoreTable,
     calibrate,
@@ -26,10 +26,10 @@ from judging.calibration import (
     share_to_count,
     zscore_mean,
 )
-from judging.calibration.effects import attribute_flags
-from judging.calibration.methods import EntryEstimates
-from judging.calibration.ranking import least_certain
-from judging.calibration.simulation import (
+from judging.results.calibration.effects import attribute_flags
+from judging.results.calibration.methods import EntryEstimates
+from judging.results.calibration.ranking import least_certain
+from judging.results.calibration.simulation import (
     N_CATEGORIES,
     WORLDS,
     adaptive_pass,

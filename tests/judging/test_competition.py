@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from festival.models import JudgeMembership, User
-from judging import advancement, results
-from judging.competition import entries_that_left
+from judging.assignment.services import assign_round
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
 from judging.models import AdvancementMode, Assignment, AwardDecision, Round, RoundEntry, RoundKind, Score, ScoreState
-from judging.services.assignment import assign_round
+from judging.results import advancement
+from judging.results import selectors as results
+from judging.rounds.competition import entries_that_left
 from media.models import Film
 from submissions import services as submission_services
 from submissions.models import Submission

@@ -9,7 +9,7 @@ from django.db import connection, connections
 
 from judging.errors import JudgingError, StaleScore
 from judging.models import Score, ScoreState
-from judging.services.scoring import save_score, submit_score
+from judging.scoring.services import save_score, submit_score
 from tests.conftest import service_missing
 from tests.judging.factories import assign, judge_of, rubric_round, submitted_entry
 

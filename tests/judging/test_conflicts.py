@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, normalize_name
+from judging.assignment.conflicts import EntryProfile, JudgeProfile, conflict_reason, normalize_name
 
 
 @pytest.mark.parametrize(

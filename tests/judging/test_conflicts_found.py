@@ -13,10 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from festival.models import AuditEvent, JudgeMembership, User
-from judging import results, selectors
-from judging.conflict_check import conflicts_among, round_conflicts
+from judging.assignment import selectors as assignment_selectors
+from judging.assignment.conflict_check import conflicts_among, round_conflicts
+from judging.assignment.conflict_services import declare_conflict
 from judging.models import Assignment, AssignmentSource, AssignmentState, ConflictKind, Round, Score, ScoreState
-from judging.services.conflicts import declare_conflict
+from judging.results import selectors as results
+from judging.scoring import selectors as scoring_selectors
 from submissions import services as submission_services
 from submissions.models import CreditRole, Submission
 from tests.factories import CreditFactory, EditionFactory, OrganizerFactory
@@ -113,7 +115,7 @@ def test_the_round_page_lists_the_conflict_and_reassigns_it_in_one_click() -> No
     client = signed_in(case.organizer)
 
     body = client.get(f"/organize/rounds/{case.round.pk}/").content.decode()
-    found = selectors.conflicts_found_after_assignment(case.round)
+    found = assignment_selectors.conflicts_found_after_assignment(case.round)
     assert [(f.assignment_id, f.settled, f.judges, f.needed) for f in found] == [(case.assignment.pk, False, 1, 2)]
     assert "Conflicts found after assignment" in body
     assert "Credits name someone the judge declared: jo judge." in body
@@ -139,7 +141,9 @@ def test_the_round_page_lists_the_conflict_and_reassigns_it_in_one_click() -> No
         "assignment.run",
         "assignment.conflict_reassigned",
     ]
-    assert selectors.conflicts_found_after_assignment(case.round) == []  # settled: the entry has 2 judges again
+    assert (
+        assignment_selectors.conflicts_found_after_assignment(case.round) == []
+    )  # settled: the entry has 2 judges again
 
 
 def test_reassignment_respects_the_load_cap_and_says_why_it_found_nobody() -> None:
@@ -159,7 +163,7 @@ def test_reassignment_respects_the_load_cap_and_says_why_it_found_nobody() -> No
         f"Entry #{case.entry.pk} is still short of judges: Not enough judges: 3 judges on its panel(s), "
         "2 already have or had it, 1 at their load cap."
     ) in body
-    found = selectors.conflicts_found_after_assignment(case.round)
+    found = assignment_selectors.conflicts_found_after_assignment(case.round)
     assert [(f.assignment_id, f.settled, f.judges) for f in found] == [(case.assignment.pk, True, 1)]
 
 
@@ -182,7 +186,7 @@ def test_a_later_declaration_takes_the_entry_off_and_tells_the_judge_the_truth()
     assert case.assignment.state == AssignmentState.CONFLICTED
     assert case.score.excluded is True
     assert Assignment.objects.filter(submission=case.entry, state=AssignmentState.ACTIVE).count() == 1  # 1 of 2
-    found = selectors.conflicts_found_after_assignment(case.round)
+    found = assignment_selectors.conflicts_found_after_assignment(case.round)
     assert [(f.assignment_id, f.settled, f.judges, f.reason) for f in found] == [
         (case.assignment.pk, True, 1, "The judge declared a conflict with this entry.")
     ]
@@ -236,4 +240,4 @@ def test_the_scoring_page_rule_is_the_lists_rule() -> None:
     per_judge = conflicts_among([case.judge])
     assert per_judge == {(case.judge.pk, case.entry.pk): "Credits name someone the judge declared: jo judge."}
     assert round_conflicts(case.round) == per_judge
-    assert selectors.conflict_between(case.judge, case.entry.pk) == per_judge[(case.judge.pk, case.entry.pk)]
+    assert scoring_selectors.conflict_between(case.judge, case.entry.pk) == per_judge[(case.judge.pk, case.entry.pk)]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from judging.models import ExportFile, RunState
-from judging.rankings import ranking_of
+from judging.results.rankings import ranking_of
 from judging.tasks import build_export
 from tests.factories import OrganizerFactory
 from tests.judging.rank_factories import ScoredRound, ranked, scored_round

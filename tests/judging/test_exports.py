@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from festival.models import User
-from judging.exports import AWARD_COLUMNS, COLUMNS, csv_cell
+from judging.results.exports import AWARD_COLUMNS, COLUMNS, csv_cell
 from submissions.models import Submission
 from tests.judging.rank_factories import ScoredRound, ranked, scored_round
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from judging import overview, rankings
-from judging.competition import left_entries
-from judging.conflict_check import PAIR_LIMIT, conflicted_rows, round_conflicts, without_conflicts
+from judging.assignment.conflict_check import PAIR_LIMIT, conflicted_rows, round_conflicts, without_conflicts
 from judging.models import Assignment, AssignmentState, ConflictWaiver, RankingSnapshot, RoundEntry, Score
-from judging.selectors import counted_scores
+from judging.results import rankings
+from judging.rounds import overview
+from judging.rounds.competition import left_entries
+from judging.scoring.selectors import counted_scores
 from submissions.models import Submission, SubmissionState
 from tests.factories import CreditFactory, SubmissionFactory
 from tests.judging.rank_factories import ScoredRound, ranked, scored_round

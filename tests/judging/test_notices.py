@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from judging import notices
-from judging.services.rounds import close_round, open_round
+from judging.rounds.services import close_round, open_round
 from notifications import events
 from notifications.models import Message
 from tests.factories import OrganizerFactory

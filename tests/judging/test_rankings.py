@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from judging import rankings
 from judging.models import RankingRow, RankingSnapshot, Score, ScoreState
-from judging.services import rankings as ranking_services
+from judging.results import rankings
+from judging.results import services as ranking_services
 from tests.conftest import WorkerProcess
 from tests.judging.rank_factories import ScoredRound, ranked, scored_round
 
@@ -75,7 +75,7 @@ def test_the_results_page_never_calibrates_and_says_when_it_shows_an_earlier_ran
     def no_calibration(*args: object, **kwargs: object) -> None:
         raise AssertionError("a page calibrated inside the request")
 
-    monkeypatch.setattr("judging.results.round_results", no_calibration)
+    monkeypatch.setattr("judging.results.selectors.round_results", no_calibration)
 
     page = results_page(data)
     assert "Scores or entries changed since this ranking was computed" in page

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from festival.models import AuditEvent
-from judging import advancement, results
 from judging.models import AdvancementMode, RoundEntry, RoundKind
+from judging.results import advancement
+from judging.results import selectors as results
 from tests.factories import SubmissionFactory
 from tests.judging.rank_factories import RoundFactory, ranked, scored_round
 

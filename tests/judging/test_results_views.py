@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from festival.models import AuditEvent, User
-from judging import results
 from judging.models import AdvancementMode, RoundEntry, RoundKind
+from judging.results import selectors as results
 from tests.factories import JudgeFactory, OrganizerFactory, UserFactory
 from tests.judging.rank_factories import RoundFactory, ScoredRound, final_round, ranked, scored_round
 
@@ -177,7 +177,7 @@ def test_the_demo_organizer_sees_a_ranking_and_can_export_it(settings, tmp_path)
 
     settings.VAR_DIR = tmp_path
     call_command("seed_demo_judging", stdout=StringIO())
-    from judging.selectors import counted_scores
+    from judging.scoring.selectors import counted_scores
 
     edition = Edition.objects.get(rounds__name="Screening")
     screening = edition.rounds.get(name="Screening")
@@ -230,7 +230,7 @@ def test_advancing_through_a_tie_band_needs_the_organizers_confirmation() -> Non
 def test_a_degenerate_judge_model_is_said_on_the_page_and_the_ranking_falls_back_to_z_scores() -> None:
     import numpy as np
 
-    from judging.calibration.simulation import balanced_assignment
+    from judging.results.calibration.simulation import balanced_assignment
 
     rng = np.random.default_rng(4)
     judge, entry = balanced_assignment(90, 6, 3, rng)
@@ -252,7 +252,7 @@ def test_a_degenerate_judge_model_is_said_on_the_page_and_the_ranking_falls_back
 def test_a_judge_harsh_on_heavy_ai_films_is_flagged_on_the_results_page() -> None:
     import numpy as np
 
-    from judging.calibration.simulation import balanced_assignment
+    from judging.results.calibration.simulation import balanced_assignment
     from submissions.models import AIUse, ProductionStage
 
     rng = np.random.default_rng(8)

@@ -152,8 +152,8 @@ def test_round_page_query_count_does_not_grow_with_entries() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from judging.services.assignment import assign_round
-    from judging.services.rounds import add_entries_to_round
+    from judging.assignment.services import assign_round
+    from judging.rounds.services import add_entries_to_round
 
     counts = []
     for n_entries in (5, 60):

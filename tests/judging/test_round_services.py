@@ -6,7 +6,7 @@ import pytest
 
 from festival.models import AuditEvent
 from judging.errors import JudgingError
-from judging.services.rounds import CriterionSpec, PanelSpec, set_panels, set_rubric
+from judging.rounds.services import CriterionSpec, PanelSpec, set_panels, set_rubric
 from tests.factories import CategoryFactory, EditionFactory
 from tests.judging.factories import judge_of, rubric_round
 

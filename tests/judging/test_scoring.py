@@ -20,9 +20,9 @@ from judging.errors import (
     WatchSuperseded,
 )
 from judging.models import Assignment, AssignmentState, Score, ScoreState, WatchSession
-from judging.selectors import score_history
-from judging.services.rounds import close_round, create_default_rounds, open_round
-from judging.services.scoring import (
+from judging.rounds.services import close_round, create_default_rounds, open_round
+from judging.scoring.selectors import score_history
+from judging.scoring.services import (
     exclude_score,
     record_watch,
     reopen_score,

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from festival import services as festival_services
 from judging import notices as judging_notices
+from judging.assignment.services import assign_round
 from judging.models import Assignment, RoundKind
-from judging.services.assignment import assign_round
-from judging.services.rounds import add_entries_to_round, close_round, open_round
-from judging.services.scoring import submit_score
+from judging.rounds.services import add_entries_to_round, close_round, open_round
+from judging.scoring.services import submit_score
 from media.models import JobState, ProcessingJob, QCReport
 from notifications import delivery
 from notifications.models import Message, MessageState

@@ -3,7 +3,7 @@
     manage.py simulate_judging --sizes 6000x60,100000x600 --k 2,3 --seeds 2
 
 Needs no database: films with a hidden true quality, judges with their own leniency,
-scale and noise, in the worlds of ``judging.calibration.simulation.make_world``; the
+scale and noise, in the worlds of ``judging.results.calibration.simulation.make_world``; the
 judge-entry graph from the platform's own planner (``plan_assignments``); integer
 scores rounded and clipped to the rubric's scale. Prints, per world, size, k and method,
 Kendall's tau against the truth, the share of the truly best 1 % kept by a top-5 %
@@ -25,9 +25,11 @@ from django.utils import timezone
 
 from festival.models import JudgeMembership, User
 from festival.services import create_edition, create_festival
-from judging import results
-from judging.calibration.methods import EntryEstimates, IntArray
-from judging.calibration.simulation import (
+from judging.assignment.services import EntryInput, JudgeInput, plan_assignments
+from judging.models import Assignment, Round, RoundEntry, Score, ScoreState
+from judging.results import selectors as results
+from judging.results.calibration.methods import EntryEstimates, IntArray
+from judging.results.calibration.simulation import (
     WORLDS,
     SimulatedEdition,
     WorldRow,
@@ -37,10 +39,8 @@ from judging.calibration.simulation import (
     run_worlds,
     simulate_edition,
 )
-from judging.models import Assignment, Round, RoundEntry, Score, ScoreState
-from judging.services.assignment import EntryInput, JudgeInput, plan_assignments
-from judging.services.rounds import create_default_rounds, open_round
-from judging.services.scoring import weighted_total
+from judging.rounds.services import create_default_rounds, open_round
+from judging.scoring.services import weighted_total
 from submissions.models import Submission, SubmissionState
 
 LABELS = {"raw": "raw mean", "z": "z-score", "model": "judge model"}
@@ -196,7 +196,7 @@ def persist_edition(edition: SimulatedEdition) -> Round:
     """Write a simulated edition: a festival of its own, entries, judges, assignments, scores.
 
     Every score puts the simulated integer on each criterion of the default rubric (1-10),
-    so its total is that integer rescaled to 0-10, as ``judging.services.scoring`` computes it.
+    so its total is that integer rescaled to 0-10, as ``judging.scoring.services`` computes it.
     """
     stamp = secrets.token_hex(4)
     now = timezone.now()

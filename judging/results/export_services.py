@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
-from judging import audit_actions, exports
+from judging import audit_actions
 from judging.errors import JudgingError
 from judging.models import ExportFile, Round, RunState
-from judging.rankings import StoredRanking, ranking_of
+from judging.results import exports
+from judging.results.rankings import StoredRanking, ranking_of
 
 logger = logging.getLogger(__name__)
 

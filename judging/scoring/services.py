@@ -33,7 +33,7 @@ from judging.errors import (
     WatchSuperseded,
 )
 from judging.models import Assignment, AssignmentState, Criterion, Round, Score, ScoreState, WatchSession
-from judging.services.rankings import counted_scores_changed
+from judging.results.services import counted_scores_changed
 from media.playback import playback_for
 
 TEXT_MAX = 5000

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from judging.calibration.methods import JudgeModelFit, ScoreTable
+from judging.results.calibration.methods import JudgeModelFit, ScoreTable
 
 MIN_SCORES = 3  # scores needed at the level and at the others for a judge to be tested
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from judging.calibration import CutReport, Ranking
+from judging.results.calibration import CutReport, Ranking
 
 WINDOW = 200  # entries drawn at most: beyond it, the positions around the cut
 WIDTH, HEIGHT = 720, 280

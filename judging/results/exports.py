@@ -1,6 +1,6 @@
 """Exports of a round's results: CSV, XLSX and JSON, streamed so large editions stay cheap.
 
-Rows come from the round's stored ranking (``judging.rankings.StoredRanking``: one row per
+Rows come from the round's stored ranking (``judging.results.rankings.StoredRanking``: one row per
 scored entry, best first, computed from the entries that still compete, scored by judges
 not conflicted with them), joined in SQL with the entry's title and entrant and read with
 ``.iterator()``, so memory stays flat at any size. A final round's
@@ -33,8 +33,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from judging.final.selectors import published_awards
 from judging.models import AwardDecision, Round, RoundKind
-from judging.rankings import StoredRanking
-from judging.results import ResultRow
+from judging.results.rankings import StoredRanking
+from judging.results.selectors import ResultRow
 
 COLUMNS = (
     "position",
@@ -218,7 +218,7 @@ def xlsx_filename(ranking: StoredRanking) -> str:
 
 
 def xlsx_response(ranking: StoredRanking) -> FileResponse:
-    """A small round's workbook, built in the request (large ones: ``judging.services.exports``)."""
+    """A small round's workbook, built in the request (large ones: ``judging.results.export_services``)."""
     # The temporary file is deleted when the response closes it (FileResponse closes it).
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
     write_xlsx(ranking, handle)

@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 from festival.models import Edition
 from festival.parsing import parse_natural
 from festival.selectors import roles_of
-from judging import rankings, results
 from judging.final.selectors import published_awards
 from judging.models import RoundKind
-from judging.services.rankings import request_ranking_refresh
+from judging.results import rankings
+from judging.results import selectors as results
+from judging.results.services import request_ranking_refresh
+from judging.rounds import selectors as round_selectors
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -99,7 +101,7 @@ class EditionResultsView(APIView):
             raise NotFound
         limit = _bounded(request.query_params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
         offset = _bounded(request.query_params.get("offset"), 0, 10**9)
-        rounds = results.rounds_of(edition)
+        rounds = round_selectors.rounds_of(edition)
         wanted = request.query_params.get("round")
         if wanted is not None:
             rounds = [r for r in rounds if str(r.pk) == wanted]

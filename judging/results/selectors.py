@@ -19,13 +19,13 @@ import numpy as np
 from django.db.models import Max
 from numpy.typing import NDArray
 
-from festival.models import Edition, JudgeMembership
-from judging.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
-from judging.calibration.effects import attribute_flags
-from judging.competition import competing, competing_entries, competing_submissions
-from judging.conflict_check import Conflicts, round_conflicts
+from festival.models import JudgeMembership
+from judging.assignment.conflict_check import Conflicts, round_conflicts
 from judging.models import AdvancementMode, Criterion, Round
-from judging.selectors import counted_scores
+from judging.results.calibration import Calibration, CutReport, ScoreTable, calibrate, cut_report, share_to_count
+from judging.results.calibration.effects import attribute_flags
+from judging.rounds.competition import competing, competing_entries, competing_submissions
+from judging.scoring.selectors import counted_scores
 from submissions.models import Submission
 
 TOTAL_BOUNDS = (0.0, 10.0)
@@ -388,11 +388,3 @@ def criterion_stats(round_: Round, conflicts: Conflicts | None = None) -> list[C
             mean = sd = correlation = float("nan")
         stats.append(CriterionStats(criterion=criterion, n=len(found), mean=mean, sd=sd, correlation=correlation))
     return stats
-
-
-def rounds_of(edition: Edition) -> list[Round]:
-    return list(Round.objects.filter(edition=edition).order_by("position"))
-
-
-def next_round(round_: Round) -> Round | None:
-    return Round.objects.filter(edition_id=round_.edition_id, position__gt=round_.position).order_by("position").first()

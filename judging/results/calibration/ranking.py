@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from judging.calibration.methods import (
+from judging.results.calibration.methods import (
     EntryEstimates,
     FloatArray,
     IntArray,

@@ -16,17 +16,17 @@ from django.views.decorators.http import require_GET, require_POST
 from festival.client import client_ip
 from festival.models import Edition, User
 from festival.permissions import organizer_required, request_roles
-from judging import advancement, exports, rankings, results
 from judging.confirmation import require_confirmation
 from judging.errors import JudgingError
 from judging.final import selectors as final_selectors
 from judging.final import services as final_services
 from judging.final.voting import METHODS
 from judging.models import ExportFile, Round, RoundKind, RunState
-from judging.results_forms import AdvancementRuleForm, RoundEntryForm, TieDecisionForm, parse_ids
-from judging.services import exports as export_services
-from judging.services import rankings as refresh_rankings
-from judging.services.rounds import set_advancement_rule
+from judging.results import advancement, export_services, exports, rankings
+from judging.results import services as refresh_rankings
+from judging.results.forms import AdvancementRuleForm, RoundEntryForm, TieDecisionForm, parse_ids
+from judging.rounds import selectors as round_selectors
+from judging.rounds.services import set_advancement_rule
 from submissions.models import Submission
 
 PAGE_LIMIT = 200
@@ -54,7 +54,7 @@ def _method(value: str | None) -> str:
 @require_GET
 def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     edition = organized_edition(request, edition_id)
-    rounds = results.rounds_of(edition)
+    rounds = round_selectors.rounds_of(edition)
     context: dict[str, object] = {"edition": edition, "rounds": rounds, "methods": METHODS}
     if not rounds:
         return render(request, "judging/results.html", context)

@@ -18,9 +18,9 @@ from django.utils import timezone
 from festival.models import User
 from festival.services import record_audit
 from judging import audit_actions
+from judging.assignment.services import assign_round
 from judging.errors import JudgingError
 from judging.models import AssignmentRun, Round, RunState
-from judging.services.assignment import assign_round
 
 logger = logging.getLogger(__name__)
 

@@ -1,44 +1,30 @@
-"""Reads of judging used by pages, the API, the admin and the assignment service."""
+"""Reads for judges and scores: the judge's queue, what the scoring page shows (the assignment,
+the score, peers' scores, the entry's credits and AI use), a score's history, and the scores
+that count (``counted_scores``).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from festival.models import AuditEvent, JudgeMembership, User
-from judging import audit_actions
-from judging.competition import competing
-from judging.conflict_check import (
+from festival.models import AuditEvent, User
+from judging.assignment.conflict_check import (
     Conflicts,
     conflict_between,
-    conflicted_rows,
     conflicts_among,
     round_conflicts,
     without_conflicts,
 )
+from judging.assignment.selectors import conflicts_of_user
 from judging.errors import NotAssigned
-from judging.models import (
-    Assignment,
-    AssignmentState,
-    Criterion,
-    Round,
-    Score,
-    ScoreState,
-)
+from judging.models import Assignment, AssignmentState, Round, Score, ScoreState
+from judging.rounds.competition import competing
 from submissions.models import AIUse, Credit
-
-# --- Conflicts and competition, as every read here applies them ---------------------------
-
-
-def conflicts_of_user(user: User) -> Conflicts:
-    """Conflicts of the user's active judge memberships (a handful of queries, any edition size)."""
-    return conflicts_among(list(JudgeMembership.objects.filter(user=user, is_active=True).select_related("user")))
 
 
 def _judge_rows(user: User) -> QuerySet[Assignment]:
@@ -46,9 +32,6 @@ def _judge_rows(user: User) -> QuerySet[Assignment]:
     rows, the API list's rows and the only rows the scoring page, autosave and media open."""
     rows = Assignment.objects.filter(competing(), judge__user=user, judge__is_active=True, state=AssignmentState.ACTIVE)
     return without_conflicts(rows, conflicts_of_user(user))
-
-
-# --- The judge's own assignments ------------------------------------------------------
 
 
 def judge_assignment(*, user: User, assignment_id: int, round_id: int | None = None) -> Assignment:
@@ -225,10 +208,6 @@ def neighbours(assignment: Assignment) -> tuple[int | None, int | None]:
     return previous, following
 
 
-def criteria_of(round_: Round) -> list[Criterion]:
-    return list(round_.criteria.all())
-
-
 def score_of(assignment: Assignment) -> Score | None:
     return Score.objects.filter(
         round_id=assignment.round_id, judge_id=assignment.judge_id, submission_id=assignment.submission_id
@@ -271,31 +250,11 @@ def credits_of(submission_id: int) -> list[Credit]:
     return list(Credit.objects.filter(submission_id=submission_id))
 
 
-# --- Organizer views ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CoverageGap:
-    submission_id: int
-    title: str
-    judges: int  # active assignments
-    needed: int
-    reason: str
-
-
 def score_history(score: Score) -> QuerySet[AuditEvent]:
     """The append-only audit trail of one score, oldest first."""
     return AuditEvent.objects.filter(target_type=Score._meta.label_lower, target_id=str(score.pk)).order_by(
         "created_at", "id"
     )
-
-
-def round_judges(round_: Round) -> list[JudgeMembership]:
-    """Judges who may be given entries in ``round_``: its panels' members, or the whole jury."""
-    qs = JudgeMembership.objects.filter(edition_id=round_.edition_id, is_active=True).select_related("user")
-    if round_.panels.exists():
-        qs = qs.filter(panels__round=round_).distinct()
-    return list(qs.order_by("pk"))
 
 
 def counted_scores(round_: Round, conflicts: Conflicts | None = None) -> QuerySet[Score]:
@@ -316,25 +275,6 @@ def submitted_scores(round_: Round) -> QuerySet[Score]:
     return Score.objects.filter(round=round_, state=ScoreState.SUBMITTED, excluded=False)
 
 
-@dataclass(frozen=True)
-class FoundConflict:
-    """An assignment whose judge turned out to be conflicted with the entry after assignment."""
-
-    assignment_id: int
-    submission_id: int
-    title: str
-    judge: str
-    reason: str
-    settled: bool  # taken off the judge (CONFLICTED); False: still active, hidden and not counting
-    found_at: datetime | None  # when it was taken off (the audit row); None while unsettled
-    judges: int  # the entry's active, conflict-free judges now
-    needed: int
-
-    @property
-    def short(self) -> bool:
-        return self.judges < self.needed
-
-
 def queue_live_status(user: User) -> tuple[dict[str, object], bool]:
     """The judge queue's live values (``festival.live``): per round, scores submitted of assigned.
 
@@ -353,57 +293,3 @@ def queue_live_status(user: User) -> tuple[dict[str, object], bool]:
         values[f"round-{row['round_id']}-summary"] = f"{row['done']} of {row['total']}"
         active = active or row["done"] < row["total"]
     return values, active
-
-
-def conflicts_found_after_assignment(round_: Round, conflicts: Conflicts | None = None) -> list[FoundConflict]:
-    """For the round page: conflicts that appeared after assignment and may need a new judge.
-
-    Two kinds: assignments still ACTIVE whose judge is conflicted now (a credit edited after
-    assignment: read-time rules already hide the entry from the judge and stop their score
-    counting), and assignments taken off a judge (a later declaration) whose entry is still
-    short of judges. A few queries over the conflicts and the taken-off rows only.
-    """
-    conflicts = round_conflicts(round_) if conflicts is None else conflicts
-    found = Q(state=AssignmentState.CONFLICTED)
-    if conflicts:
-        found |= Q(state=AssignmentState.ACTIVE) & conflicted_rows(conflicts)
-    rows = list(
-        Assignment.objects.filter(competing(), found, round=round_)
-        .order_by("submission_id", "pk")
-        .values_list("pk", "judge_id", "submission_id", "state", "submission__title", "judge__user__email")
-    )
-    if not rows:
-        return []
-    ids = {sid for _, _, sid, _, _, _ in rows}
-    judges: dict[int, int] = defaultdict(int)
-    for judge_id, submission_id in Assignment.objects.filter(
-        round=round_, state=AssignmentState.ACTIVE, submission_id__in=ids
-    ).values_list("judge_id", "submission_id"):
-        if (judge_id, submission_id) not in conflicts:
-            judges[submission_id] += 1
-    audits = {
-        int(target_id): (created_at, (after or {}).get("reason", ""))
-        for target_id, created_at, after in AuditEvent.objects.filter(
-            action=audit_actions.ASSIGNMENT_CONFLICT_FOUND,
-            target_type=Assignment._meta.label_lower,
-            target_id__in=[str(pk) for pk, _, _, state, _, _ in rows if state == AssignmentState.CONFLICTED],
-        ).values_list("target_id", "created_at", "after")
-    }
-    result = []
-    for pk, judge_id, submission_id, state, title, email in rows:
-        settled = state == AssignmentState.CONFLICTED
-        found_at, logged_reason = audits.get(pk, (None, ""))
-        item = FoundConflict(
-            assignment_id=pk,
-            submission_id=submission_id,
-            title=title,
-            judge=email,
-            reason=conflicts.get((judge_id, submission_id)) or logged_reason or "Conflict of interest.",
-            settled=settled,
-            found_at=found_at if settled else None,
-            judges=judges[submission_id],
-            needed=round_.judges_per_entry,
-        )
-        if not settled or item.short:  # a settled one drops off once the entry has its judges again
-            result.append(item)
-    return result

@@ -2,7 +2,7 @@
 
 A judge is conflicted with an entry when they entered it, declared it, or a credit names
 someone the judge declared (or the judge themself), unless an organizer waived it (the
-rule: ``judging.conflicts.conflict_reason``). Credits change in ``submissions`` and
+rule: ``judging.assignment.conflicts.conflict_reason``). Credits change in ``submissions`` and
 declarations in ``judging``; neither tells the other. So every read that shows an entry to
 a judge, or counts a judge's score, asks this module — nothing is settled once and copied.
 
@@ -26,7 +26,7 @@ from django.db.models import BigIntegerField, ExpressionWrapper, F, Model, Q, Qu
 from django.db.models.lookups import In
 
 from festival.models import JudgeMembership
-from judging.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
+from judging.assignment.conflicts import EntryProfile, JudgeProfile, conflict_reason, group_names
 from judging.models import ConflictKind, ConflictWaiver, DeclaredConflict, Round, RoundEntry
 from submissions.models import Credit, Submission
 

@@ -5,7 +5,7 @@ the counted scores (their number, ids, totals and last change), the entries in t
 and those that left, the round's conflicts and the advancement rule. Computing the key is
 one index-only aggregate over the round's submitted scores, one over its entries and a few
 small lookups, whatever the edition's size; a stale or missing snapshot is shown as such and
-the caller asks for a refresh (``judging.services.rankings``).
+the caller asks for a refresh (``judging.results.services``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from django.db.models import Count, Max, Sum
 from django.utils.safestring import SafeString
 
 from festival.models import JudgeMembership
-from judging.competition import left_entries
-from judging.conflict_check import round_conflicts
+from judging.assignment.conflict_check import round_conflicts
 from judging.models import Criterion, RankingRow, RankingSnapshot, Round, RoundEntry
-from judging.plots import Caterpillar, PlotRow
-from judging.results import CHUNK, BandRow, CriterionStats, FlagRow, JudgeRow, ResultRow
-from judging.selectors import submitted_scores
+from judging.results.plots import Caterpillar, PlotRow
+from judging.results.selectors import CHUNK, BandRow, CriterionStats, FlagRow, JudgeRow, ResultRow
+from judging.rounds.competition import left_entries
+from judging.scoring.selectors import submitted_scores
 
 # Bumped when what a snapshot stores changes shape; the row's field names are part of the key
 # too, so a deploy that adds a column to ResultRow makes every old snapshot stale, not broken.
@@ -205,7 +205,7 @@ class StoredRanking:
         if not stored:
             return None
         return Caterpillar(
-            svg=SafeString(stored["svg"]),  # rendered by judging.plots from numbers only, at refresh time
+            svg=SafeString(stored["svg"]),  # rendered by judging.results.plots from numbers only, at refresh time
             rows=[PlotRow(**row) for row in stored["rows"]],
             first=stored["first"],
             last=stored["last"],

@@ -10,7 +10,7 @@ from festival.models import Category, JudgeMembership, User
 from festival.parsing import control_character_message, first_control_character
 from festival.services import record_audit
 from judging import audit_actions
-from judging.conflicts import normalize_name
+from judging.assignment.conflicts import normalize_name
 from judging.errors import JudgingError
 from judging.models import CategoryPreference, ConflictKind, ConflictWaiver, DeclaredConflict
 from submissions.models import Submission
@@ -65,7 +65,7 @@ def declare_conflict(
         target=conflict,
         after={"kind": kind, "value": value},
     )
-    from judging.services.assignment import settle_judge_conflicts
+    from judging.assignment.services import settle_judge_conflicts
 
     return Declared(conflict=conflict, taken_off=len(settle_judge_conflicts(judge=judge, actor=actor)))
 

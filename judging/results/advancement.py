@@ -1,12 +1,12 @@
 """Advancement between rounds: the top N or top share by calibrated score, and organizers' edits.
 
-The rule itself (top N / top share) is set by ``judging.services.rounds.set_advancement_rule``.
+The rule itself (top N / top share) is set by ``judging.rounds.services.set_advancement_rule``.
 Every write is atomic and audited (``festival.services.record_audit``). Ties across the
 cut are never broken silently: ``apply_advancement`` refuses with ``AdvancementTie``
 until the organizer either advances every tied entry or changes the rule, and with
 ``AdvancementBand`` while the cut runs through a tie band (entries whose interval
 contains the cut) the organizer has not confirmed; the alternative is more judging for
-the band (``judging.services.adaptive``).
+the band (``judging.assignment.adaptive``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
-from judging import audit_actions, rankings, results
-from judging.competition import competes
+from judging import audit_actions
 from judging.errors import JudgingError
 from judging.models import RankingRow, Round, RoundEntry
-from judging.results import ADVANCES, TIED_AT_CUT
-from judging.services.rankings import request_ranking_refresh
+from judging.results import rankings
+from judging.results.selectors import ADVANCES, TIED_AT_CUT
+from judging.results.services import request_ranking_refresh
+from judging.rounds import selectors as round_selectors
+from judging.rounds.competition import competes
 from submissions.models import Submission
 
 
@@ -76,7 +78,7 @@ def apply_advancement(
     Adds only what is missing, so running it again after more scores came in is safe;
     it never removes an entry from the next round (use ``remove_round_entry``).
     """
-    target = results.next_round(round_)
+    target = round_selectors.next_round(round_)
     if target is None:
         raise AdvancementError("This is the last round: there is no round to advance to.")
     ranking = rankings.ranking_of(round_)

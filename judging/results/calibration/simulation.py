@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from judging.calibration.methods import EntryEstimates, FloatArray, IntArray, ScoreTable
-from judging.calibration.ranking import Z95, Calibration, calibrate, cut_report, least_certain
+from judging.results.calibration.methods import EntryEstimates, FloatArray, IntArray, ScoreTable
+from judging.results.calibration.ranking import Z95, Calibration, calibrate, cut_report, least_certain
 
 METHODS = ("raw", "z", "model")
 

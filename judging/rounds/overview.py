@@ -18,10 +18,10 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 
 from festival.models import JudgeMembership
-from judging.competition import left_entries, still_competing
-from judging.conflict_check import Conflicts, without_conflicts
+from judging.assignment.conflict_check import Conflicts, without_conflicts
 from judging.models import Assignment, AssignmentRun, AssignmentState, Round, RoundEntry, Score, ScoreState
-from judging.selectors import submitted_scores
+from judging.rounds.competition import left_entries, still_competing
+from judging.scoring.selectors import submitted_scores
 
 SHORT_PAGE = 50
 

@@ -1,7 +1,7 @@
 """Adaptive judging: more judges where the cut is uncertain, at a budget the organizer sets.
 
 After a first pass, the entries whose side of the round's cut is least certain
-(``judging.calibration.least_certain``: the smaller of P(above) and P(below), by the
+(``judging.results.calibration.least_certain``: the smaller of P(above) and P(below), by the
 calibrated score and its interval) each get one more judge, most uncertain first,
 until the budget (extra scores) is spent. Judges are picked by the platform's planner,
 so load caps, panels, category preferences and conflicts apply, and a judge who ever
@@ -18,12 +18,14 @@ from django.utils import timezone
 
 from festival.models import User
 from festival.services import record_audit
-from judging import audit_actions, results, selectors
-from judging.calibration import least_certain
-from judging.conflict_check import by_entry, conflicts_among
+from judging import audit_actions
+from judging.assignment import selectors as assignment_selectors
+from judging.assignment.conflict_check import by_entry, conflicts_among
+from judging.assignment.services import _entry_inputs, _judge_inputs, plan_assignments, write_plan
 from judging.errors import JudgingError
 from judging.models import AssignmentSource, Round
-from judging.services.assignment import _entry_inputs, _judge_inputs, plan_assignments, write_plan
+from judging.results import selectors as results
+from judging.results.calibration import least_certain
 
 MAX_BUDGET = 1_000_000
 
@@ -57,7 +59,7 @@ def request_more_judging(*, round_: Round, budget: int, seed: int, actor: User) 
     k = round_.judges_per_entry
     # The planner fills each entry up to k: counting k - 1 now asks for exactly one more.
     entries = [replace(entry, active=k - 1) for entry in _entry_inputs(round_, chosen)]
-    judges = selectors.round_judges(round_)
+    judges = assignment_selectors.round_judges(round_)
     conflicts = by_entry(conflicts_among(judges, round_=round_))
     plan = plan_assignments(
         entries, _judge_inputs(round_, judges), k=k, cap=round_.load_cap, conflicts=conflicts, seed=seed

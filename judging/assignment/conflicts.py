@@ -3,7 +3,7 @@
 ``normalize_name`` (``submissions.names``) is what ``DeclaredConflict.normalized`` and
 ``Credit.normalized_name`` store: case-folded, accents stripped, punctuation dropped,
 spaces collapsed, so "José  García-Löw" and "jose garcia low" match. Which pairs to
-compare is chosen in SQL by ``judging.conflict_check``; the rule itself is here.
+compare is chosen in SQL by ``judging.assignment.conflict_check``; the rule itself is here.
 """
 
 from __future__ import annotations

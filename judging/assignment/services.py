@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from festival.models import JudgeMembership, User
 from festival.services import record_audit
-from judging import audit_actions, conflict_check, notices, overview, selectors
-from judging.competition import competes, competing_entries
-from judging.conflict_check import by_entry, conflicts_among
+from judging import audit_actions, notices
+from judging.assignment import conflict_check
+from judging.assignment import selectors as assignment_selectors
+from judging.assignment.conflict_check import by_entry, conflicts_among
 from judging.errors import AssignmentRefused
 from judging.models import (
     Assignment,
@@ -35,6 +36,8 @@ from judging.models import (
     Score,
     ScoreState,
 )
+from judging.rounds import overview
+from judging.rounds.competition import competes, competing_entries
 from submissions.models import Submission
 
 PREFERENCE_BONUS = 2  # a judge who prefers the entry's category is picked as if 2 entries lighter
@@ -339,7 +342,7 @@ def assign_round(
     else:  # an entry that stopped competing is never given to a judge
         found = competing.filter(submission_id__in=submission_ids).values_list("submission_id", flat=True)
         submission_ids = sorted(set(submission_ids) & set(found))
-    judges = selectors.round_judges(round_)
+    judges = assignment_selectors.round_judges(round_)
     entries = _entry_inputs(round_, submission_ids, categories=categories)
     conflicts = by_entry(conflicts_among(judges, round_=round_))
     plan = plan_assignments(
@@ -407,7 +410,7 @@ def _take_off(*, assignment: Assignment, reason: str, actor: User | None) -> Dis
     ``assignment`` comes with its round and edition loaded: the audit row is filed in the
     festival's chain without another query.
     """
-    from judging.services.scoring import exclude_score
+    from judging.scoring.services import exclude_score
 
     Assignment.objects.filter(pk=assignment.pk).update(state=AssignmentState.CONFLICTED)
     assignment.state = AssignmentState.CONFLICTED
@@ -549,7 +552,7 @@ def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") 
     assignment.save(update_fields=["state"])
     score = Score.objects.filter(assignment=assignment, excluded=False).first()
     if score is not None:
-        from judging.services.scoring import exclude_score
+        from judging.scoring.services import exclude_score
 
         exclude_score(score=score, reason=reason or "Assignment removed by an organizer.", actor=actor)
     record_audit(
@@ -567,7 +570,7 @@ def remove_assignment(*, assignment: Assignment, actor: User, reason: str = "") 
 
 def coverage_report(
     round_: Round, *, offset: int = 0, conflicts: conflict_check.Conflicts | None = None
-) -> list[selectors.CoverageGap]:
+) -> list[assignment_selectors.CoverageGap]:
     """One page of the round's entries with fewer than ``judges_per_entry`` active judges, and why.
 
     The reasons come from a dry run of the planner over that page only, so the page costs the
@@ -578,7 +581,7 @@ def coverage_report(
     if not entries:
         return []
     ids = [sid for sid, _, _ in entries]
-    judges = selectors.round_judges(round_)
+    judges = assignment_selectors.round_judges(round_)
     inputs = _entry_inputs(round_, ids)
     conflicts_by_entry = by_entry(found)
     # A dry run with the same rules says why each entry stays short.
@@ -591,7 +594,7 @@ def coverage_report(
         seed=0,
     )
     return [
-        selectors.CoverageGap(
+        assignment_selectors.CoverageGap(
             submission_id=sid,
             title=title,
             judges=count,

@@ -17,9 +17,10 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
-from judging import plots, results
 from judging.models import RankingRow, RankingSnapshot, Round
-from judging.rankings import ranking_state_key
+from judging.results import plots
+from judging.results import selectors as results
+from judging.results.rankings import ranking_state_key
 
 logger = logging.getLogger(__name__)
 

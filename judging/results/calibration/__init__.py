@@ -1,6 +1,6 @@
 """Calibration and ranking of judges' scores (pure numpy/scipy; no Django imports)."""
 
-from judging.calibration.methods import (
+from judging.results.calibration.methods import (
     CalibrationError,
     EntryEstimates,
     JudgeModelFit,
@@ -10,7 +10,7 @@ from judging.calibration.methods import (
     raw_mean,
     zscore_mean,
 )
-from judging.calibration.ranking import (
+from judging.results.calibration.ranking import (
     Calibration,
     CutReport,
     Disagreement,

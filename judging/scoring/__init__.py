@@ -1,0 +1,1 @@
+"""Scores: drafts, submit, exclusion, watch sessions; the judge's queue and scoring page."""
