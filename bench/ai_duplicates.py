@@ -1,9 +1,10 @@
 """Benchmark: the duplicate check of one processed film against editions of 1,000 / 10,000 /
 100,000 entries (60 frame hashes each: 6 million at 100,000).
 
-For each size it prints the time and the peak Python memory (tracemalloc, numpy included)
-of ``detect_duplicates`` (indexed band look-ups, then an exact comparison of the
-candidates), the same for reading and comparing every stored hash of the edition (the
+For each size it prints the time, the queries and the peak Python memory (tracemalloc,
+numpy included) of ``detect_duplicates`` (indexed band look-ups, each hit compared exactly
+with the frame it was looked up for; on PostgreSQL in one query that returns only the
+matching films), the same for reading and comparing every stored hash of the edition (the
 check before the band index), and the growth ratio 100,000 / 1,000 of both.
 
     DATABASE_URL=postgres://... .venv/bin/python bench/ai_duplicates.py [--sizes 1000,10000,100000]
@@ -55,7 +56,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_test_environment
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     from media.ai_usage.phash import BAND_BITS, BAND_SHIFTS, as_uint64, match_against_group
     from media.ai_usage.services import detect_duplicates
@@ -128,12 +129,15 @@ def main() -> None:
             seeded = size
             print(f"seeded {size:,} entries ({size * FRAMES:,} frame hashes) in {time.perf_counter() - start:.1f} s")
             pairs, seconds, peak = measured(lambda: detect_duplicates(film_id=int(ids[0])))
+            with CaptureQueriesContext(connection) as queries:
+                detect_duplicates(film_id=int(ids[0]))
             assert [(p.film_a_id, p.film_b_id) for p in pairs] == [(int(ids[0]), int(ids[1]))], pairs
             found, old_seconds, old_peak = measured(lambda: read_everything(int(ids[0])))
             assert found >= 1
             results[size] = (seconds, peak, old_seconds, old_peak)
             print(
-                f"{size:>7,} entries on {connection.vendor}: band index {seconds:.3f} s, {peak:.1f} MiB peak | "
+                f"{size:>7,} entries on {connection.vendor}: band index {seconds:.3f} s, {peak:.1f} MiB peak, "
+                f"{len(queries)} queries | "
                 f"reading every hash {old_seconds:.3f} s, {old_peak:.1f} MiB peak"
             )
     finally:
