@@ -7,8 +7,9 @@ one of the few values within ``d // 3`` bits of a band of the film's own frames:
 look-ups that never read the rest of the edition (at ``d`` = 8, 232-254 values per band and
 frame; a random hash passes with probability ~3e-4 per frame looked up). Each candidate is
 then compared exactly (XOR + popcount) with the frame it was looked up for, so the answer is
-the same as comparing everything: by PostgreSQL beside the index (:func:`band_probes`), or
-by numpy over the candidates (:func:`band_keys`, :func:`match_against_group`).
+the same as comparing everything: by PostgreSQL beside the index (which XORs the film's bands
+with :func:`band_flip_masks` itself), or by numpy over the candidates (:func:`band_keys`,
+:func:`match_against_group`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def band_fields(value: int) -> dict[str, int]:
 
 
 @cache
-def _flip_masks(bits: int, radius: int) -> NDArray[np.int64]:
+def band_flip_masks(bits: int, radius: int) -> NDArray[np.int64]:
     """XOR masks of every flip of at most ``radius`` of ``bits`` bits (0 included)."""
     masks = [0]
     for flips in range(1, radius + 1):
@@ -81,38 +82,10 @@ def band_keys(
     radius = max_distance // len(BAND_BITS)
     own = np.array([bands(value) for value in values], dtype=np.int64).reshape(-1, len(BAND_BITS))
     low, middle, high = (
-        np.unique((own[:, index, None] ^ _flip_masks(bits, radius)[None, :]).ravel())
+        np.unique((own[:, index, None] ^ band_flip_masks(bits, radius)[None, :]).ravel())
         for index, bits in enumerate(BAND_BITS)
     )
     return low, middle, high
-
-
-@dataclass(frozen=True)
-class BandProbes:
-    """One band's look-ups for a film's frames: a band value to find, and the frame (position, hash) it is for."""
-
-    keys: NDArray[np.int64]
-    positions: NDArray[np.int64]  # 1-based, as ``unnest(...) WITH ORDINALITY`` numbers the frames
-    hashes: NDArray[np.int64]
-
-
-def band_probes(values: list[int], *, max_distance: int) -> list[BandProbes]:
-    """Per band, every (band value, frame) look-up that finds the stored hashes within ``max_distance`` bits.
-
-    The keys of :func:`band_keys`, each tagged with the frame it came from, so a hit is
-    compared with that frame only (not with every frame of the film). A key that two
-    frames share is looked up for each of them.
-    """
-    radius = max_distance // len(BAND_BITS)
-    own = np.array([bands(value) for value in values], dtype=np.int64).reshape(-1, len(BAND_BITS))
-    hashes = np.asarray(values, dtype=np.int64)
-    probes: list[BandProbes] = []
-    for index, bits in enumerate(BAND_BITS):
-        masks = _flip_masks(bits, radius)
-        keys = own[:, index, None] ^ masks[None, :]
-        frames = np.broadcast_to(np.arange(len(values), dtype=np.int64)[:, None], keys.shape)
-        probes.append(BandProbes(keys=keys.ravel(), positions=frames.ravel() + 1, hashes=hashes[frames.ravel()]))
-    return probes
 
 
 def as_uint64(values: list[int] | NDArray[np.int64]) -> NDArray[np.uint64]:

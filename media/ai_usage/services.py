@@ -21,11 +21,13 @@ from media import audit_actions
 from media.ai_usage.flags import Flag, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
 from media.ai_usage.phash import (
+    BAND_BITS,
+    BAND_SHIFTS,
     GroupMatch,
     as_uint64,
     band_fields,
+    band_flip_masks,
     band_keys,
-    band_probes,
     frame_hash,
     is_duplicate,
     match_against_group,
@@ -248,40 +250,42 @@ def _array_literal(values: NDArray[np.int64]) -> str:
 def _near_matches_postgresql(*, group_key: str, own: list[int], exclude_film_id: int) -> list[GroupMatch]:
     """The group's films with frames near ``own``, counted exactly by PostgreSQL in one query.
 
-    Each band's look-ups are (band value, frame position, frame hash) rows joined to that
-    band's covering index: an index-only probe per look-up, and every hit is compared with
-    the one frame it was looked up for (XOR + ``bit_count``) where it lies. Only the near
-    frames are grouped per film, so what comes back is one row per matching film (a few),
-    whatever the size of the edition: the candidates never travel to Python.
+    PostgreSQL makes the look-ups itself from the film's hashes and the flip masks of
+    :func:`band_flip_masks` (a few hundred numbers in all): per band, every (band value,
+    frame) within the radius. Each band's distinct values are looked up in one index-only
+    scan of its covering index (``= ANY``), every hit is compared with the frames it was
+    looked up for (XOR + ``bit_count``) beside the index, and only the near frames are
+    grouped per film: what comes back is a row per matching film, whatever the size of the
+    edition, and the candidates never travel to Python.
     """
     max_distance = settings.LAUREL_DUPLICATE_MAX_DISTANCE
     table = FrameHash._meta.db_table
-    probes = band_probes(own, max_distance=max_distance)
-    arms = " UNION ALL ".join(
-        # ARRAY(SELECT unnest(...)) so the planner sees a parameter of unknown length, not
-        # ~14,000 literal rows (which it would hash-join against the whole table).
-        f"SELECT f.id, f.film_id, p.position FROM unnest(ARRAY(SELECT unnest(%s::int[])), "  # noqa: S608
-        "ARRAY(SELECT unnest(%s::int[])), ARRAY(SELECT unnest(%s::bigint[]))) AS p(key, position, phash) "
-        f"JOIN {table} f ON f.band{index} = p.key AND f.group_key = %s "
-        "WHERE f.film_id <> %s AND bit_count((f.phash # p.phash)::bit(64)) <= %s"
-        for index in range(len(probes))
+    probes = ", ".join(
+        # Only module constants and ints are formatted in; every value is a parameter.
+        f"probe{index} AS MATERIALIZED (SELECT own.position, own.phash, "  # noqa: S608
+        f"((own.phash >> {shift}) & {(1 << bits) - 1})::int # m.mask AS key FROM own, unnest(%s::int[]) AS m(mask))"
+        for index, (shift, bits) in enumerate(zip(BAND_SHIFTS, BAND_BITS, strict=True))
     )
-    params: list[str | int] = []
-    for probe in probes:
-        params += [
-            _array_literal(probe.keys),
-            _array_literal(probe.positions),
-            _array_literal(probe.hashes),
-            group_key,
-            exclude_film_id,
-            max_distance,
-        ]
+    arms = " UNION ALL ".join(
+        f"SELECT f.id, f.film_id, p.position FROM {table} f JOIN probe{index} p ON f.band{index} = p.key "  # noqa: S608
+        # ARRAY(SELECT ...): one index scan for the band's ~14,000 distinct values, planned
+        # as a parameter (the planner does not estimate a literal list value by value).
+        f"WHERE f.group_key = %s AND f.band{index} = ANY(ARRAY(SELECT DISTINCT key FROM probe{index})) "
+        "AND f.film_id <> %s AND bit_count((f.phash # p.phash)::bit(64)) <= %s"
+        for index in range(len(BAND_BITS))
+    )
     # A pair near in two bands is found twice: DISTINCT counts it once.
     sql = (
-        "SELECT near.film_id, count(DISTINCT near.position), "  # noqa: S608
+        "WITH own AS MATERIALIZED (SELECT o.phash, o.position FROM unnest(%s::bigint[]) "  # noqa: S608
+        f"WITH ORDINALITY AS o(phash, position)), {probes} "
+        "SELECT near.film_id, count(DISTINCT near.position), "
         f"(SELECT count(*) FROM {table} c WHERE c.film_id = near.film_id), count(DISTINCT near.id) "
         f"FROM ({arms}) AS near GROUP BY near.film_id ORDER BY near.film_id"
     )
+    radius = max_distance // len(BAND_BITS)
+    params: list[str | int] = [_array_literal(np.asarray(own, dtype=np.int64))]
+    params += [_array_literal(band_flip_masks(bits, radius)) for bits in BAND_BITS]
+    params += [group_key, exclude_film_id, max_distance] * len(BAND_BITS)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

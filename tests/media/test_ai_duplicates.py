@@ -12,7 +12,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from numpy.typing import NDArray
 
-from media.ai_usage.phash import as_uint64, band_fields, band_keys, bands, is_duplicate, match_against_group
+from media.ai_usage.phash import (
+    as_uint64,
+    band_fields,
+    band_flip_masks,
+    band_keys,
+    bands,
+    is_duplicate,
+    match_against_group,
+)
 from media.ai_usage.services import detect_duplicates
 from media.models import DuplicatePair, FrameHash
 from tests.factories import FilmFactory
@@ -48,6 +56,12 @@ def test_every_hash_within_the_distance_shares_a_band_key() -> None:
     # 1 + 21 + 210 values for each 21-bit band, 1 + 22 + 231 for the 22-bit one.
     assert [len(k) for k in band_keys([12345], max_distance=MAX_DISTANCE)] == [232, 232, 254]
     assert band_keys([5], max_distance=2)[0].tolist() == [5]  # radius 0: the band itself
+
+
+def test_the_flip_masks_are_every_flip_within_the_radius() -> None:
+    assert band_flip_masks(21, 0).tolist() == [0]
+    assert band_flip_masks(3, 2).tolist() == [0, 1, 2, 4, 3, 5, 6]
+    assert len(set(band_flip_masks(22, 2).tolist())) == 1 + 22 + 231
 
 
 @pytest.mark.django_db
