@@ -5,8 +5,11 @@ Multi-index hashing: each 64-bit hash is stored with its three bands (bits 0-20,
 least one band (pigeonhole), so a film's candidates are the stored frames whose band equals
 one of the few values within ``d // 3`` bits of a band of the film's own frames: indexed
 look-ups that never read the rest of the edition (at ``d`` = 8, 232-254 values per band and
-frame; a random hash passes with probability ~2e-4). The candidates are then compared
-exactly with numpy (XOR + popcount), so the answer is the same as comparing everything.
+frame; a random hash passes with probability ~3e-4 per frame looked up). Each candidate is
+then compared exactly (XOR + popcount) with the frame it was looked up for, so the answer is
+the same as comparing everything: by PostgreSQL beside the index (which XORs the film's bands
+with :func:`band_flip_masks` itself), or by numpy over the candidates (:func:`band_keys`,
+:func:`match_against_group`).
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def band_fields(value: int) -> dict[str, int]:
 
 
 @cache
-def _flip_masks(bits: int, radius: int) -> NDArray[np.int64]:
+def band_flip_masks(bits: int, radius: int) -> NDArray[np.int64]:
     """XOR masks of every flip of at most ``radius`` of ``bits`` bits (0 included)."""
     masks = [0]
     for flips in range(1, radius + 1):
@@ -79,7 +82,7 @@ def band_keys(
     radius = max_distance // len(BAND_BITS)
     own = np.array([bands(value) for value in values], dtype=np.int64).reshape(-1, len(BAND_BITS))
     low, middle, high = (
-        np.unique((own[:, index, None] ^ _flip_masks(bits, radius)[None, :]).ravel())
+        np.unique((own[:, index, None] ^ band_flip_masks(bits, radius)[None, :]).ravel())
         for index, bits in enumerate(BAND_BITS)
     )
     return low, middle, high

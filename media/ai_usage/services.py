@@ -20,7 +20,18 @@ from festival.services import record_audit
 from media import audit_actions
 from media.ai_usage.flags import Flag, consistency_flags
 from media.ai_usage.manifest import ManifestEvidence, read_manifest
-from media.ai_usage.phash import as_uint64, band_fields, band_keys, frame_hash, is_duplicate, match_against_group
+from media.ai_usage.phash import (
+    BAND_BITS,
+    BAND_SHIFTS,
+    GroupMatch,
+    as_uint64,
+    band_fields,
+    band_flip_masks,
+    band_keys,
+    frame_hash,
+    is_duplicate,
+    match_against_group,
+)
 from media.ai_usage.shots import ShotSpan, grab_frames, nearest_sampled_frame, save_thumbnail, shots_from_cuts
 from media.ai_usage.signatures import tools_in
 from media.ai_usage.tags import TagEvidence, container_tags
@@ -231,42 +242,81 @@ def _prune_thumbnails(*, film_id: int, keep_run: str) -> None:
 BAND_KEYS_PER_QUERY = 5000
 
 
+def _array_literal(values: NDArray[np.int64]) -> str:
+    """An array parameter as one literal ("{1,2,3}"), built by numpy, not adapted value by value."""
+    return "{" + ",".join(values.astype(str)) + "}"
+
+
+def _near_matches_postgresql(*, group_key: str, own: list[int], exclude_film_id: int) -> list[GroupMatch]:
+    """The group's films with frames near ``own``, counted exactly by PostgreSQL in one query.
+
+    PostgreSQL makes the look-ups itself from the film's hashes and the flip masks of
+    :func:`band_flip_masks` (a few hundred numbers in all): per band, every (band value,
+    frame) within the radius. Each band's distinct values are looked up in one index-only
+    scan of its covering index (``= ANY``), every hit is compared with the frames it was
+    looked up for (XOR + ``bit_count``) beside the index, and only the near frames are
+    grouped per film: what comes back is a row per matching film, whatever the size of the
+    edition, and the candidates never travel to Python.
+    """
+    max_distance = settings.LAUREL_DUPLICATE_MAX_DISTANCE
+    table = FrameHash._meta.db_table
+    probes = ", ".join(
+        # Only module constants and ints are formatted in; every value is a parameter.
+        f"probe{index} AS MATERIALIZED (SELECT own.position, own.phash, "  # noqa: S608
+        f"((own.phash >> {shift}) & {(1 << bits) - 1})::int # m.mask AS key FROM own, unnest(%s::int[]) AS m(mask))"
+        for index, (shift, bits) in enumerate(zip(BAND_SHIFTS, BAND_BITS, strict=True))
+    )
+    arms = " UNION ALL ".join(
+        f"SELECT f.id, f.film_id, p.position FROM {table} f JOIN probe{index} p ON f.band{index} = p.key "  # noqa: S608
+        # ARRAY(SELECT ...): one index scan for the band's ~14,000 distinct values, planned
+        # as a parameter (the planner does not estimate a literal list value by value).
+        f"WHERE f.group_key = %s AND f.band{index} = ANY(ARRAY(SELECT DISTINCT key FROM probe{index})) "
+        "AND f.film_id <> %s AND bit_count((f.phash # p.phash)::bit(64)) <= %s"
+        for index in range(len(BAND_BITS))
+    )
+    # A pair near in two bands is found twice: DISTINCT counts it once.
+    sql = (
+        "WITH own AS MATERIALIZED (SELECT o.phash, o.position FROM unnest(%s::bigint[]) "  # noqa: S608
+        f"WITH ORDINALITY AS o(phash, position)), {probes} "
+        "SELECT near.film_id, count(DISTINCT near.position), "
+        f"(SELECT count(*) FROM {table} c WHERE c.film_id = near.film_id), count(DISTINCT near.id) "
+        f"FROM ({arms}) AS near GROUP BY near.film_id ORDER BY near.film_id"
+    )
+    radius = max_distance // len(BAND_BITS)
+    params: list[str | int] = [_array_literal(np.asarray(own, dtype=np.int64))]
+    params += [_array_literal(band_flip_masks(bits, radius)) for bits in BAND_BITS]
+    params += [group_key, exclude_film_id, max_distance] * len(BAND_BITS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        GroupMatch(film_id=film, matched_frames=matched, other_frames=frames, other_matched=hit)
+        for film, matched, frames, hit in rows
+    ]
+
+
 def _candidates(*, group_key: str, own: list[int], exclude_film_id: int) -> NDArray[np.int64]:
     """(row id, film id, hash) of the group's frames that may be near one of ``own``, as an (n, 3) array.
 
-    Indexed band look-ups only (see ``media.ai_usage.phash``): every frame within the
-    duplicate distance of one of ``own`` is among them, and few others; the rest of the
-    edition is never read. PostgreSQL answers all three bands in one query (a BitmapOr of
-    three index scans over ``= ANY(array)``); other databases one IN list at a time.
+    Indexed band look-ups only (see ``media.ai_usage.phash``), one IN list at a time: every
+    frame within the duplicate distance of one of ``own`` is among them, and few others;
+    the rest of the edition is never read.
     """
     keys = band_keys(own, max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE)
-    table = FrameHash._meta.db_table
     rows: list[tuple[int, int, int]] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT id, film_id, phash FROM {table} WHERE group_key = %s AND film_id <> %s "  # noqa: S608
-                # ARRAY(SELECT unnest(...)): a value the planner does not estimate key by key
-                # (a literal array of ~15,000 keys costs more to plan than to run).
-                "AND (band0 = ANY(ARRAY(SELECT unnest(%s::int[]))) OR band1 = ANY(ARRAY(SELECT unnest(%s::int[]))) "
-                "OR band2 = ANY(ARRAY(SELECT unnest(%s::int[]))))",
-                # Each key list as one array literal ("{1,2,3}"), built by numpy, not quoted key by key.
-                [group_key, exclude_film_id, *("{" + ",".join(values.astype(str)) + "}" for values in keys)],
-            )
-            rows = cursor.fetchall()
-        else:
-            for index, values in enumerate(keys):
-                ordered = values.tolist()
-                for start in range(0, len(ordered), BAND_KEYS_PER_QUERY):
-                    chunk = ordered[start : start + BAND_KEYS_PER_QUERY]
-                    query = (
-                        FrameHash.objects.filter(group_key=group_key, **{f"band{index}__in": chunk})
-                        .exclude(film_id=exclude_film_id)
-                        .values_list("pk", "film_id", "phash")
-                    )
-                    sql, params = query.query.sql_with_params()
-                    cursor.execute(sql, params)
-                    rows += cursor.fetchall()
+        for index, values in enumerate(keys):
+            ordered = values.tolist()
+            for start in range(0, len(ordered), BAND_KEYS_PER_QUERY):
+                chunk = ordered[start : start + BAND_KEYS_PER_QUERY]
+                query = (
+                    FrameHash.objects.filter(group_key=group_key, **{f"band{index}__in": chunk})
+                    .exclude(film_id=exclude_film_id)
+                    .values_list("pk", "film_id", "phash")
+                )
+                sql, params = query.query.sql_with_params()
+                cursor.execute(sql, params)
+                rows += cursor.fetchall()
     found = np.array(rows, dtype=np.int64).reshape(-1, 3)
     # A frame near in two bands is found twice: keep each row once.
     _, first = np.unique(found[:, 0], return_index=True)
@@ -276,6 +326,25 @@ def _candidates(*, group_key: str, own: list[int], exclude_film_id: int) -> NDAr
 def _frame_counts(film_ids: list[int]) -> dict[int, int]:
     counts = FrameHash.objects.filter(film_id__in=film_ids).values("film_id").annotate(frames=Count("pk"))
     return {row["film_id"]: row["frames"] for row in counts}
+
+
+def _near_matches(*, group_key: str, own: list[int], exclude_film_id: int) -> list[GroupMatch]:
+    """The group's other films with a frame within the duplicate distance of one of ``own``, with exact counts.
+
+    The same answer as comparing every stored frame of the group (the band look-ups miss no
+    near frame), from a bounded number of queries: one on PostgreSQL, where the comparison
+    runs beside the index; on other databases (SQLite, the embedded default) the candidates'
+    hashes are compared with numpy.
+    """
+    if connection.vendor == "postgresql":
+        return _near_matches_postgresql(group_key=group_key, own=own, exclude_film_id=exclude_film_id)
+    data = _candidates(group_key=group_key, own=own, exclude_film_id=exclude_film_id)
+    near = match_against_group(
+        as_uint64(own), data[:, 2].view(np.uint64), data[:, 1], max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE
+    )
+    # The candidates are only the other films' near frames: their frame counts come from the index.
+    frames = _frame_counts([m.film_id for m in near])
+    return [replace(m, other_frames=frames.get(m.film_id, m.other_frames)) for m in near]
 
 
 @transaction.atomic
@@ -292,13 +361,7 @@ def detect_duplicates(*, film_id: int) -> list[DuplicatePair]:
     DuplicatePair.objects.filter(Q(film_a_id=film_id) | Q(film_b_id=film_id)).delete()
     if not own:
         return []
-    data = _candidates(group_key=film.group_key, own=own, exclude_film_id=film_id)
-    near = match_against_group(
-        as_uint64(own), data[:, 2].view(np.uint64), data[:, 1], max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE
-    )
-    # The candidates are only the other films' near frames: their frame counts come from the index.
-    frames = _frame_counts([m.film_id for m in near])
-    matches = [replace(m, other_frames=frames.get(m.film_id, m.other_frames)) for m in near]
+    matches = _near_matches(group_key=film.group_key, own=own, exclude_film_id=film_id)
     pairs = [
         DuplicatePair(
             film_a_id=min(film_id, m.film_id),

@@ -3,12 +3,24 @@ answer as comparing every stored frame."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from numpy.typing import NDArray
 
-from media.ai_usage.phash import as_uint64, band_fields, band_keys, bands, is_duplicate, match_against_group
+from media.ai_usage.phash import (
+    as_uint64,
+    band_fields,
+    band_flip_masks,
+    band_keys,
+    bands,
+    is_duplicate,
+    match_against_group,
+)
 from media.ai_usage.services import detect_duplicates
 from media.models import DuplicatePair, FrameHash
 from tests.factories import FilmFactory
@@ -44,6 +56,12 @@ def test_every_hash_within_the_distance_shares_a_band_key() -> None:
     # 1 + 21 + 210 values for each 21-bit band, 1 + 22 + 231 for the 22-bit one.
     assert [len(k) for k in band_keys([12345], max_distance=MAX_DISTANCE)] == [232, 232, 254]
     assert band_keys([5], max_distance=2)[0].tolist() == [5]  # radius 0: the band itself
+
+
+def test_the_flip_masks_are_every_flip_within_the_radius() -> None:
+    assert band_flip_masks(21, 0).tolist() == [0]
+    assert band_flip_masks(3, 2).tolist() == [0, 1, 2, 4, 3, 5, 6]
+    assert len(set(band_flip_masks(22, 2).tolist())) == 1 + 22 + 231
 
 
 @pytest.mark.django_db
@@ -84,3 +102,172 @@ def test_detect_duplicates_reads_only_candidates_and_agrees_with_comparing_every
         films[1].pk
     ]
     assert DuplicatePair.objects.count() == 1
+
+
+def _store(films: list[Any], hashes: Sequence[NDArray[np.int64]] | NDArray[np.int64], *, group_key: str) -> None:
+    FrameHash.objects.bulk_create(
+        FrameHash(film=film, group_key=group_key, at_seconds=j, phash=int(h), **band_fields(int(h)))
+        for film, row in zip(films, hashes, strict=True)
+        for j, h in enumerate(row)
+    )
+
+
+def _spread_flips(rng: np.random.Generator, value: int, per_band: tuple[int, int, int]) -> int:
+    """``value`` with ``per_band[i]`` bits flipped in band ``i`` (bits 0-20, 21-41, 42-63)."""
+    positions: list[int] = []
+    for (start, stop), flips in zip(((0, 21), (21, 42), (42, 64)), per_band, strict=True):
+        positions += [int(p) for p in rng.choice(range(start, stop), flips, replace=False)]
+    return _flip(value, positions)
+
+
+def _pairs() -> list[tuple[int, int, int, int]]:
+    return list(
+        DuplicatePair.objects.order_by("film_a", "film_b").values_list(
+            "film_a_id", "film_b_id", "matched_frames", "compared_frames"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_a_reencoded_copy_with_its_bits_spread_over_every_band_is_found(settings: Any) -> None:
+    settings.LAUREL_DUPLICATE_MAX_DISTANCE = MAX_DISTANCE
+    rng = np.random.default_rng(21)
+    films = FilmFactory.create_batch(12, group_key="edition:7")
+    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(12, 30), dtype=np.int64)
+    # The worst re-encode the bands allow: 8 bits off, only one band within 2 bits (which one
+    # changes from frame to frame), so every frame is found through a single band.
+    patterns = [(3, 3, 2), (3, 2, 3), (2, 3, 3)]
+    hashes[1] = [_spread_flips(rng, int(h), patterns[j % 3]) for j, h in enumerate(hashes[0])]
+    _store(films, hashes, group_key="edition:7")
+
+    pairs = detect_duplicates(film_id=films[1].pk)
+
+    assert [(p.film_a_id, p.film_b_id, p.matched_frames, p.compared_frames) for p in pairs] == [
+        (films[0].pk, films[1].pk, 30, 30)
+    ]
+    assert _pairs() == [(films[0].pk, films[1].pk, 30, 30)]
+
+
+@pytest.mark.django_db
+def test_a_different_film_or_one_just_past_the_distance_is_not_flagged(settings: Any) -> None:
+    settings.LAUREL_DUPLICATE_MAX_DISTANCE = MAX_DISTANCE
+    rng = np.random.default_rng(22)
+    films = FilmFactory.create_batch(10, group_key="edition:7")
+    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(10, 30), dtype=np.int64)
+    # Film 1: every frame 9 bits off film 0's (one past the distance); film 2: 2 frames exact
+    # (under the 3 frames a duplicate needs); the rest are other films.
+    hashes[1] = [_spread_flips(rng, int(h), (3, 3, 3)) for h in hashes[0]]
+    hashes[2, :2] = hashes[0, :2]
+    _store(films, hashes, group_key="edition:7")
+
+    assert detect_duplicates(film_id=films[0].pk) == []
+    assert detect_duplicates(film_id=films[1].pk) == []
+    assert DuplicatePair.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_copy_in_another_edition_is_never_compared(settings: Any) -> None:
+    settings.LAUREL_DUPLICATE_MAX_DISTANCE = MAX_DISTANCE
+    rng = np.random.default_rng(23)
+    here = FilmFactory.create_batch(3, group_key="edition:7")
+    elsewhere = FilmFactory.create_batch(2, group_key="edition:8")
+    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(3, 20), dtype=np.int64)
+    _store(here, hashes, group_key="edition:7")
+    # The same frames in another edition (another festival's, or this festival's next year).
+    _store(elsewhere, np.stack([hashes[0], hashes[0]]), group_key="edition:8")
+
+    assert detect_duplicates(film_id=here[0].pk) == []
+    # Within the other edition its own copy is found, and nothing of edition 7.
+    assert [(p.film_a_id, p.film_b_id) for p in detect_duplicates(film_id=elsewhere[1].pk)] == [
+        (elsewhere[0].pk, elsewhere[1].pk)
+    ]
+    assert [(a, b) for a, b, *_ in _pairs()] == [(elsewhere[0].pk, elsewhere[1].pk)]
+
+
+@pytest.mark.django_db
+def test_a_reprocessed_film_never_matches_itself_and_keeps_its_one_pair(settings: Any) -> None:
+    settings.LAUREL_DUPLICATE_MAX_DISTANCE = MAX_DISTANCE
+    rng = np.random.default_rng(24)
+    films = FilmFactory.create_batch(4, group_key="edition:7")
+    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(4, 20), dtype=np.int64)
+    hashes[2] = hashes[0]
+    _store(films, hashes, group_key="edition:7")
+
+    # Every one of its frames is at distance 0 from itself: none of them may count.
+    assert detect_duplicates(film_id=films[1].pk) == []
+    first = detect_duplicates(film_id=films[0].pk)
+    again = detect_duplicates(film_id=films[0].pk)
+
+    expected = [(films[0].pk, films[2].pk, 20, 20)]
+    assert [(p.film_a_id, p.film_b_id, p.matched_frames, p.compared_frames) for p in first] == expected
+    assert [(p.film_a_id, p.film_b_id, p.matched_frames, p.compared_frames) for p in again] == expected
+    assert _pairs() == expected
+
+
+@pytest.mark.django_db
+def test_every_film_gets_the_same_pairs_as_comparing_every_stored_frame(settings: Any) -> None:
+    settings.LAUREL_DUPLICATE_MAX_DISTANCE = MAX_DISTANCE
+    rng = np.random.default_rng(25)
+    films = FilmFactory.create_batch(16, group_key="edition:7")
+    counts = [24, 24, 24, 8, 24, 24, 6, 24, 24, 24, 24, 24, 24, 24, 24, 24]
+    hashes = [rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=n, dtype=np.int64) for n in counts]
+    near = [(a, b, c) for a in range(4) for b in range(4) for c in range(4) if a + b + c <= MAX_DISTANCE]
+    # 1 is a re-encode of 0 at every spread of up to 8 bits; 3 an 8-frame excerpt of 0 (so
+    # it matches from its own side only); 4 shares 12 of 0's 24 frames (exactly the ratio),
+    # 5 shares 11 (one under it); 6 is six copies of one frame of 7 (6 of its frames match
+    # one of 7's: from 6's side, not from 7's).
+    hashes[1] = np.array([_spread_flips(rng, int(h), near[j % len(near)]) for j, h in enumerate(hashes[0])])
+    hashes[3] = np.array([_spread_flips(rng, int(h), (1, 1, 1)) for h in hashes[0][5:13]])
+    hashes[4][:12] = hashes[0][:12]
+    hashes[5][:11] = hashes[0][12:23]
+    hashes[6][:] = hashes[7][3]
+    _store(films, hashes, group_key="edition:7")
+    ids = [film.pk for film in films]
+
+    def everything(index: int) -> set[tuple[int, int, int, int]]:
+        """The pairs of film ``index`` from comparing its frames with every other stored frame."""
+        others = [j for j in range(len(films)) if j != index]
+        owners = np.concatenate([np.full(counts[j], ids[j]) for j in others])
+        matches = match_against_group(
+            as_uint64(hashes[index]),
+            as_uint64(np.concatenate([hashes[j] for j in others])),
+            owners,
+            max_distance=MAX_DISTANCE,
+        )
+        return {
+            (min(ids[index], m.film_id), max(ids[index], m.film_id), m.matched_frames, counts[index])
+            for m in matches
+            if is_duplicate(m, new_frames=counts[index], min_frames=3, min_ratio=0.5)
+        }
+
+    linked: set[tuple[int, int]] = set()
+    for index in range(len(films)):
+        pairs = detect_duplicates(film_id=ids[index])
+        assert {(p.film_a_id, p.film_b_id, p.matched_frames, p.compared_frames) for p in pairs} == everything(index)
+        linked |= {(p.film_a_id, p.film_b_id) for p in pairs}
+    assert {(ids[0], ids[1]), (ids[0], ids[3]), (ids[0], ids[4]), (ids[6], ids[7])} <= linked
+    assert (ids[0], ids[5]) not in linked
+
+
+@pytest.mark.django_db
+def test_one_check_makes_the_same_queries_in_a_small_and_a_ten_times_larger_edition(settings: Any) -> None:
+    settings.LAUREL_DUPLICATE_MAX_DISTANCE = MAX_DISTANCE
+    rng = np.random.default_rng(26)
+
+    def queries_of_one_check(size: int, group_key: str) -> int:
+        films = FilmFactory.create_batch(size, group_key=group_key)
+        hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(size, 40), dtype=np.int64)
+        hashes[1] = [_flip(int(h), [3, 30, 50]) for h in hashes[0]]
+        _store(films, hashes, group_key=group_key)
+        detect_duplicates(film_id=films[0].pk)  # the audit chain's first row is made once, not measured
+        with CaptureQueriesContext(connection) as queries:
+            pairs = detect_duplicates(film_id=films[0].pk)
+        assert [(p.film_a_id, p.film_b_id, p.matched_frames) for p in pairs] == [(films[0].pk, films[1].pk, 40)]
+        return len(queries)
+
+    small, large = queries_of_one_check(6, "edition:7"), queries_of_one_check(60, "edition:8")
+    assert small == large, (small, large)
+    # Savepoints, the film, its hashes, the old pairs' delete, the look-ups (one query on
+    # PostgreSQL; on SQLite 7 IN lists of at most 5,000 band values and the frame counts),
+    # the insert and the audit row with its hash chain.
+    assert small == (13 if connection.vendor == "postgresql" else 20)
