@@ -70,10 +70,11 @@ def record(row: ResultRow, entrant: str) -> dict[str, Any]:
 
 
 def ranking_cells(row: ResultRow, entrant: str) -> list[Any]:
-    """One ranking row as the exports' cells, in ``COLUMNS`` order (raw values)."""
-    data = asdict(row)
-    data["entrant"] = entrant
-    return [data[column] for column in COLUMNS]
+    """One ranking row as the exports' cells, in ``COLUMNS`` order (raw values).
+
+    Read field by field: the row holds only scalars, and ``asdict``'s recursive copy was the
+    largest cost per row of a 100,000-row export."""
+    return [entrant if column == "entrant" else getattr(row, column) for column in COLUMNS]
 
 
 AWARD_COLUMNS = ("rank", "tier", "submission_id", "title", "entrant")
