@@ -304,19 +304,15 @@ def _candidates(*, group_key: str, own: list[int], exclude_film_id: int) -> NDAr
     """
     keys = band_keys(own, max_distance=settings.LAUREL_DUPLICATE_MAX_DISTANCE)
     rows: list[tuple[int, int, int]] = []
-    with connection.cursor() as cursor:
-        for index, values in enumerate(keys):
-            ordered = values.tolist()
-            for start in range(0, len(ordered), BAND_KEYS_PER_QUERY):
-                chunk = ordered[start : start + BAND_KEYS_PER_QUERY]
-                query = (
-                    FrameHash.objects.filter(group_key=group_key, **{f"band{index}__in": chunk})
-                    .exclude(film_id=exclude_film_id)
-                    .values_list("pk", "film_id", "phash")
-                )
-                sql, params = query.query.sql_with_params()
-                cursor.execute(sql, params)
-                rows += cursor.fetchall()
+    for index, values in enumerate(keys):
+        ordered = values.tolist()
+        for start in range(0, len(ordered), BAND_KEYS_PER_QUERY):
+            chunk = ordered[start : start + BAND_KEYS_PER_QUERY]
+            rows += (
+                FrameHash.objects.filter(group_key=group_key, **{f"band{index}__in": chunk})
+                .exclude(film_id=exclude_film_id)
+                .values_list("pk", "film_id", "phash")
+            )
     found = np.array(rows, dtype=np.int64).reshape(-1, 3)
     # A frame near in two bands is found twice: keep each row once.
     _, first = np.unique(found[:, 0], return_index=True)
