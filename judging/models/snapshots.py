@@ -23,7 +23,9 @@ class RankingSnapshot(models.Model):
     computed_at = models.DateTimeField(auto_now_add=True)
     compute_ms = models.PositiveIntegerField(default=0)
     # Round-level figures: counts, the cut, per-judge and per-criterion rows (bounded by the
-    # number of judges and criteria, never by the number of entries).
+    # number of judges and criteria, never by the number of entries: the tie band and the
+    # entries tied at the cut are rows, read from ``RankingRow`` by index, so every page
+    # that loads the snapshot costs the same at 100,000 entries as at 100).
     summary = models.JSONField(default=dict)
 
     class Meta:
@@ -35,19 +37,36 @@ class RankingSnapshot(models.Model):
 
 
 class RankingRow(models.Model):
-    """One entry's place in a snapshot; ``payload`` holds ``judging.results.selectors.ResultRow`` less the title."""
+    """One entry's place in a snapshot.
+
+    ``payload`` holds ``judging.results.selectors.ResultRow`` less what has a column here: the
+    title (read from the submission), ``at_cut`` and ``p_above`` (looked up by index: who
+    advances, who is tied, the tie band).
+    """
 
     snapshot = models.ForeignKey(RankingSnapshot, on_delete=models.CASCADE, related_name="rows")
     position = models.PositiveIntegerField()
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+", db_index=False)
     at_cut = models.CharField(max_length=24, blank=True)
+    # In the tie band at the cut (the entry's interval contains it): the probability that it
+    # belongs above the cut; null outside the band.
+    p_above = models.FloatField(null=True, blank=True)
     payload = models.JSONField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "position"], name="ranking_row_position"),
         ]
-        indexes = [models.Index(fields=["snapshot", "at_cut"], name="ranking_row_cut")]
+        indexes = [
+            models.Index(fields=["snapshot", "at_cut"], name="ranking_row_cut"),
+            # The tie band of a snapshot, best first, without reading its other rows.
+            models.Index(
+                fields=["snapshot", "position"],
+                include=["p_above", "submission"],
+                condition=models.Q(p_above__isnull=False),
+                name="ranking_row_band",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.position} in snapshot {self.snapshot_id}"

@@ -90,11 +90,13 @@ def apply_advancement(
         )
     if ranking.advance_count is None:
         raise AdvancementError("Set an advancement rule (top N or top share) first.")
-    tied = ranking.tied_ids
+    tied = ranking.ids_at_cut(TIED_AT_CUT) if ranking.needs_decision else []
     if tied and not include_tied:
+        named = ", ".join(f"#{pk}" for pk in tied[: rankings.TIED_NAMED])
+        more = f" and {len(tied) - rankings.TIED_NAMED} more" if len(tied) > rankings.TIED_NAMED else ""
         raise AdvancementTie(
             f"{len(tied)} entries have exactly the same calibrated score at the cut: "
-            f"{', '.join(f'#{pk}' for pk in tied)}. Advance all of them, or change the rule.",
+            f"{named}{more}. Advance all of them, or change the rule.",
             tied=tied,
         )
     band_p = ranking.band_p()  # ids and probabilities only: no titles, no row objects

@@ -67,7 +67,12 @@ class RoundResultsSerializer(serializers.Serializer[dict[str, Any]]):
     current = serializers.BooleanField(
         help_text="False while scores or entries changed since it was computed (a worker is recomputing it)."
     )
-    tied_at_cut = serializers.ListField(child=serializers.IntegerField())
+    tied_at_cut = serializers.IntegerField(
+        help_text="Entries with exactly the calibrated score at the cut (their rows say at_cut: tied at the cut)."
+    )
+    tie_band = serializers.IntegerField(
+        help_text="Entries whose 95 % interval contains the cut (their rows say close_call, with p_above)."
+    )
     entries = ResultRowSerializer(many=True)
     awards = AwardSerializer(many=True, help_text="The published award ladder (final rounds).")
 
@@ -122,7 +127,8 @@ class EditionResultsView(APIView):
                     "flagged": ranking.flagged,
                     "computed_at": ranking.computed_at,
                     "current": ranking.is_current,
-                    "tied_at_cut": ranking.tied_ids,
+                    "tied_at_cut": ranking.tied_count,
+                    "tie_band": ranking.close_calls,
                     "entries": ranking.rows(offset=offset, limit=limit),
                     "awards": [
                         {

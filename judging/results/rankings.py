@@ -17,21 +17,37 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, Max, Sum
+from django.db.models.functions import Abs
 from django.utils.safestring import SafeString
 
 from festival.models import JudgeMembership
 from judging.assignment.conflict_check import round_conflicts
 from judging.models import Criterion, RankingRow, RankingSnapshot, Round, RoundEntry
 from judging.results.plots import Caterpillar, PlotRow
-from judging.results.selectors import CHUNK, BandRow, CriterionStats, FlagRow, JudgeRow, ResultRow
+from judging.results.selectors import (
+    ADVANCES,
+    CHUNK,
+    TIED_AT_CUT,
+    BandRow,
+    CriterionStats,
+    FlagRow,
+    JudgeRow,
+    ResultRow,
+)
 from judging.rounds.competition import left_entries
 from judging.scoring.selectors import submitted_scores
 
 # Bumped when what a snapshot stores changes shape; the row's field names are part of the key
 # too, so a deploy that adds a column to ResultRow makes every old snapshot stale, not broken.
-SNAPSHOT_FORMAT = 1
+# 2: the tie band and the entries tied at the cut moved from the summary to the rows.
+SNAPSHOT_FORMAT = 2
 ROW_FIELDS = tuple(f.name for f in fields(ResultRow) if f.name != "title")
+# ResultRow fields kept in RankingRow's own columns, not in its payload.
+ROW_COLUMNS = ("at_cut", "p_above")
+PAYLOAD_FIELDS = tuple(name for name in ROW_FIELDS if name not in ROW_COLUMNS)
+# How many of the entries tied at the cut the results page and an advancement error name.
+TIED_NAMED = 50
 
 
 def ranking_state_key(round_: Round) -> str:
@@ -72,9 +88,15 @@ def latest_snapshot(round_: Round) -> RankingSnapshot | None:
     return RankingSnapshot.objects.filter(round=round_).order_by("-computed_at", "-id").first()
 
 
-def _row(payload: dict[str, Any], title: str | None, submission_id: int) -> ResultRow:
-    values: dict[str, Any] = {name: payload.get(name) for name in ROW_FIELDS}
-    return ResultRow(**values, title=title or f"Entry #{submission_id}")
+def _row(
+    payload: dict[str, Any], at_cut: str, p_above: float | None, title: str | None, submission_id: int
+) -> ResultRow:
+    values: dict[str, Any] = {name: payload.get(name) for name in PAYLOAD_FIELDS}
+    return ResultRow(**values, at_cut=at_cut, p_above=p_above, title=title or f"Entry #{submission_id}")
+
+
+# What ``_row`` reads of a RankingRow, in its order (title and id through the submission).
+ROW_VALUES = ("payload", "at_cut", "p_above", "submission__title", "submission_id")
 
 
 @dataclass(frozen=True)
@@ -119,16 +141,18 @@ class StoredRanking:
         return None if value is None else int(value)
 
     @property
-    def tied_ids(self) -> list[int]:
-        return [int(pk) for pk in self.summary.get("tied", [])]
+    def tied_count(self) -> int:
+        """Entries with exactly the calibrated score at the cut (an organizer decides them)."""
+        return int(self.summary.get("tied_count", 0))
 
     @property
     def close_calls(self) -> int:
+        """Entries in the tie band: their 95 % interval contains the cut."""
         return int(self.summary.get("close_calls", 0))
 
     @property
     def needs_decision(self) -> bool:
-        return bool(self.tied_ids)
+        return self.tied_count > 0
 
     def _rows(self) -> Any:
         return RankingRow.objects.filter(snapshot=self.snapshot).order_by("position")
@@ -137,23 +161,30 @@ class StoredRanking:
         """Rows ``offset``..``offset+limit`` best first, titles read from the submissions (one query)."""
         if self.snapshot is None:
             return []
-        qs = self._rows().values_list("payload", "submission__title", "submission_id")
+        qs = self._rows().values_list(*ROW_VALUES)
         page = qs[offset : offset + limit] if limit is not None else qs[offset:]
-        return [_row(payload, title, pk) for payload, title, pk in page]
+        return [_row(*values) for values in page]
 
     def iter_rows_with_entrants(self) -> Iterator[tuple[ResultRow, str]]:
         """Every row with the entrant's e-mail, streamed in constant memory (for exports)."""
         if self.snapshot is None:
             return
-        qs = self._rows().values_list("payload", "submission__title", "submission_id", "submission__entrant__email")
-        for payload, title, pk, email in qs.iterator(chunk_size=CHUNK):
-            yield _row(payload, title, pk), email or ""
+        qs = self._rows().values_list(*ROW_VALUES, "submission__entrant__email")
+        for *values, email in qs.iterator(chunk_size=CHUNK):
+            yield _row(*values), email or ""
 
-    def ids_at_cut(self, at_cut: str) -> list[int]:
+    def ids_at_cut(self, at_cut: str, *, limit: int | None = None) -> list[int]:
         """Submission ids whose row says ``at_cut`` ("advances", "tied at the cut"), best first."""
         if self.snapshot is None:
             return []
-        return list(self._rows().filter(at_cut=at_cut).values_list("submission_id", flat=True))
+        ids = self._rows().filter(at_cut=at_cut).values_list("submission_id", flat=True)
+        return list(ids[:limit] if limit is not None else ids)
+
+    def tied(self, *, limit: int | None = TIED_NAMED) -> list[tuple[int, str]]:
+        """(submission id, title) of the entries tied at the cut, best first (the first ``limit``)."""
+        ids = self.ids_at_cut(TIED_AT_CUT, limit=limit) if self.tied_count else []
+        titles = self.titles_of(ids) if ids else {}
+        return [(pk, titles.get(pk, f"Entry #{pk}")) for pk in ids]
 
     def titles_of(self, submission_ids: list[int]) -> dict[int, str]:
         from submissions.models import Submission
@@ -174,27 +205,43 @@ class StoredRanking:
             for row in stored
         ]
 
-    @property
-    def band_size(self) -> int:
-        return len(self.summary.get("band", []))
+    def _band_rows(self) -> Any:
+        """The snapshot's tie band (its rows with a P(above the cut)), by the partial index ``ranking_row_band``."""
+        return RankingRow.objects.filter(snapshot=self.snapshot, p_above__isnull=False)
 
     def band_p(self) -> dict[int, float]:
-        """submission id -> P(above the cut) over the whole tie band, without titles (advancement's audit)."""
-        return {int(row["submission_id"]): float(row["p_above"]) for row in self.summary.get("band", [])}
+        """submission id -> P(above the cut) over the whole tie band, best first, no titles (advancement's audit)."""
+        if self.snapshot is None or not self.close_calls:
+            return {}
+        return dict(self._band_rows().order_by("position").values_list("submission_id", "p_above"))
 
     def band(self, *, limit: int | None = None) -> list[BandRow]:
-        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now.
+        """The tie band at the cut, best first, with each entry's P(above the cut); titles read now (one query).
 
         With ``limit``, only the ``limit`` entries least certain (P nearest one half), still best
         first: at 100,000 entries the band can hold 20,000, and the page shows the closest calls.
         """
-        stored = self.summary.get("band", [])
-        if limit is not None and len(stored) > limit:
-            closest = sorted(range(len(stored)), key=lambda i: (abs(float(stored[i]["p_above"]) - 0.5), i))[:limit]
-            stored = [stored[i] for i in sorted(closest)]
-        titles = self.titles_of([row["submission_id"] for row in stored]) if stored else {}
+        if self.snapshot is None or not self.close_calls:
+            return []
+        qs = self._band_rows()
+        if limit is not None and self.close_calls > limit:
+            closest = qs.alias(doubt=Abs(F("p_above") - 0.5)).order_by("doubt", "position").values("pk")[:limit]
+            qs = RankingRow.objects.filter(pk__in=closest)
+        # The estimate and interval are the primary method's, which is also the name of its
+        # column in the row ("model", or "z" when the judge model failed).
+        primary = self.summary.get("primary", "model")
+        band = qs.order_by("position").values_list("submission_id", "payload", "at_cut", "p_above", "submission__title")
         return [
-            BandRow(**row, title=titles.get(row["submission_id"], f"Entry #{row['submission_id']}")) for row in stored
+            BandRow(
+                submission_id=pk,
+                title=title or f"Entry #{pk}",
+                estimate=payload.get(primary),
+                low=payload.get("low"),
+                high=payload.get("high"),
+                p_above=float(p_above),
+                above=at_cut == ADVANCES,
+            )
+            for pk, payload, at_cut, p_above, title in band
         ]
 
     def judge_flags(self) -> list[FlagRow]:

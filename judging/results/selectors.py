@@ -244,30 +244,6 @@ class BandRow:
     above: bool  # above the cut by point estimate (advances if the band is confirmed)
 
 
-def band_rows(results: RoundResults, cut: CutReport, titles: dict[int, str]) -> list[BandRow]:
-    """The tie band at the cut, best first: each entry's interval and P(above the cut)."""
-    ranking = results.calibration.ranking()
-    position = np.empty(results.calibration.table.n_entries, dtype=np.intp)
-    position[ranking.order] = np.arange(len(ranking))
-    advancing = set(cut.advancing.tolist())
-    rows = []
-    for index, p_above in zip(cut.band.tolist(), cut.p_above.tolist(), strict=True):
-        at = int(position[index])
-        submission_id = int(results.entry_ids[index])
-        rows.append(
-            BandRow(
-                submission_id=submission_id,
-                title=titles.get(submission_id, f"Entry #{submission_id}"),
-                estimate=_num(ranking.estimate[at]),
-                low=_num(ranking.low[at]),
-                high=_num(ranking.high[at]),
-                p_above=float(p_above),
-                above=index in advancing,
-            )
-        )
-    return rows
-
-
 def titles_for(round_: Round, submission_ids: list[int] | None = None) -> dict[int, str]:
     """Titles of the round's competing entries (all, streamed, when ``submission_ids`` is None)."""
     qs = competing_submissions(round_)

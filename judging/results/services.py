@@ -20,7 +20,7 @@ from django.db import transaction
 from judging.models import RankingRow, RankingSnapshot, Round
 from judging.results import plots
 from judging.results import selectors as results
-from judging.results.rankings import ranking_state_key
+from judging.results.rankings import PAYLOAD_FIELDS, ranking_state_key
 
 logger = logging.getLogger(__name__)
 
@@ -60,9 +60,7 @@ def _plots(outcome: results.RoundResults, judges: list[results.JudgeRow]) -> dic
             for row in judges
         ]
     )
-    band = results.band_rows(outcome, cut, {}) if cut else []
     return {
-        "band": [{k: v for k, v in asdict(row).items() if k != "title"} for row in band],
         "calibration_note": outcome.calibration.note,
         "primary": outcome.calibration.primary,
         "judge_flags": [asdict(flag) for flag in flags],
@@ -93,7 +91,8 @@ def _summary(outcome: results.RoundResults) -> dict[str, Any]:
         },
         "advance_count": outcome.advance_count(),
         "cut": {"count": cut.count, "cut_value": _finite(cut.cut_value)} if cut else None,
-        "tied": outcome.submission_ids(cut.tied) if cut else [],
+        # Counts only: the entries themselves are rows (RankingRow.at_cut, RankingRow.p_above).
+        "tied_count": len(cut.tied) if cut else 0,
         "close_calls": len(cut.close_calls) if cut else 0,
         "judges": [{k: v for k, v in asdict(row).items() if k != "name"} for row in judges],
         "criteria": [
@@ -110,9 +109,8 @@ def _summary(outcome: results.RoundResults) -> dict[str, Any]:
 
 
 def _payload(row: results.ResultRow) -> dict[str, Any]:
-    data = asdict(row)
-    del data["title"]  # read from the submission, where it lives
-    return data
+    """The row's fields less the title (read from the submission, where it lives) and those with a column."""
+    return {name: getattr(row, name) for name in PAYLOAD_FIELDS}
 
 
 @transaction.atomic
@@ -128,6 +126,7 @@ def _store(round_: Round, key: str, outcome: results.RoundResults, compute_ms: i
             position=row.position,
             submission_id=row.submission_id,
             at_cut=row.at_cut,
+            p_above=row.p_above,
             payload=_payload(row),
         )
         for row in results.result_rows(outcome, titles={})

@@ -70,8 +70,6 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     # so a 100,000-entry round renders as fast as a 200-entry one.
     page = Paginator(range(ranking.scored), PAGE_LIMIT).get_page(request.GET.get("page"))
     rows = ranking.rows(offset=max(page.start_index() - 1, 0), limit=PAGE_LIMIT)
-    tied_ids = ranking.tied_ids
-    titles = ranking.titles_of(tied_ids) if tied_ids else {}
     later = [r for r in rounds if r.position > round.position]
     judges = ranking.judges()
     context.update(
@@ -81,10 +79,11 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         rows=rows,
         page=page,
         cut=ranking.summary.get("cut"),
-        tied=[(pk, titles.get(pk, f"Entry #{pk}")) for pk in tied_ids],
+        tied=ranking.tied(),
+        tied_total=ranking.tied_count,
         close_calls=ranking.close_calls,
         band=ranking.band(limit=BAND_SHOWN),
-        band_total=ranking.band_size,
+        band_total=ranking.close_calls,
         calibration_note=ranking.summary.get("calibration_note", ""),
         next_round=later[0] if later else None,
         judges=judges,

@@ -129,7 +129,12 @@ def test_results_api_lists_each_rounds_ranking(django_assert_max_num_queries) ->
     body = response.json()
     assert (body["edition"], body["limit"], body["offset"]) == (data.edition.pk, 2, 1)
     (round_data,) = body["rounds"]
-    assert (round_data["name"], round_data["scored"], round_data["tied_at_cut"]) == ("Screening", 5, [])
+    assert (round_data["name"], round_data["scored"], round_data["tied_at_cut"], round_data["tie_band"]) == (
+        "Screening",
+        5,
+        0,
+        0,
+    )
     assert [(e["position"], e["title"], e["rank"], e["raw"]) for e in round_data["entries"]] == [
         (2, "Film 001", 2, 7.0),
         (3, "Film 002", 3, 5.0),

@@ -12,8 +12,19 @@ import pytest
 from django.utils import timezone
 
 from judging.assignment.conflict_check import PAIR_LIMIT, conflicted_rows, round_conflicts, without_conflicts
-from judging.models import Assignment, AssignmentState, ConflictWaiver, RankingSnapshot, RoundEntry, Score
+from judging.models import (
+    AdvancementMode,
+    Assignment,
+    AssignmentState,
+    ConflictWaiver,
+    RankingRow,
+    RankingSnapshot,
+    Round,
+    RoundEntry,
+    Score,
+)
 from judging.results import rankings
+from judging.results.selectors import TIED_AT_CUT, round_results
 from judging.rounds import overview
 from judging.rounds.competition import left_entries
 from judging.scoring.selectors import counted_scores
@@ -143,15 +154,42 @@ def test_the_round_page_figures_leave_out_entries_that_left_and_conflicted_judge
 def test_the_page_shows_the_closest_calls_of_a_large_tie_band_best_first() -> None:
     data = four_entries()
     p_above = [0.97, 0.6, 0.45, 0.1]
-    band = [
-        {"submission_id": s.pk, "estimate": 5.0 - i, "low": 4.0, "high": 6.0, "p_above": p, "above": p > 0.5}
+    snapshot = RankingSnapshot.objects.create(round=data.round, state_key="", summary={"close_calls": 4})
+    RankingRow.objects.bulk_create(
+        RankingRow(
+            snapshot=snapshot,
+            position=i + 1,
+            submission=s,
+            at_cut="advances" if p > 0.5 else "",
+            p_above=p,
+            payload={"model": 5.0 - i, "low": 4.0, "high": 6.0},
+        )
         for i, (s, p) in enumerate(zip(data.submissions, p_above, strict=True))
-    ]
-    stored = rankings.StoredRanking(
-        round=data.round, snapshot=RankingSnapshot(round=data.round, summary={"band": band}), current_key=""
     )
-    assert stored.band_size == 4
+    stored = rankings.StoredRanking(round=data.round, snapshot=snapshot, current_key="")
+    assert stored.close_calls == 4
     assert [row.submission_id for row in stored.band(limit=2)] == [data.submissions[1].pk, data.submissions[2].pk]
-    assert [row.title for row in stored.band(limit=2)] == ["Film 001", "Film 002"]
+    assert [(row.title, row.estimate, row.above) for row in stored.band(limit=2)] == [
+        ("Film 001", 4.0, True),
+        ("Film 002", 3.0, False),
+    ]
     assert len(stored.band()) == 4
     assert stored.band_p() == {s.pk: p for s, p in zip(data.submissions, p_above, strict=True)}
+
+
+@pytest.mark.django_db
+def test_the_stored_tie_band_and_ties_are_the_calibrations_and_the_summary_holds_only_their_counts() -> None:
+    data = scored_round(n_entries=60, n_judges=6, k=2)
+    Round.objects.filter(pk=data.round.pk).update(advancement_mode=AdvancementMode.TOP_N, advance_count=10)
+    data.round.refresh_from_db()
+    snapshot = ranked(data.round)
+    outcome = round_results(data.round)
+    cut = outcome.cut()
+    assert cut is not None and len(cut.band) > 2
+    stored = rankings.ranking_of(data.round)
+    expected = dict(zip(outcome.submission_ids(cut.band), cut.p_above.tolist(), strict=True))
+    assert stored.band_p() == pytest.approx(expected, abs=1e-4)
+    assert list(stored.band_p()) == list(expected)  # best first
+    assert (stored.close_calls, stored.tied_count) == (len(cut.band), len(cut.tied))
+    assert stored.ids_at_cut(TIED_AT_CUT) == outcome.submission_ids(cut.tied)
+    assert not {"band", "tied"} & set(snapshot.summary)
