@@ -44,7 +44,12 @@ class RankingRow(models.Model):
     advances, who is tied, the tie band).
     """
 
-    snapshot = models.ForeignKey(RankingSnapshot, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique (snapshot, position) key serves every look-up by
+    # snapshot, and unlike a bare snapshot index it also gives the order (the newest snapshot
+    # is the one read, and the one the planner's statistics know least about).
+    snapshot = models.ForeignKey(RankingSnapshot, on_delete=models.CASCADE, related_name="rows", db_index=False)
+    # 1..n within a snapshot, without gaps (every entry of the round has a row), so a page of
+    # the ranking is a range of the key, never an OFFSET scan.
     position = models.PositiveIntegerField()
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+", db_index=False)
     at_cut = models.CharField(max_length=24, blank=True)

@@ -63,15 +63,17 @@ def ranking_state_key(round_: Round) -> str:
     clears a conflict the third; entries put in or taken out change the round's entry
     aggregate, and the rule and the stored format are in it too.
     """
-    conflicts = round_conflicts(round_)
-    left = left_entries(round_)
+    entries = RoundEntry.objects.filter(round=round_).order_by().aggregate(n=Count("id"), ids=Sum("submission_id"))
+    # A round nobody has entered yet (the later rounds, until advancement) has no conflicts
+    # and no entries that left: the jury's profiles are not read for it.
+    conflicts = round_conflicts(round_) if entries["n"] else {}
+    left = left_entries(round_) if entries["n"] else []
     scores = (
         submitted_scores(round_)
         .filter(total__isnull=False)
         .order_by()
         .aggregate(n=Count("id"), ids=Sum("id"), totals=Sum("total"), latest=Max("updated_at"))
     )
-    entries = RoundEntry.objects.filter(round=round_).order_by().aggregate(n=Count("id"), ids=Sum("submission_id"))
     state = {
         "format": SNAPSHOT_FORMAT,
         "fields": ROW_FIELDS,
@@ -158,12 +160,17 @@ class StoredRanking:
         return RankingRow.objects.filter(snapshot=self.snapshot).order_by("position")
 
     def rows(self, *, offset: int = 0, limit: int | None = None) -> list[ResultRow]:
-        """Rows ``offset``..``offset+limit`` best first, titles read from the submissions (one query)."""
+        """Rows ``offset``..``offset+limit`` best first, titles read from the submissions (one query).
+
+        Positions run 1..n without gaps, so the page is a range of the (snapshot, position)
+        key: the last page of 100,000 costs what the first does.
+        """
         if self.snapshot is None:
             return []
-        qs = self._rows().values_list(*ROW_VALUES)
-        page = qs[offset : offset + limit] if limit is not None else qs[offset:]
-        return [_row(*values) for values in page]
+        page = self._rows().filter(position__gt=offset)
+        if limit is not None:
+            page = page.filter(position__lte=offset + limit)
+        return [_row(*values) for values in page.values_list(*ROW_VALUES)]
 
     def iter_rows_with_entrants(self) -> Iterator[tuple[ResultRow, str]]:
         """Every row with the entrant's e-mail, streamed in constant memory (for exports)."""
@@ -191,9 +198,19 @@ class StoredRanking:
 
         return dict(Submission.objects.filter(pk__in=submission_ids).values_list("pk", "title"))
 
-    def judges(self) -> list[JudgeRow]:
-        """Per judge, names read from the memberships now (one query)."""
+    @property
+    def judge_count(self) -> int:
+        return len(self.summary.get("judges", []))
+
+    def judges(self, *, ends: int | None = None) -> list[JudgeRow]:
+        """Per judge, most lenient first, names read from the memberships now (one query).
+
+        With ``ends``, only the ``ends`` most lenient and the ``ends`` harshest: the judges an
+        organizer looks at first (at 600 judges the whole table is the export's, or asked for).
+        """
         stored = self.summary.get("judges", [])
+        if ends is not None and len(stored) > 2 * ends:
+            stored = stored[:ends] + stored[-ends:]
         members = {
             m.pk: str(m.user)
             for m in JudgeMembership.objects.filter(pk__in=[row["membership_id"] for row in stored]).select_related(

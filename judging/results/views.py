@@ -31,6 +31,7 @@ from submissions.models import Submission
 
 PAGE_LIMIT = 200
 BAND_SHOWN = 200  # the tie band's closest calls shown on the page (a 100,000-entry band can hold 20,000)
+JUDGE_ENDS = 25  # the most lenient and the harshest judges shown, unless all are asked for (?judges=all)
 
 
 def organized_edition(request: HttpRequest, edition_id: int) -> Edition:
@@ -71,7 +72,8 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
     page = Paginator(range(ranking.scored), PAGE_LIMIT).get_page(request.GET.get("page"))
     rows = ranking.rows(offset=max(page.start_index() - 1, 0), limit=PAGE_LIMIT)
     later = [r for r in rounds if r.position > round.position]
-    judges = ranking.judges()
+    all_judges = request.GET.get("judges") == "all"
+    judges = ranking.judges(ends=None if all_judges else JUDGE_ENDS)
     context.update(
         round=round,
         method=method,
@@ -87,6 +89,8 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         calibration_note=ranking.summary.get("calibration_note", ""),
         next_round=later[0] if later else None,
         judges=judges,
+        judge_ends=JUDGE_ENDS,
+        judges_hidden=ranking.judge_count - len(judges),
         judge_flags=ranking.judge_flags(),
         caterpillar=ranking.caterpillar(),
         judges_plot=ranking.judges_plot(),

@@ -151,3 +151,38 @@ def test_results_api_query_count_is_the_same_at_two_sizes() -> None:
         assert len(response.json()["rounds"][0]["entries"]) == min(n, 100)
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_the_results_page_shows_the_most_lenient_and_harshest_judges_and_all_on_request(monkeypatch) -> None:
+    from judging.results import views as results_views
+
+    monkeypatch.setattr(results_views, "JUDGE_ENDS", 2)
+    data = scored_round(n_entries=24, n_judges=7, k=3)
+    ranked(data.round)
+    everyone = [row.name for row in rankings.ranking_of(data.round).judges()]  # most lenient first
+    assert len(everyone) == 7
+    client = Client()
+    client.force_login(data.organizer)
+    url = reverse("judging:results", kwargs={"edition_id": data.edition.pk})
+
+    table = client.get(url).content.decode().split('id="judges-table"')[1].split("</table>")[0]
+    assert [name for name in everyone if f"<td>{name}</td>" in table] == everyone[:2] + everyone[-2:]
+    assert "3 judges between the 2 most lenient (above) and the 2 harshest (below)" in table
+    assert table.index(everyone[1]) < table.index("3 judges between") < table.index(everyone[-2])
+
+    table = client.get(url, {"judges": "all"}).content.decode().split('id="judges-table"')[1].split("</table>")[0]
+    assert [name for name in everyone if f"<td>{name}</td>" in table] == everyone
+    assert "judges between" not in table
+
+
+@pytest.mark.django_db
+def test_a_page_of_rows_is_a_range_of_positions_the_last_as_the_first() -> None:
+    data = scored_round(n_entries=30, n_judges=4, k=3)
+    ranking = rankings.ranking_of(data.round) if ranked(data.round) else None
+    assert ranking is not None
+    every = [row.submission_id for row in ranking.rows()]
+    assert [row.position for row in ranking.rows()] == list(range(1, 31))
+    assert [row.submission_id for row in ranking.rows(offset=10, limit=5)] == every[10:15]
+    assert [row.submission_id for row in ranking.rows(offset=25, limit=10)] == every[25:]
+    assert ranking.rows(offset=30, limit=10) == []
