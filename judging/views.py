@@ -327,10 +327,13 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
     # A lazy range: Django's paginator validates the page number and never materialises the list.
     short_page = Paginator(range(short_total), overview.SHORT_PAGE).get_page(request.GET.get("short_page"))
     counts, loads = overview.progress(round_, conflicts)
+    judge_page = Paginator(overview.furthest_behind_first(loads), overview.JUDGE_PAGE).get_page(
+        request.GET.get("judge_page")
+    )
     context = {
         "round": round_,
         "counts": counts,
-        "loads": loads,
+        "judge_page": judge_page,
         "histogram": histogram,
         "short_total": short_total,
         "short_page": short_page,

@@ -94,6 +94,16 @@ def progress(round_: Round, conflicts: Conflicts) -> tuple[RoundCounts, list[Jud
     return counts, loads
 
 
+# Judges on one page of the round page's table (an edition of 100,000 entries has 600).
+JUDGE_PAGE = 50
+
+
+def furthest_behind_first(loads: list[JudgeLoad]) -> list[JudgeLoad]:
+    """The judges with the most assignments still to score first (those an organizer chases),
+    in e-mail order among equals (the order ``progress`` reads them in: the sort is stable)."""
+    return sorted(loads, key=lambda load: load.submitted - load.assigned)
+
+
 def round_counts(round_: Round, conflicts: Conflicts) -> RoundCounts:
     return progress(round_, conflicts)[0]
 

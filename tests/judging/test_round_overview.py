@@ -176,3 +176,31 @@ def test_round_page_query_count_does_not_grow_with_entries() -> None:
         assert "entries have fewer than 3 judges." in response.content.decode()
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_judges_are_listed_furthest_behind_first_one_page_at_a_time(monkeypatch) -> None:
+    from judging.rounds import overview
+    from tests.judging.factories import assign
+
+    monkeypatch.setattr(overview, "JUDGE_PAGE", 2)
+    round_ = rubric_round(judges_per_entry=3)
+    organizer = OrganizerFactory.create(festival=round_.edition.festival).user
+    judges = {name: judge_of(round_.edition, name=name) for name in ("Ada One", "Bo Two", "Cy Three", "Di Four")}
+    entries = [submitted_entry(round_.edition) for _ in range(3)]
+    for name, count in (("Ada One", 1), ("Bo Two", 3), ("Cy Three", 2)):
+        for position, entry in enumerate(entries[:count], start=1):
+            assign(round_, judges[name], entry, position=position)
+    client = Client()
+    client.force_login(organizer)
+    url = f"/organize/rounds/{round_.pk}/"
+
+    def listed(page: str) -> list[str]:
+        table = client.get(url, {"judge_page": page}).content.decode().split('id="judges-heading"')[1]
+        table = table.split("</table>")[0]
+        return sorted((name for name in judges if f">{name}<" in table), key=lambda name: table.index(f">{name}<"))
+
+    first = client.get(url).content.decode()
+    assert listed("1") == ["Bo Two", "Cy Three"]  # three and two entries to score
+    assert listed("2") == ["Ada One", "Di Four"]
+    assert "Judges 1–2 of 4" in first and 'href="?judge_page=2&amp;short_page=1#judges-heading"' in first
+    assert listed("99") == ["Ada One", "Di Four"]  # past the end: the last page, not an error
