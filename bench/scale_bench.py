@@ -2,16 +2,16 @@
 
     .venv/bin/python bench/scale_bench.py [--sizes 1000,10000,100000] [--keep]
 
-For each size it creates a PostgreSQL database ``laurel_scale_<size>`` (``--prefix`` changes the
-name) next to DATABASE_URL
-(default ``postgres://postgres@127.0.0.1:5432/postgres``), migrates it and seeds an edition
-through the project's own models and services (bulk inserts, but rows like real ones:
-entrants, submissions with credits, judges, a screening round assigned by the platform's
-own assignment run, every assignment scored by a judge with a leniency and a scale, one
-audit event per score). Then, in that child process, each operation runs through Django's
-test client (or its service, for tasks) and the benchmark prints the median time of three
-runs, the query count and the peak of Python memory (tracemalloc), then a table with all
-sizes and the growth ratio largest / smallest. Databases are dropped unless ``--keep``.
+For each size it creates a PostgreSQL database ``laurel_scale_<size>`` (``--prefix`` changes
+the name) next to DATABASE_URL (default ``postgres://postgres@127.0.0.1:5432/postgres``),
+migrates it and seeds an edition through the project's own models and services (bulk
+inserts, but rows like real ones: entrants, submissions with credits, judges, a screening
+round assigned by the platform's own assignment run, every assignment scored by a judge with
+a leniency and a scale, one audit event per score, one sent announcement e-mail per entrant
+in the outbox). Then, in that child process, each operation runs through Django's test
+client (or its service, for tasks) and the benchmark prints the median time of three runs,
+the query count and the peak of Python memory (tracemalloc), then a table with all sizes
+and the growth ratio largest / smallest. Databases are dropped unless ``--keep``.
 Not a timed test: the figures are printed, never asserted.
 """
 
@@ -67,6 +67,7 @@ def seed(size: int) -> dict[str, Any]:
     from judging.models import Assignment, Score, ScoreState
     from judging.results.services import refresh_round_ranking
     from judging.rounds.services import add_entries_to_round, create_default_rounds, open_round
+    from notifications.models import Broadcast, Message, MessageState
     from submissions.models import Credit, CreditRole, Submission, SubmissionState
 
     rng = random.Random(size)
@@ -181,6 +182,39 @@ def seed(size: int) -> dict[str, Any]:
         batch_size=5000,
     )
     timings["seed scores and audit"] = time.perf_counter() - t0
+    # The outbox's rows: one announcement e-mail to every entrant, as the broadcast's fan-out
+    # records them (sent), so the organizer's outbox pages through a real edition's worth.
+    t0 = time.perf_counter()
+    broadcast = Broadcast.objects.create(
+        edition=edition,
+        author=organizer,
+        subject="Screening results",
+        body="Dear {{ name }}, the screening is over.",
+        audience={"kind": "entrants"},
+        state=Broadcast.State.SENT,
+        recipient_count=len(entrants),
+        released_at=now,
+    )
+    Message.objects.bulk_create(
+        (
+            Message(
+                event="broadcast",
+                key=f"broadcast:{broadcast.pk}",
+                edition=edition,
+                broadcast=broadcast,
+                recipient=entrant,
+                to_address=entrant.email,
+                subject="Screening results",
+                text=f"Dear {entrant.full_name}, the screening is over.",
+                html="",
+                state=MessageState.SENT,
+                sent_at=now,
+            )
+            for entrant in entrants
+        ),
+        batch_size=5000,
+    )
+    timings["seed the outbox"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     refresh_round_ranking(round_id=screening.pk)
     timings["ranking refresh (its task)"] = time.perf_counter() - t0
@@ -198,6 +232,7 @@ def seed(size: int) -> dict[str, Any]:
         "round": screening.pk,
         "organizer": organizer.pk,
         "judge": busiest["judge_id"],
+        "entrant": entrants[0].pk,
         "timings": timings,
         "counts": {
             "submissions": size,
@@ -228,6 +263,35 @@ def measure(operation: Callable[[], Any]) -> dict[str, float]:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"seconds": statistics.median(times), "queries": queries, "peak_mib": peak / 2**20}
+
+
+def announce_final(*, round_: Any, organizer: Any) -> None:
+    """The edition's final announced with ten films: the ladder's awards, then finalists."""
+    from django.utils import timezone
+
+    from announcements.models import Announcement, Outcome, OutcomeKind
+    from festival.models import AwardTier
+    from judging.models import Round, RoundKind
+    from judging.results.rankings import ranking_of
+
+    final = Round.objects.get(edition_id=round_.edition_id, kind=RoundKind.FINAL)
+    now = timezone.now()
+    announcement = Announcement.objects.create(round=final, announce_at=now, announced_at=now, announced_by=organizer)
+    tiers = list(AwardTier.objects.filter(edition_id=round_.edition_id).order_by("rank_from"))
+    outcomes = []
+    for rank, row in enumerate(ranking_of(round_).rows(limit=10), start=1):
+        tier = next((t for t in tiers if t.rank_from <= rank <= t.rank_to), None)
+        outcomes.append(
+            Outcome(
+                announcement=announcement,
+                submission_id=row.submission_id,
+                kind=OutcomeKind.AWARD if tier else OutcomeKind.FINALIST,
+                tier=tier,
+                rank=rank,
+                fixed_at=now,
+            )
+        )
+    Outcome.objects.bulk_create(outcomes)
 
 
 def child(size: int) -> None:
@@ -271,6 +335,8 @@ def child(size: int) -> None:
     judge_client.force_login(judge.user)
     assignment = Assignment.objects.filter(judge=judge, round=round_).order_by("position").first()
     assert assignment is not None
+    entrant_client = Client()
+    entrant_client.force_login(User.objects.get(pk=seeded["entrant"]))
 
     def get(client: Client, url: str, ok: tuple[int, ...] = (200,), **params: str) -> Callable[[], Any]:
         def run() -> Any:
@@ -329,6 +395,12 @@ def child(size: int) -> None:
         "scoring page": get(
             judge_client, reverse("judging:score", kwargs={"round_id": round_.pk, "assignment_id": assignment.pk})
         ),
+        "entrant's films": get(entrant_client, reverse("submissions:dashboard")),
+        "dashboard": get(organizer_client, reverse("dashboard:edition", kwargs={"edition_id": edition_id})),
+        "outbox": get(organizer_client, reverse("notifications:outbox", kwargs={"edition_id": edition_id})),
+        "outbox, last page": get(
+            organizer_client, reverse("notifications:outbox", kwargs={"edition_id": edition_id}), page="last"
+        ),
     }
     measured: dict[str, dict[str, float]] = {}
     for name, operation in operations.items():
@@ -342,6 +414,16 @@ def child(size: int) -> None:
     if Round.objects.filter(edition_id=edition_id, position__gt=round_.position).exists():
         refresh_round_ranking(round_id=round_.pk)
         measured["advancement (top 10 %)"] = measure(advance_top_share)
+    # The public page once the final is announced: its award ladder and finalists (the top ten
+    # of the ranking standing in for the final's), read by anyone.
+    announce_final(round_=round_, organizer=organizer)
+    edition = round_.edition
+    measured["public page"] = measure(
+        get(
+            Client(),
+            reverse("announcements:public_edition", kwargs={"festival": edition.festival.slug, "year": edition.year}),
+        )
+    )
     rows = seeded["counts"]["submissions"]
     for name in ("CSV export", "JSON export"):
         if "seconds" in measured.get(name, {}):
