@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.humanize",  # intcomma: counts on the organizer's pages read "100,000"
     "allauth",
     "allauth.account",
     "rest_framework",
