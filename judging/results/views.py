@@ -85,7 +85,6 @@ def results_page(request: HttpRequest, edition_id: int) -> HttpResponse:
         tied_total=ranking.tied_count,
         close_calls=ranking.close_calls,
         band=ranking.band(limit=BAND_SHOWN),
-        band_total=ranking.close_calls,
         calibration_note=ranking.summary.get("calibration_note", ""),
         next_round=later[0] if later else None,
         judges=judges,
