@@ -277,3 +277,31 @@ def test_production_profile_serves_every_page_kind(production_site: ProductionSi
 
     log = site.log()
     assert "Traceback" not in log, log
+
+
+def test_gunicorn_without_collected_static_files_stops_with_the_cause(tmp_path: Path) -> None:
+    """A web host whose var dir has no manifest would answer 500 on every page: it must not start."""
+    (tmp_path / "var").mkdir()
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LAUREL_", "DATABASE_URL"))}
+    env = {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "festival.settings",
+        "LAUREL_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "LAUREL_VAR_DIR": str(tmp_path / "var"),
+    }
+    gunicorn = readme_production_commands()[2].replace("-b 0.0.0.0:8000", f"-b 127.0.0.1:{free_port()}")
+    result = subprocess.run(
+        shlex.split(gunicorn),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    manifest = tmp_path / "var" / "static" / "staticfiles.json"
+    assert f"No static-file manifest at {manifest}: run" in result.stderr
