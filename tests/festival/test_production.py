@@ -99,22 +99,26 @@ def run(command: str, env: dict[str, str], log: Path) -> None:
     assert result.returncode == 0, f"{command} failed:\n{log.read_text(errors='replace')}"
 
 
+def production_env(var_dir: Path) -> dict[str, str]:
+    """This process's environment without Laurel's settings, then the production profile's."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LAUREL_", "DATABASE_URL"))}
+    return {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "festival.settings",
+        "LAUREL_ENV": "production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "LAUREL_VAR_DIR": str(var_dir),
+    }
+
+
 @pytest.fixture
 def production_site(tmp_path: Path) -> Iterator[ProductionSite]:
     port = free_port()
     log = tmp_path / "production.log"
     (tmp_path / "var").mkdir()
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LAUREL_", "DATABASE_URL"))}
     with fresh_database() as database_url:
-        env = {
-            **keep,
-            "DJANGO_SETTINGS_MODULE": "festival.settings",
-            "LAUREL_ENV": "production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "LAUREL_VAR_DIR": str(tmp_path / "var"),
-            "LAUREL_SITE_URL": f"https://127.0.0.1:{port}",
-        }
+        env = {**production_env(tmp_path / "var"), "LAUREL_SITE_URL": f"https://127.0.0.1:{port}"}
         if database_url:
             env["DATABASE_URL"] = database_url
         migrate, collectstatic, gunicorn = readme_production_commands()
@@ -282,15 +286,7 @@ def test_production_profile_serves_every_page_kind(production_site: ProductionSi
 def test_gunicorn_without_collected_static_files_stops_with_the_cause(tmp_path: Path) -> None:
     """A web host whose var dir has no manifest would answer 500 on every page: it must not start."""
     (tmp_path / "var").mkdir()
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LAUREL_", "DATABASE_URL"))}
-    env = {
-        **keep,
-        "DJANGO_SETTINGS_MODULE": "festival.settings",
-        "LAUREL_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "LAUREL_VAR_DIR": str(tmp_path / "var"),
-    }
+    env = production_env(tmp_path / "var")
     gunicorn = readme_production_commands()[2].replace("-b 0.0.0.0:8000", f"-b 127.0.0.1:{free_port()}")
     result = subprocess.run(
         shlex.split(gunicorn),
