@@ -1,8 +1,9 @@
 """The dashboard's figures, each one aggregate query (``TruncDate``, ``annotate``, ``aggregate``).
 
-No query runs per entry, per round or per judge: ``edition_dashboard`` makes the same number
-of queries whatever the size of the edition (``tests/dashboard/test_dashboard.py`` pins it at
-two sizes). Python only adds up what SQL grouped (cumulative sums, remaining work per day).
+No query runs per entry or per judge, and a few per round (its conflicts and the round page's
+progress): ``edition_dashboard`` makes the same number of queries whatever the size of the
+edition (``tests/dashboard/test_dashboard.py`` pins it at two sizes). Python only adds up what
+SQL grouped (cumulative sums, remaining work per day).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncDate
 
 from festival.models import Edition
-from judging.models import Assignment, AssignmentState, Round, Score, ScoreState
+from judging.assignment.conflict_check import Conflicts, round_conflicts, without_conflicts
+from judging.models import Assignment, AssignmentState, Round
+from judging.rounds import overview
+from judging.rounds.competition import left_entries, still_competing
+from judging.scoring.selectors import submitted_scores
 from media.models import AIFlag, JobState, ProcessingJob, QCReport
 from submissions.models import AIUse, Submission, SubmissionState
 from submissions.validation import country_name
@@ -55,10 +60,22 @@ class Series:
 
 @dataclass(frozen=True)
 class JudgeProgress:
-    round_name: str
     judge: str
-    assigned: int
-    submitted: int
+    assigned: int  # active assignments of competing entries, without conflicted ones
+    submitted: int  # of which counted
+
+
+# Judges listed per round on the dashboard, furthest behind first: those an organizer chases.
+# The round page pages through all of them (600 at 100,000 entries).
+JUDGES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RoundJudges:
+    round_id: int
+    round_name: str
+    judges: list[JudgeProgress]
+    more: int  # judges with assignments not listed here
 
 
 @dataclass
@@ -75,7 +92,7 @@ class Dashboard:
     qc: dict[str, int] = field(default_factory=dict)
     ai_flags: list[tuple[str, str, int]] = field(default_factory=list)
     burndowns: list[Series] = field(default_factory=list)
-    judges: list[JudgeProgress] = field(default_factory=list)
+    judges: list[RoundJudges] = field(default_factory=list)
 
     @property
     def jobs(self) -> dict[str, int]:
@@ -248,73 +265,76 @@ def _processing(edition: Edition, board: Dashboard) -> None:
 
 
 def _judging(edition: Edition, zone: ZoneInfo, now: datetime, board: Dashboard) -> None:
-    rounds = list(Round.objects.filter(edition=edition).order_by("position", "pk"))
-    names = {r.pk: r.name for r in rounds}
-    loads = (
-        Assignment.objects.filter(round__edition=edition, state=AssignmentState.ACTIVE)
-        .values("round_id", "judge_id", "judge__user__full_name", "judge__user__email")
-        .annotate(assigned=Count("pk"), submitted=Count("pk", filter=Q(score__state=ScoreState.SUBMITTED)))
-        .order_by("round_id", "judge__user__email")
-    )
-    totals: dict[int, int] = {}
-    for row in loads:
-        totals[row["round_id"]] = totals.get(row["round_id"], 0) + row["assigned"]
-        board.judges.append(
-            JudgeProgress(
-                round_name=names.get(row["round_id"], ""),
-                judge=row["judge__user__full_name"] or row["judge__user__email"],
-                assigned=row["assigned"],
-                submitted=row["submitted"],
-            )
-        )
-    per_day: dict[int, dict[date, int]] = {}
-    scored = (
-        Score.objects.filter(
-            round__edition=edition, state=ScoreState.SUBMITTED, assignment__state=AssignmentState.ACTIVE
-        )
-        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
-        .values("round_id", "day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in scored:
-        if row["day"] is not None:
-            per_day.setdefault(row["round_id"], {})[row["day"]] = row["n"]
+    """Each round's burndown and its judges furthest behind, from the round page's own reads.
+
+    ``overview.progress`` counts what the round page counts (active assignments and counted
+    scores of competing entries, conflicted pairs left out: two GROUP BYs by judge), so both
+    pages agree; the scores per day are one more GROUP BY over the same counted scores, read
+    index-only (``score_counted`` holds ``submitted_at``). A few queries per round, none per
+    judge or entry.
+    """
     today = now.astimezone(zone).date()
-    for round_ in rounds:
-        total = totals.get(round_.pk, 0)
-        if not total:
-            continue
-        days_done = per_day.get(round_.pk, {})
-        start = min(
-            [*(days_done or {today: 0}), (round_.opens_at.astimezone(zone).date() if round_.opens_at else today)]
-        )
-        close = round_.closes_at.astimezone(zone).date() if round_.closes_at else None
-        end = max([today, *(days_done or {})] + ([close] if close else []))
-        days = _days(start, end)
-        remaining: list[float | int | None] = []
-        ideal: list[float | int | None] = []
-        left = total
-        span = max(1, ((close or end) - start).days)
-        for day in days:
-            left -= days_done.get(day, 0)
-            remaining.append(left if day <= today else None)
-            ideal.append(round(max(0.0, total * (1 - (day - start).days / span)), 1) if close else None)
-        datasets: list[tuple[str, list[float | int | None]]] = [("Scores still to submit", remaining)]
-        if close:
-            datasets.append(("On pace to finish by the close", ideal))
-        board.burndowns.append(
-            Series(
-                key=f"burndown-{round_.pk}",
-                title=f"{round_.name}: scores still to submit",
-                kind="line",
-                labels=[d.isoformat() for d in days],
-                datasets=datasets,
-                note=f"{total - sum(days_done.values())} of {total} still to submit"
-                + (f"; the round closes {close.isoformat()}." if close else "; no close date set."),
-                marker=close.isoformat() if close else "",
+    assigned = Assignment.objects.filter(round=OuterRef("pk"), state=AssignmentState.ACTIVE)
+    # Rounds nobody is assigned in yet (the later ones) are skipped in the same query.
+    for round_ in Round.objects.filter(Exists(assigned), edition=edition).order_by("position", "pk"):
+        conflicts = round_conflicts(round_)
+        counts, loads = overview.progress(round_, conflicts)
+        if not counts.assignments:
+            continue  # every assignment is of an entry that left, or conflicted
+        behind = [load for load in overview.furthest_behind_first(loads) if load.assigned]
+        board.judges.append(
+            RoundJudges(
+                round_id=round_.pk,
+                round_name=round_.name,
+                judges=[
+                    JudgeProgress(
+                        judge=load.judge.user.full_name or load.judge.user.email,
+                        assigned=load.assigned,
+                        submitted=load.submitted,
+                    )
+                    for load in behind[:JUDGES_SHOWN]
+                ],
+                more=max(0, len(behind) - JUDGES_SHOWN),
             )
         )
+        done = _scored_per_day(round_, conflicts, zone)
+        board.burndowns.append(_burndown(round_, counts.assignments, done, zone, today))
+
+
+def _scored_per_day(round_: Round, conflicts: Conflicts, zone: ZoneInfo) -> dict[date, int]:
+    """The round's counted scores by the day (edition's time zone) they were submitted."""
+    scores = without_conflicts(submitted_scores(round_).filter(still_competing(left_entries(round_))), conflicts)
+    rows = scores.annotate(day=TruncDate("submitted_at", tzinfo=zone)).values("day").annotate(n=Count("*")).order_by()
+    return {row["day"]: row["n"] for row in rows if row["day"] is not None}
+
+
+def _burndown(round_: Round, total: int, days_done: dict[date, int], zone: ZoneInfo, today: date) -> Series:
+    """Scores still to submit, day by day, against a straight line to the round's close."""
+    start = min([*(days_done or {today: 0}), (round_.opens_at.astimezone(zone).date() if round_.opens_at else today)])
+    close = round_.closes_at.astimezone(zone).date() if round_.closes_at else None
+    end = max([today, *(days_done or {})] + ([close] if close else []))
+    days = _days(start, end)
+    remaining: list[float | int | None] = []
+    ideal: list[float | int | None] = []
+    left = total
+    span = max(1, ((close or end) - start).days)
+    for day in days:
+        left -= days_done.get(day, 0)
+        remaining.append(left if day <= today else None)
+        ideal.append(round(max(0.0, total * (1 - (day - start).days / span)), 1) if close else None)
+    datasets: list[tuple[str, list[float | int | None]]] = [("Scores still to submit", remaining)]
+    if close:
+        datasets.append(("On pace to finish by the close", ideal))
+    return Series(
+        key=f"burndown-{round_.pk}",
+        title=f"{round_.name}: scores still to submit",
+        kind="line",
+        labels=[d.isoformat() for d in days],
+        datasets=datasets,
+        note=f"{total - sum(days_done.values())} of {total} still to submit"
+        + (f"; the round closes {close.isoformat()}." if close else "; no close date set."),
+        marker=close.isoformat() if close else "",
+    )
 
 
 def edition_dashboard(edition: Edition, *, now: datetime) -> Dashboard:

@@ -109,11 +109,11 @@ class Score(models.Model):
             ),
         ]
         indexes = [
-            # The round's counted scores: rankings' freshness key and the round page's counts read
-            # them index-only (PostgreSQL; SQLite keeps the key columns).
+            # The round's counted scores: rankings' freshness key, the round page's counts and the
+            # dashboard's scores per day read them index-only (PostgreSQL; SQLite keeps the key columns).
             models.Index(
                 fields=["round", "state", "excluded"],
-                include=["id", "judge", "submission", "total", "updated_at"],
+                include=["id", "judge", "submission", "total", "updated_at", "submitted_at"],
                 name="score_counted",
             ),
             # The admin's score list: filtered by round, ordered by entry then judge.

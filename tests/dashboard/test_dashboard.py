@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from tests.factories import (
     SubmissionFactory,
     UserFactory,
 )
-from tests.judging.factories import RoundFactory, judge_of
+from tests.judging.factories import RoundFactory, assign, judge_of
 from tests.submissions.factories import ai_tool
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,12 @@ def _edition(entries: int) -> tuple[Edition, Client]:
     return edition, client
 
 
+def _judge_rows(body: str) -> list[tuple[str, str, str]]:
+    return re.findall(
+        r'<th scope="row">(Judge \d+)</th><td data-label="Assigned">(\d+)</td><td data-label="Submitted">(\d+)', body
+    )
+
+
 def _charts(body: str) -> dict[str, Any]:
     data = body.split('<script id="dashboard-data" type="application/json">', 1)[1].split("</script>", 1)[0]
     return {chart["key"]: chart for chart in json.loads(data)}
@@ -98,8 +105,10 @@ def _charts(body: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("moment", "burndown_head"),
     [
-        (datetime(2026, 6, 10, 12, 0, tzinfo=UTC), {"2026-06-10": 9}),  # the round opened at 11:00 today
-        (datetime(2026, 6, 10, 0, 30, tzinfo=UTC), {"2026-06-09": 12, "2026-06-10": 9}),  # at 23:30 yesterday
+        # Of the 12 assignments, the 6 of entries never submitted do not count (as on the round
+        # page); 3 of the other 6 are scored, today.
+        (datetime(2026, 6, 10, 12, 0, tzinfo=UTC), {"2026-06-10": 3}),  # the round opened at 11:00 today
+        (datetime(2026, 6, 10, 0, 30, tzinfo=UTC), {"2026-06-09": 6, "2026-06-10": 3}),  # at 23:30 yesterday
     ],
     ids=["midday", "just-after-midnight"],
 )
@@ -148,7 +157,13 @@ def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart(
     assert '<th scope="row">c2pa_tool_undeclared</th><td>warning</td><td>3</td>' in body
     assert body.count('<details class="chart-table">') == 5
     assert '<th scope="row">Côte d&#x27;Ivoire</th><td>4</td>' in body
-    assert "Judge 0" in body and f'href="/organize/editions/{edition.pk}/results/"' in body
+    assert f'href="/organize/editions/{edition.pk}/results/"' in body
+    # Each judge's progress with the round page's figures (two competing entries each, one
+    # scored: the uploaded entries do not compete), and the link to the round page.
+    round_ = edition.rounds.get()
+    assert _judge_rows(body) == [("Judge 0", "2", "1"), ("Judge 1", "2", "1"), ("Judge 2", "2", "1")]
+    assert "Screening: judges furthest behind" in body
+    assert f'every judge\'s progress is on the <a href="/organize/rounds/{round_.pk}/">Screening round page</a>' in body
 
 
 @pytest.mark.parametrize("entries", [100, 2000])
@@ -156,9 +171,11 @@ def test_the_dashboard_makes_the_same_queries_at_100_and_2000_entries(
     entries: int, django_assert_max_num_queries
 ) -> None:
     edition, client = _edition(entries)
-    # Session, user, roles, unread notifications, edition, 13 aggregates (one more on PostgreSQL,
-    # whose median processing time is its own query): the same at 100 and at 2,000 entries.
-    with django_assert_max_num_queries(19):
+    # Session, user, roles, unread notifications, edition, 11 aggregates (one more on PostgreSQL,
+    # whose median processing time is its own query), the rounds, and for the one round its
+    # conflicts (5), the round page's progress (6) and its scores per day (2): the same at 100
+    # and at 2,000 entries.
+    with django_assert_max_num_queries(30):
         response = client.get(f"/organize/editions/{edition.pk}/dashboard/")
     assert response.status_code == 200
     assert f"<strong>{entries}</strong> entries" in response.content.decode()
@@ -169,3 +186,27 @@ def test_other_festivals_organizers_get_404() -> None:
     stranger = Client()
     stranger.force_login(OrganizerFactory.create().user)
     assert stranger.get(f"/organize/editions/{edition.pk}/dashboard/").status_code == 404
+
+
+def test_the_dashboard_lists_the_judges_furthest_behind_and_counts_the_rest() -> None:
+    """Twelve judges with two entries each: the ten with most left to score, then "2 more"."""
+    edition = EditionFactory.create()
+    round_ = RoundFactory.create(edition=edition, name="Screening")
+    for n in range(12):
+        judge = judge_of(edition, name=f"Judge {n:02}")
+        for position in (1, 2):
+            entry = SubmissionFactory.create(edition=edition, state=SubmissionState.SUBMITTED)
+            assignment = assign(round_, judge, entry, position)
+            if position <= n // 4:  # judges 00-03 scored none, 04-07 one, 08-11 both
+                Score.objects.create(
+                    round=round_, judge=judge, submission=entry, assignment=assignment,
+                    state=ScoreState.SUBMITTED, submitted_at=timezone.now(), values={}, total=5.0,
+                )  # fmt: skip
+    client = Client()
+    client.force_login(OrganizerFactory.create(festival=edition.festival).user)
+    body = client.get(f"/organize/editions/{edition.pk}/dashboard/").content.decode()
+
+    assert _judge_rows(body) == [(f"Judge {n:02}", "2", "0") for n in range(4)] + [
+        (f"Judge {n:02}", "2", "1") for n in range(4, 8)
+    ] + [("Judge 08", "2", "2"), ("Judge 09", "2", "2")]
+    assert "2 more judges with assignments: every judge's progress is on the" in body
