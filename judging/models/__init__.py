@@ -31,7 +31,7 @@ from judging.models.scores import (
     ScoreState,
     WatchSession,
 )
-from judging.models.snapshots import RankingRow, RankingSnapshot
+from judging.models.snapshots import RankingRow, RankingSnapshot, RoundRevision
 
 __all__ = [
     "AdvancementMode",
@@ -57,6 +57,7 @@ __all__ = [
     "Round",
     "RoundEntry",
     "RoundKind",
+    "RoundRevision",
     "RunState",
     "Score",
     "ScoreState",

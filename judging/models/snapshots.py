@@ -75,3 +75,18 @@ class RankingRow(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.position} in snapshot {self.snapshot_id}"
+
+
+class RoundRevision(models.Model):
+    """How many times the facts a round's ranking reads have changed: moved by database triggers
+    only (``judging.results.revision``), never written by Django code.
+
+    ``round_id`` is not a foreign key on purpose: a round deleted with its scores would otherwise
+    see the cascade's triggers re-create the revision of a round that no longer exists.
+    """
+
+    round_id = models.BigIntegerField(primary_key=True)
+    revision = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Round {self.round_id} at revision {self.revision}"

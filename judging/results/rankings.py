@@ -1,11 +1,10 @@
 """Reads of stored rankings (``RankingSnapshot``): what pages, the API, advancement and exports show.
 
-A snapshot is *current* when its ``state_key`` equals the key of the round's state now:
-the counted scores (their number, ids, totals and last change), the entries in the round
-and those that left, the round's conflicts and the advancement rule. Computing the key is
-one index-only aggregate over the round's submitted scores, one over its entries and a few
-small lookups, whatever the edition's size; a stale or missing snapshot is shown as such and
-the caller asks for a refresh (``judging.results.services``).
+A snapshot is *current* when its ``state_key`` equals the key of the round's state now: the
+round's results revision (moved by the database whenever a counted score, an entry in the
+round or one that left, or a conflict changes) and the advancement rule. Computing the key is
+one primary-key lookup whatever the edition's size; a stale or missing snapshot is shown as
+such and the caller asks for a refresh (``judging.results.services``).
 """
 
 from __future__ import annotations
@@ -17,14 +16,14 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, Sum
+from django.db.models import F
 from django.db.models.functions import Abs
 from django.utils.safestring import SafeString
 
 from festival.models import JudgeMembership
-from judging.assignment.conflict_check import round_conflicts
-from judging.models import Criterion, RankingRow, RankingSnapshot, Round, RoundEntry
+from judging.models import Criterion, RankingRow, RankingSnapshot, Round
 from judging.results.plots import Caterpillar, PlotRow
+from judging.results.revision import round_revision
 from judging.results.selectors import (
     ADVANCES,
     CHUNK,
@@ -35,13 +34,12 @@ from judging.results.selectors import (
     JudgeRow,
     ResultRow,
 )
-from judging.rounds.competition import left_entries
-from judging.scoring.selectors import submitted_scores
 
 # Bumped when what a snapshot stores changes shape; the row's field names are part of the key
 # too, so a deploy that adds a column to ResultRow makes every old snapshot stale, not broken.
 # 2: the tie band and the entries tied at the cut moved from the summary to the rows.
-SNAPSHOT_FORMAT = 2
+# 3: the key holds the round's results revision instead of aggregates of the facts.
+SNAPSHOT_FORMAT = 3
 ROW_FIELDS = tuple(f.name for f in fields(ResultRow) if f.name != "title")
 # ResultRow fields kept in RankingRow's own columns, not in its payload.
 ROW_COLUMNS = ("at_cut", "p_above")
@@ -51,37 +49,18 @@ TIED_NAMED = 50
 
 
 def ranking_state_key(round_: Round) -> str:
-    """A digest of everything the round's ranking is computed from, in eight queries none of
-    which joins the round's 300,000 scores with anything.
+    """A digest of everything the round's ranking is computed from: one primary-key lookup.
 
-    The counted scores are the round's submitted ones (``submitted_scores``) minus those of
-    entries that left and those of conflicted judges, so the key holds the three apart: an
-    aggregate over the submitted scores (index-only on ``score_counted``), the entries that
-    left (``left_entries``: a few ids with their state) and the round's conflicts (the pairs).
-    Any change to a counted score changes the first, a withdrawal, disqualification or
-    reinstatement the second, a credit, declaration, waiver or judge's name that makes or
-    clears a conflict the third; entries put in or taken out change the round's entry
-    aggregate, and the rule and the stored format are in it too.
+    The facts (counted scores, the entries in the round and those that left, the conflicts)
+    are summed up by the round's revision, which the database moves whenever one of them
+    changes, through any path (``judging.results.revision``); the advancement rule is read
+    from the round, and the stored format is part of the key too.
     """
-    entries = RoundEntry.objects.filter(round=round_).order_by().aggregate(n=Count("id"), ids=Sum("submission_id"))
-    # A round nobody has entered yet (the later rounds, until advancement) has no conflicts
-    # and no entries that left: the jury's profiles are not read for it.
-    conflicts = round_conflicts(round_) if entries["n"] else {}
-    left = left_entries(round_) if entries["n"] else []
-    scores = (
-        submitted_scores(round_)
-        .filter(total__isnull=False)
-        .order_by()
-        .aggregate(n=Count("id"), ids=Sum("id"), totals=Sum("total"), latest=Max("updated_at"))
-    )
     state = {
         "format": SNAPSHOT_FORMAT,
         "fields": ROW_FIELDS,
         "rule": [round_.advancement_mode, round_.advance_count, round_.advance_share],
-        "scores": [scores["n"], scores["ids"], round(float(scores["totals"] or 0.0), 6), str(scores["latest"])],
-        "entries": [entries["n"], entries["ids"]],
-        "left": left,
-        "conflicts": sorted(conflicts),
+        "revision": round_revision(round_),
     }
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
