@@ -23,6 +23,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
+from itertools import islice
 from typing import IO, Any
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -98,11 +99,23 @@ def is_formula_like(value: object) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-def csv_cell(value: object) -> object:
-    """A cell as CSV writes it: empty for None; text that would be a formula, quoted with ``'``."""
-    if value is None:
-        return ""
-    return f"'{value}" if is_formula_like(value) else value
+def csv_cells(cells: list[Any]) -> list[Any]:
+    """A row as CSV writes it: text that would be a formula quoted with ``'`` (``csv.writer``
+    writes None as an empty field). One comprehension, not a call per cell: 20 calls a row were
+    a third of a 100,000-row export."""
+    return [f"'{v}" if v.__class__ is str and v.startswith(FORMULA_STARTS) else v for v in cells]
+
+
+# Lines (CSV) or records (JSON) joined into one chunk of a streamed export: a chunk per row made
+# Django encode, and the server write, 100,000 pieces of a few hundred bytes.
+STREAM_ROWS = 500
+
+
+def in_chunks(pieces: Iterable[str], rows: int = STREAM_ROWS) -> Iterator[str]:
+    """``pieces`` joined ``rows`` at a time, so memory stays bounded by one chunk."""
+    iterator = iter(pieces)
+    while chunk := "".join(islice(iterator, rows)):
+        yield chunk
 
 
 def _filename(ranking: StoredRanking, extension: str) -> str:
@@ -121,7 +134,7 @@ def _csv_lines(header: Iterable[str], rows: Iterable[list[Any]]) -> Iterator[str
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for cells in rows:
-        yield writer.writerow([csv_cell(value) for value in cells])
+        yield writer.writerow(csv_cells(cells))
 
 
 def _ranking_rows(ranking: StoredRanking) -> Iterator[list[Any]]:
@@ -135,7 +148,7 @@ def csv_response(ranking: StoredRanking) -> StreamingHttpResponse:
         lines = _csv_lines(AWARD_COLUMNS, (award_cells(a) for a in awards_of(ranking.round)))
     else:
         lines = _csv_lines(COLUMNS, _ranking_rows(ranking))
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(in_chunks(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "csv")}"'
     return response
 
@@ -160,7 +173,7 @@ def _json_chunks(ranking: StoredRanking) -> Iterator[str]:
 
 
 def json_response(ranking: StoredRanking) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_json_chunks(ranking), content_type="application/json")
+    response = StreamingHttpResponse(in_chunks(_json_chunks(ranking)), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{_filename(ranking, "json")}"'
     return response
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from festival.models import User
-from judging.results.exports import AWARD_COLUMNS, COLUMNS, csv_cell
+from judging.results.exports import AWARD_COLUMNS, COLUMNS, csv_cells, in_chunks
 from submissions.models import Submission
 from tests.judging.rank_factories import ScoredRound, ranked, scored_round
 
@@ -186,8 +186,13 @@ def test_formula_like_cells_are_neutralised_in_csv_and_stored_as_text_in_xlsx(dj
     assert all(row[9].data_type == "n" for row in sheet.iter_rows(min_row=2))
 
 
+def test_streamed_exports_join_rows_into_bounded_chunks() -> None:
+    assert list(in_chunks(["a\n", "b\n", "c\n", "d\n", "e\n"], rows=2)) == ["a\nb\n", "c\nd\n", "e\n"]
+    assert list(in_chunks([], rows=2)) == []
+
+
 def test_csv_cell_leaves_plain_text_and_numbers_alone() -> None:
-    assert [csv_cell(v) for v in ("Film", "a=b", -1.5, 0, None, "-x")] == ["Film", "a=b", -1.5, 0, "", "'-x"]
+    assert csv_cells(["Film", "a=b", -1.5, 0, None, "-x", "=1+1"]) == ["Film", "a=b", -1.5, 0, None, "'-x", "'=1+1"]
 
 
 def test_the_finals_exports_hold_the_published_ladder() -> None:
