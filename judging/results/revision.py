@@ -15,9 +15,12 @@ What moves a round's revision (the inputs of ``ranking_state_key`` before it, on
 - a score of the round inserted, updated or deleted while it is (or was) submitted (a judge's
   draft autosaves leave it alone);
 - an entry put in or taken out of the round;
-- the state or entrant of a submission the round holds, assigns or has scores of (withdrawal,
-  disqualification, reinstatement: the entries that left);
-- a credit of an entry the round holds (a credit naming a judge makes a conflict);
+- the state, entrant or category of a submission the round holds, assigns or has scores of
+  (withdrawal, disqualification, reinstatement: the entries that left; categories: the
+  calibration's groups);
+- a credit (a credit naming a judge makes a conflict) or a declared AI use (the entry's AI
+  level) of an entry the round holds;
+- a criterion of the round's rubric (its weights and scales set the calibration's resolution);
 - a declaration or a waiver of a judge, a judge added, changed or removed, or a judge's name
   (the conflicts of every round of the judge's edition).
 
@@ -44,6 +47,7 @@ from festival.models import JudgeMembership, User
 from judging.models import (
     Assignment,
     ConflictWaiver,
+    Criterion,
     DeclaredConflict,
     Round,
     RoundEntry,
@@ -51,7 +55,7 @@ from judging.models import (
     Score,
     ScoreState,
 )
-from submissions.models import Credit, Submission
+from submissions.models import AIUse, Credit, Submission
 
 PREFIX = "laurel_round_revision"
 
@@ -95,23 +99,30 @@ SOURCES: tuple[Source, ...] = (
         changed=f"{{o}}.state = '{_SUBMITTED}' OR {{n}}.state = '{_SUBMITTED}'",
     ),
     Source(RoundEntry, ("round_id",), "SELECT r.round_id AS round_id FROM {rows} r"),
-    # Withdrawn, disqualified or reinstated: the rounds that hold, assign or scored the entry.
+    # Withdrawn, disqualified or reinstated (the rounds that hold, assign or scored the entry),
+    # or moved to another category (the calibration's groups).
     Source(
         Submission,
-        ("id", "state", "entrant_id"),
+        ("id", "state", "entrant_id", "category_id"),
         " UNION ".join(
             f"SELECT x.round_id AS round_id FROM {_t(model)} x WHERE x.submission_id IN (SELECT r.id FROM {{rows}} r)"
             for model in (RoundEntry, Assignment, Score)
         ),
-        changed="{o}.state IS DISTINCT FROM {n}.state OR {o}.entrant_id IS DISTINCT FROM {n}.entrant_id",
+        changed=" OR ".join(f"{{o}}.{c} IS DISTINCT FROM {{n}}.{c}" for c in ("state", "entrant_id", "category_id")),
         events=("UPDATE",),
     ),
-    Source(
-        Credit,
-        ("submission_id",),
-        f"SELECT x.round_id AS round_id FROM {_t(RoundEntry)} x "
-        "WHERE x.submission_id IN (SELECT r.submission_id FROM {rows} r)",
+    # A credit naming a judge makes a conflict; the declared AI use sets the entry's AI level.
+    *(
+        Source(
+            model,
+            ("submission_id",),
+            f"SELECT x.round_id AS round_id FROM {_t(RoundEntry)} x "
+            "WHERE x.submission_id IN (SELECT r.submission_id FROM {rows} r)",
+        )
+        for model in (Credit, AIUse)
     ),
+    # The rubric's weights and scales set the calibration's resolution.
+    Source(Criterion, ("round_id",), "SELECT r.round_id AS round_id FROM {rows} r"),
     Source(DeclaredConflict, ("judge_id",), _ROUNDS_OF_JUDGES),
     Source(ConflictWaiver, ("judge_id",), _ROUNDS_OF_JUDGES),
     Source(

@@ -15,8 +15,9 @@ from judging.models import ConflictKind, ConflictWaiver, DeclaredConflict, Round
 from judging.results import rankings
 from judging.results.revision import round_revision
 from submissions.models import Submission, SubmissionState
-from tests.factories import CreditFactory, JudgeFactory, SubmissionFactory, UserFactory
-from tests.judging.rank_factories import RoundFactory, ScoredRound, ranked, scored_round
+from tests.factories import CategoryFactory, CreditFactory, JudgeFactory, SubmissionFactory, UserFactory
+from tests.judging.rank_factories import CriterionFactory, RoundFactory, ScoredRound, ranked, scored_round
+from tests.submissions.factories import AIUseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,18 @@ def test_a_credit_of_an_entry_in_the_round_moves_it() -> None:
     credit.delete()
     CreditFactory.create(submission=SubmissionFactory.create(edition=data.edition))  # in no round
     assert revisions(data.round, other.round) == [before[0] + 2, before[1]]
+
+
+def test_what_the_calibration_reads_of_an_entry_and_of_the_rubric_moves_the_round() -> None:
+    data, other = two_rounds()
+    before = revisions(data.round, other.round)
+    category = CategoryFactory.create(edition=data.edition)
+    Submission.objects.filter(pk=data.submissions[0].pk).update(category=category)  # the calibration's groups
+    AIUseFactory.create(submission=data.submissions[1], runtime_share_percent=80)  # the entry's AI level
+    criterion = CriterionFactory.create(round=data.round)
+    criterion.weight = 2
+    criterion.save()  # the rubric edited: the calibration's resolution
+    assert revisions(data.round, other.round) == [before[0] + 4, before[1]]
 
 
 def test_declarations_waivers_and_the_jury_move_every_round_of_the_edition() -> None:
