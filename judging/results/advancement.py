@@ -85,7 +85,7 @@ def apply_advancement(
     if not ranking.is_current:
         request_ranking_refresh(round_id=round_.pk)
         raise AdvancementError(
-            "Scores or entries changed since the ranking was computed; a worker is recomputing it. "
+            "Scores, entries or conflicts changed since the ranking was computed; a worker is recomputing it. "
             "Advance again in a moment."
         )
     if ranking.advance_count is None:

@@ -163,7 +163,8 @@ def test_the_dashboard_shows_exact_figures_with_a_table_behind_each_chart(
     round_ = edition.rounds.get()
     assert _judge_rows(body) == [("Judge 0", "2", "1"), ("Judge 1", "2", "1"), ("Judge 2", "2", "1")]
     assert "Screening: judges furthest behind" in body
-    assert f'every judge\'s progress is on the <a href="/organize/rounds/{round_.pk}/">Screening round page</a>' in body
+    assert f'Every judge\'s progress is on the <a href="/organize/rounds/{round_.pk}/">Screening round page</a>' in body
+    assert "more judge" not in body
 
 
 @pytest.mark.parametrize("entries", [100, 2000])
@@ -209,4 +210,4 @@ def test_the_dashboard_lists_the_judges_furthest_behind_and_counts_the_rest() ->
     assert _judge_rows(body) == [(f"Judge {n:02}", "2", "0") for n in range(4)] + [
         (f"Judge {n:02}", "2", "1") for n in range(4, 8)
     ] + [("Judge 08", "2", "2"), ("Judge 09", "2", "2")]
-    assert "2 more judges with assignments: every judge's progress is on the" in body
+    assert "2 more judges have assignments in this round. Every judge's progress is on the" in body

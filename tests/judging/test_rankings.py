@@ -78,7 +78,7 @@ def test_the_results_page_never_calibrates_and_says_when_it_shows_an_earlier_ran
     monkeypatch.setattr("judging.results.selectors.round_results", no_calibration)
 
     page = results_page(data)
-    assert "Scores or entries changed since this ranking was computed" in page
+    assert "Scores, entries or conflicts changed since this ranking was computed" in page
     assert "Film 000" in page  # the earlier ranking, labelled as such
     second = results_page(data)  # a second view while the first refresh is queued queues nothing more
     assert "a worker is recomputing it" in second
