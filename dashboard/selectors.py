@@ -331,7 +331,7 @@ def _burndown(round_: Round, total: int, days_done: dict[date, int], zone: ZoneI
         kind="line",
         labels=[d.isoformat() for d in days],
         datasets=datasets,
-        note=f"{total - sum(days_done.values())} of {total} still to submit"
+        note=f"{total - sum(days_done.values()):,} of {total:,} still to submit"
         + (f"; the round closes {close.isoformat()}." if close else "; no close date set."),
         marker=close.isoformat() if close else "",
     )

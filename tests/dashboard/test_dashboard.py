@@ -179,7 +179,10 @@ def test_the_dashboard_makes_the_same_queries_at_100_and_2000_entries(
     with django_assert_max_num_queries(30):
         response = client.get(f"/organize/editions/{edition.pk}/dashboard/")
     assert response.status_code == 200
-    assert f"<strong>{entries}</strong> entries" in response.content.decode()
+    body = response.content.decode()
+    assert f"<strong>{entries}</strong> entries" in body
+    # Half the entries compete, a quarter are scored: "500 of 1,000 still to submit" at 2,000.
+    assert f"{entries // 4:,} of {entries // 2:,} still to submit" in body
 
 
 def test_other_festivals_organizers_get_404() -> None:
