@@ -62,6 +62,7 @@ class ProductionSite:
     host: str
     logins: dict[str, str]
     log_path: Path
+    static_root: Path  # what the README's collectstatic wrote
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -137,7 +138,13 @@ def production_site(tmp_path: Path) -> Iterator[ProductionSite]:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        site = ProductionSite(url=f"http://127.0.0.1:{port}", host=f"127.0.0.1:{port}", logins=logins, log_path=log)
+        site = ProductionSite(
+            url=f"http://127.0.0.1:{port}",
+            host=f"127.0.0.1:{port}",
+            logins=logins,
+            log_path=log,
+            static_root=tmp_path / "var" / "static",
+        )
         try:
             deadline = time.monotonic() + 90
             while True:
