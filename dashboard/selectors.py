@@ -13,15 +13,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 
 from festival.models import Edition
-from judging.assignment.conflict_check import Conflicts, round_conflicts, without_conflicts
-from judging.models import Assignment, AssignmentState, Round
+from judging.assignment.conflict_check import round_conflicts
+from judging.models import Assignment, AssignmentState, Round, Score
 from judging.rounds import overview
-from judging.rounds.competition import left_entries, still_competing
-from judging.scoring.selectors import submitted_scores
+from judging.rounds.competition import left_entries
 from media.models import AIFlag, JobState, ProcessingJob, QCReport
 from submissions.models import AIUse, Submission, SubmissionState
 from submissions.validation import country_name
@@ -277,8 +276,8 @@ def _judging(edition: Edition, zone: ZoneInfo, now: datetime, board: Dashboard) 
     assigned = Assignment.objects.filter(round=OuterRef("pk"), state=AssignmentState.ACTIVE)
     # Rounds nobody is assigned in yet (the later ones) are skipped in the same query.
     for round_ in Round.objects.filter(Exists(assigned), edition=edition).order_by("position", "pk"):
-        conflicts = round_conflicts(round_)
-        counts, loads = overview.progress(round_, conflicts)
+        conflicts, left = round_conflicts(round_), left_entries(round_)
+        counts, loads = overview.progress(round_, conflicts, left)
         if not counts.assignments:
             continue  # every assignment is of an entry that left, or conflicted
         behind = [load for load in overview.furthest_behind_first(loads) if load.assigned]
@@ -297,13 +296,12 @@ def _judging(edition: Edition, zone: ZoneInfo, now: datetime, board: Dashboard) 
                 more=max(0, len(behind) - JUDGES_SHOWN),
             )
         )
-        done = _scored_per_day(round_, conflicts, zone)
+        done = _scored_per_day(overview.counted(round_, conflicts, left), zone)
         board.burndowns.append(_burndown(round_, counts.assignments, done, zone, today))
 
 
-def _scored_per_day(round_: Round, conflicts: Conflicts, zone: ZoneInfo) -> dict[date, int]:
-    """The round's counted scores by the day (edition's time zone) they were submitted."""
-    scores = without_conflicts(submitted_scores(round_).filter(still_competing(left_entries(round_))), conflicts)
+def _scored_per_day(scores: QuerySet[Score], zone: ZoneInfo) -> dict[date, int]:
+    """Counted scores by the day (edition's time zone) they were submitted."""
     rows = scores.annotate(day=TruncDate("submitted_at", tzinfo=zone)).values("day").annotate(n=Count("*")).order_by()
     return {row["day"]: row["n"] for row in rows if row["day"] is not None}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from functools import cache
 from typing import Final
 
 from django.apps import apps
@@ -23,7 +24,8 @@ JUDGE_JOINED: Final = "judge.joined"
 ORGANIZER_ADDED: Final = "organizer.added"
 
 
-def known_actions() -> list[str]:
+@cache  # the installed apps do not change while the process runs
+def known_actions() -> tuple[str, ...]:
     """Every action named by any installed app's ``audit_actions`` module, sorted.
 
     The audit list's filter offers these instead of ``SELECT DISTINCT action`` over the whole
@@ -37,4 +39,4 @@ def known_actions() -> list[str]:
             continue
         module = importlib.import_module(name)
         found.update(value for key, value in vars(module).items() if key.isupper() and isinstance(value, str))
-    return sorted(found)
+    return tuple(sorted(found))

@@ -157,14 +157,17 @@ def _bump(rounds: str) -> str:
     )
 
 
+def _row(source: Source, alias: str) -> str:
+    """The columns ``rounds`` reads, of the row (or rows) ``alias`` names."""
+    return "SELECT " + ", ".join(f"{alias}.{column} AS {column}" for column in source.columns)
+
+
 def _postgresql(source: Source) -> list[str]:
     function = f"{PREFIX}_{source.table}"
     changed = source.changed.format(o="o", n="n") or "TRUE"
     # An update touches the rounds of the row before and after it (a score reopened was counted).
-    updated = (
-        f"SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed} "
-        f"UNION ALL SELECT o.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}"
-    )
+    pairs = f"FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}"
+    updated = f"{_row(source, 'n')} {pairs} UNION ALL {_row(source, 'o')} {pairs}"
     branches = {
         "INSERT": _bump(source.rounds.format(rows="new_rows")),
         "DELETE": _bump(source.rounds.format(rows="old_rows")),
@@ -191,13 +194,10 @@ def _postgresql(source: Source) -> list[str]:
 
 
 def _sqlite(source: Source) -> list[str]:
-    def row(alias: str) -> str:
-        return "SELECT " + ", ".join(f"{alias}.{column} AS {column}" for column in source.columns)
-
     relations = {
-        "INSERT": f"({row('NEW')})",
-        "DELETE": f"({row('OLD')})",
-        "UPDATE": f"({row('NEW')} UNION ALL {row('OLD')})",
+        "INSERT": f"({_row(source, 'NEW')})",
+        "DELETE": f"({_row(source, 'OLD')})",
+        "UPDATE": f"({_row(source, 'NEW')} UNION ALL {_row(source, 'OLD')})",
     }
     statements = []
     for event in source.events:

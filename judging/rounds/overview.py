@@ -68,20 +68,27 @@ def _entries(round_: Round, left: Left) -> QuerySet[RoundEntry]:
     return RoundEntry.objects.filter(still_competing(left), round=round_)
 
 
+def counted(round_: Round, conflicts: Conflicts, left: Left) -> QuerySet[Score]:
+    """The round's counted scores (``counted_scores``) without the join with the submissions:
+    entries that left and conflicted pairs are left out by hashed ``NOT IN`` lists."""
+    return without_conflicts(submitted_scores(round_).filter(still_competing(left)), conflicts)
+
+
 def _per_judge(rows: QuerySet[Assignment] | QuerySet[Score]) -> dict[int, int]:
     # COUNT(*), not COUNT(id): the covering indexes hold the judge and the entry, not the id.
     return dict(rows.order_by().values_list("judge_id").annotate(n=Count("*")).values_list("judge_id", "n"))
 
 
-def progress(round_: Round, conflicts: Conflicts) -> tuple[RoundCounts, list[JudgeLoad]]:
+def progress(round_: Round, conflicts: Conflicts, left: Left | None = None) -> tuple[RoundCounts, list[JudgeLoad]]:
     """The round's counts and each judge's load: two GROUP BYs (one per table) give both.
 
     Grouping each table by judge, instead of joining assignments with scores per judge (which at
     100,000 entries multiplied into 147 million rows); the round's totals are their sums.
+    ``left``: the round's ``left_entries``, when the caller has read them already.
     """
-    left = left_entries(round_)
+    left = left_entries(round_) if left is None else left
     assigned = _per_judge(_active(round_, conflicts, left))
-    submitted = _per_judge(without_conflicts(submitted_scores(round_).filter(still_competing(left)), conflicts))
+    submitted = _per_judge(counted(round_, conflicts, left))
     counts = RoundCounts(
         entries=_entries(round_, left).count(),
         assignments=sum(assigned.values()),

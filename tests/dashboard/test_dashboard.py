@@ -174,8 +174,8 @@ def test_the_dashboard_makes_the_same_queries_at_100_and_2000_entries(
     edition, client = _edition(entries)
     # Session, user, roles, unread notifications, edition, 11 aggregates (one more on PostgreSQL,
     # whose median processing time is its own query), the rounds, and for the one round its
-    # conflicts (5), the round page's progress (6) and its scores per day (2): the same at 100
-    # and at 2,000 entries.
+    # conflicts (5), the entries that left (1), the round page's progress (5) and its scores per
+    # day (1): the same at 100 and at 2,000 entries.
     with django_assert_max_num_queries(30):
         response = client.get(f"/organize/editions/{edition.pk}/dashboard/")
     assert response.status_code == 200
